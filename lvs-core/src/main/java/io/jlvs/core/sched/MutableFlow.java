@@ -1,0 +1,120 @@
+package io.jlvs.core.sched;
+
+import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Addresses;
+
+import java.net.InetAddress;
+
+/**
+ * A {@link Flow} that a transport fills in place for each new connection or datagram, so that scheduling
+ * allocates nothing.
+ *
+ * <p>Not thread-safe; confined to the thread that owns it (an event loop).
+ */
+public final class MutableFlow implements Flow {
+    private Protocol protocol = Protocol.TCP;
+    private InetAddress clientAddress;
+    private int clientFold;
+    private int clientPort;
+    private InetAddress virtualAddress;
+    private int virtualFold;
+    private int virtualPort;
+    private long key;
+
+    /**
+     * Sets every field; the key is derived from the client address as in {@link Flows#of}.
+     *
+     * @param protocol the protocol
+     * @param clientAddress the client's address
+     * @param clientPort the client's port
+     * @param virtualAddress the virtual address
+     * @param virtualPort the virtual port
+     * @return this
+     */
+    public MutableFlow set(final Protocol protocol, final InetAddress clientAddress, final int clientPort,
+        final InetAddress virtualAddress, final int virtualPort) {
+        this.protocol = protocol;
+        this.clientAddress = clientAddress;
+        this.clientFold = Addresses.fold(clientAddress);
+        this.clientPort = clientPort;
+        this.virtualAddress = virtualAddress;
+        this.virtualFold = Addresses.fold(virtualAddress);
+        this.virtualPort = virtualPort;
+        this.key = Flows.mix64(clientFold & 0xffffffffL);
+        return this;
+    }
+
+    /**
+     * Sets every field from IPv4 numbers, with no address objects (they read as null).
+     *
+     * @param protocol the protocol
+     * @param clientIpv4 the client's IPv4 address number
+     * @param clientPort the client's port
+     * @param virtualIpv4 the virtual IPv4 address number
+     * @param virtualPort the virtual port
+     * @return this
+     */
+    public MutableFlow setIpv4(final Protocol protocol, final int clientIpv4, final int clientPort,
+        final int virtualIpv4, final int virtualPort) {
+        this.protocol = protocol;
+        this.clientAddress = null;
+        this.clientFold = clientIpv4;
+        this.clientPort = clientPort;
+        this.virtualAddress = null;
+        this.virtualFold = virtualIpv4;
+        this.virtualPort = virtualPort;
+        this.key = Flows.mix64(clientIpv4 & 0xffffffffL);
+        return this;
+    }
+
+    /**
+     * Replaces the key.
+     *
+     * @param key the key
+     * @return this
+     */
+    public MutableFlow key(final long key) {
+        this.key = key;
+        return this;
+    }
+
+    @Override
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public int clientAddressFold() {
+        return clientFold;
+    }
+
+    @Override
+    public int clientPort() {
+        return clientPort;
+    }
+
+    @Override
+    public InetAddress virtualAddress() {
+        return virtualAddress;
+    }
+
+    @Override
+    public int virtualAddressFold() {
+        return virtualFold;
+    }
+
+    @Override
+    public int virtualPort() {
+        return virtualPort;
+    }
+
+    @Override
+    public long key() {
+        return key;
+    }
+}

@@ -1,0 +1,321 @@
+package io.jlvs.core.service;
+
+import io.jlvs.core.config.LvsException;
+import io.jlvs.core.config.RealServerConfig;
+import io.jlvs.core.config.ServiceKey;
+import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.core.sched.Flow;
+import io.jlvs.core.sched.RandomSource;
+import io.jlvs.core.sched.Scheduler;
+import io.jlvs.core.sched.SchedulerContext;
+import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.core.stats.StatsCounters;
+import org.agrona.concurrent.NanoClock;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A virtual service, live: its configuration, its real servers in IPVS order, its scheduler and its statistics.
+ *
+ * <p>Server changes follow IPVS: a new server goes to the front of the list and the scheduler's add hook runs; an
+ * edit keeps the server's place and runs the update hook; a removed server is marked unavailable, leaves the list
+ * (remove hook) and waits in a trash list while connections still point to it, so that re-adding the same address
+ * and port within {@value #TRASH_SECONDS} seconds revives it with its counters and statistics. Editing the service
+ * with the same scheduler keeps the scheduler's state; switching scheduler starts a new one.
+ *
+ * <p>It also serves an application that balances its own connections, with no proxy: {@link #acquire(Flow)}
+ * picks a server and returns a {@link Lease} that counts as an active connection until it is closed, so the
+ * least-connection schedulers see the application's load.
+ *
+ * <p>Thread-safe. Changes are serialised on this object (control plane); {@link #schedule} and
+ * {@link #acquire} take no lock.
+ */
+public final class VirtualService {
+    /** How long a removed server with no connections stays revivable (IPVS: 120 s). */
+    public static final int TRASH_SECONDS = 120;
+
+    private final SchedulerRegistry registry;
+    private final NanoClock clock;
+    private final RandomSource random;
+    private final StatsCounters stats = new StatsCounters();
+    private final List<Trashed> trash = new ArrayList<>();
+
+    private volatile VirtualServiceConfig config;
+    private volatile ServerList servers = ServerList.EMPTY;
+    private volatile Scheduler scheduler;
+
+    private static final class Trashed {
+        final RealServer server;
+        final long removedAtNs;
+
+        Trashed(final RealServer server, final long removedAtNs) {
+            this.server = server;
+            this.removedAtNs = removedAtNs;
+        }
+    }
+
+    /**
+     * Makes a service with no servers.
+     *
+     * @param config the configuration
+     * @param registry where the scheduler is found by name
+     * @param clock the clock for schedulers and the trash
+     * @param random randomness for randomised schedulers
+     * @throws LvsException {@code Scheduler or persistence engine not found}
+     */
+    public VirtualService(final VirtualServiceConfig config, final SchedulerRegistry registry, final NanoClock clock,
+        final RandomSource random) {
+        this.registry = registry;
+        this.clock = clock;
+        this.random = random;
+        this.config = config;
+        this.scheduler = newScheduler(config.scheduler());
+        this.scheduler.init(servers);
+    }
+
+    /**
+     * Makes a service with a scheduler instance of the caller's (client-side use, or a custom scheduler).
+     *
+     * @param config the configuration; its scheduler name is informational
+     * @param scheduler a scheduler not yet initialised, used by this service only
+     */
+    public VirtualService(final VirtualServiceConfig config, final Scheduler scheduler) {
+        this.registry = new SchedulerRegistry();
+        this.clock = System::nanoTime;
+        this.random = RandomSource.THREAD_LOCAL;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.scheduler.init(servers);
+    }
+
+    private Scheduler newScheduler(final String name) {
+        if (!registry.contains(name)) {
+            throw new LvsException("Scheduler or persistence engine not found");
+        }
+        return registry.create(name, SchedulerContext.live(() -> config.schedulerFlags(), clock, random));
+    }
+
+    /**
+     * The service key.
+     *
+     * @return the key
+     */
+    public ServiceKey key() {
+        return config.key();
+    }
+
+    /**
+     * The configuration.
+     *
+     * @return the configuration
+     */
+    public VirtualServiceConfig config() {
+        return config;
+    }
+
+    /**
+     * The servers in IPVS order.
+     *
+     * @return the current snapshot
+     */
+    public ServerList servers() {
+        return servers;
+    }
+
+    /**
+     * The scheduler in use.
+     *
+     * @return the scheduler
+     */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * The service's statistics.
+     *
+     * @return the counters
+     */
+    public StatsCounters stats() {
+        return stats;
+    }
+
+    /**
+     * Picks a server for a new connection. Lock-free and, for every JLVS scheduler, allocation-free.
+     *
+     * @param flow the flow
+     * @return the server, or null when none is eligible
+     */
+    public RealServer schedule(final Flow flow) {
+        return scheduler.schedule(flow);
+    }
+
+    /**
+     * Client-side use: picks a server and counts a connection to it (bound, then active) until the lease is
+     * closed.
+     *
+     * @param flow the flow or key to place
+     * @return the lease, or null when no server is eligible
+     */
+    public Lease acquire(final Flow flow) {
+        final RealServer s = scheduler.schedule(flow);
+        if (s == null) {
+            return null;
+        }
+        s.bindConnection();
+        s.connectionActivated();
+        s.stats().addConnection(0);
+        stats.addConnection(0);
+        return new Lease(s);
+    }
+
+    /**
+     * Applies {@code -E}: new settings; a different scheduler name starts a new scheduler, the same keeps its
+     * state.
+     *
+     * @param newConfig the new settings for the same key
+     */
+    public synchronized void edit(final VirtualServiceConfig newConfig) {
+        if (!newConfig.key().equals(config.key())) {
+            throw new IllegalArgumentException("service: " + newConfig.key() + " (expected: " + config.key() + ")");
+        }
+        if (!newConfig.scheduler().equals(config.scheduler())) {
+            final Scheduler next = newScheduler(newConfig.scheduler());
+            config = newConfig;
+            next.init(servers);
+            final Scheduler old = scheduler;
+            scheduler = next;
+            old.done();
+        } else {
+            config = newConfig;
+        }
+    }
+
+    /**
+     * Applies {@code -a}: adds a server at the front (or revives it from the trash).
+     *
+     * @param serverConfig the server
+     * @return the live server
+     * @throws LvsException {@code Destination already exists}
+     */
+    public synchronized RealServer addServer(final RealServerConfig serverConfig) {
+        if (servers.indexOf(serverConfig.address(), serverConfig.port()) >= 0) {
+            throw new LvsException("Destination already exists");
+        }
+        RealServer s = takeFromTrash(serverConfig.address(), serverConfig.port());
+        if (s != null) {
+            s.update(serverConfig);
+            s.available(true);
+        } else {
+            s = new RealServer(serverConfig);
+        }
+        final ServerList next = servers.withFirst(s);
+        servers = next;
+        scheduler.onServerAdded(next, s);
+        return s;
+    }
+
+    /**
+     * Applies {@code -e}: new weight, thresholds and options for a server; its place stays.
+     *
+     * @param serverConfig the new settings
+     * @return the live server
+     * @throws LvsException {@code No such destination}
+     */
+    public synchronized RealServer editServer(final RealServerConfig serverConfig) {
+        final int i = servers.indexOf(serverConfig.address(), serverConfig.port());
+        if (i < 0) {
+            throw new LvsException("No such destination");
+        }
+        final RealServer s = servers.get(i);
+        s.update(serverConfig);
+        scheduler.onServerUpdated(servers, s);
+        return s;
+    }
+
+    /**
+     * Re-runs the scheduler's update hook for a server whose effective weight changed (slow start).
+     *
+     * @param server a server of this service
+     */
+    public synchronized void serverWeightChanged(final RealServer server) {
+        if (servers.indexOf(server) >= 0) {
+            scheduler.onServerUpdated(servers, server);
+        }
+    }
+
+    /**
+     * Applies {@code -d}: the server becomes unavailable and leaves the list; live connections keep pointing to
+     * it until they end.
+     *
+     * @param address its address
+     * @param port its port
+     * @return the removed server
+     * @throws LvsException {@code No such destination}
+     */
+    public synchronized RealServer removeServer(final InetAddress address, final int port) {
+        final int i = servers.indexOf(address, port);
+        if (i < 0) {
+            throw new LvsException("No such destination");
+        }
+        final RealServer s = servers.get(i);
+        s.available(false);
+        final ServerList next = servers.without(i);
+        servers = next;
+        scheduler.onServerRemoved(next, s, i);
+        purgeTrash();
+        trash.add(new Trashed(s, clock.nanoTime()));
+        return s;
+    }
+
+    /**
+     * Removes every server (the service itself is being deleted); they become unavailable.
+     */
+    public synchronized void removeAll() {
+        while (servers.size() > 0) {
+            final RealServer s = servers.get(0);
+            removeServer(s.address(), s.port());
+        }
+        scheduler.done();
+    }
+
+    private RealServer takeFromTrash(final InetAddress address, final int port) {
+        purgeTrash();
+        for (final Iterator<Trashed> it = trash.iterator(); it.hasNext();) {
+            final Trashed t = it.next();
+            if (t.server.port() == port && t.server.address().equals(address)) {
+                it.remove();
+                return t.server;
+            }
+        }
+        return null;
+    }
+
+    private void purgeTrash() {
+        final long now = clock.nanoTime();
+        trash.removeIf(t -> t.server.activeConns() + t.server.inactiveConns() + t.server.persistConns() == 0
+            && now - t.removedAtNs >= TimeUnit.SECONDS.toNanos(TRASH_SECONDS));
+    }
+
+    /**
+     * The removed servers that live connections may still point to.
+     *
+     * @return a copy of the trash list
+     */
+    public synchronized List<RealServer> trashedServers() {
+        final List<RealServer> out = new ArrayList<>(trash.size());
+        for (final Trashed t : trash) {
+            out.add(t.server);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return config + " " + servers;
+    }
+}
