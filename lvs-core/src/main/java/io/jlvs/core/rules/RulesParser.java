@@ -416,7 +416,7 @@ public final class RulesParser {
                 final String t = tokens.get(i);
                 if (t.startsWith("--") && t.length() > 2) {
                     i = parseLong(i, t);
-                } else if (t.startsWith("-") && t.length() > 1 && !Character.isDigit(t.charAt(1))) {
+                } else if (t.startsWith("-") && t.length() > 1 && (!Character.isDigit(t.charAt(1)) || t.equals("-6"))) {
                     i = parseShort(i, t);
                 } else {
                     if (kind == null) {
