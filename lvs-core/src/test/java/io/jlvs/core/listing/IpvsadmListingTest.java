@@ -173,6 +173,6 @@ class IpvsadmListingTest {
         IpvsadmListing.largeNumber(sb, 99_999_999_999L, false);
         IpvsadmListing.largeNumber(sb, 123, true);
         IpvsadmListing.largeNumber(sb, 1_234_567_890L, true);
-        assertEquals(" 99999999  100000K    99999M      123 1234567890", sb.toString());
+        assertEquals(" 99999999  100000K   99999M      123 1234567890", sb.toString());
     }
 }
