@@ -7,8 +7,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds scheduler factories by name. The default registry is filled from {@link ServiceLoader} (lvs-scheduler
- * registers every JLVS scheduler that way) and accepts explicit registrations.
+ * Finds scheduler factories by name. The default registry is filled from {@link ServiceLoader}, through
+ * {@link SchedulerFactories} (lvs-scheduler registers every JLVS scheduler that way) and {@link SchedulerFactory}
+ * providers, and accepts explicit registrations.
  *
  * <p>Thread-safe.
  */
@@ -36,8 +37,13 @@ public final class SchedulerRegistry {
 
     private static SchedulerRegistry loadDefault() {
         final SchedulerRegistry r = new SchedulerRegistry();
-        for (final SchedulerFactory f : ServiceLoader.load(SchedulerFactory.class,
-            SchedulerRegistry.class.getClassLoader())) {
+        final ClassLoader cl = SchedulerRegistry.class.getClassLoader();
+        for (final SchedulerFactories many : ServiceLoader.load(SchedulerFactories.class, cl)) {
+            for (final SchedulerFactory f : many.factories()) {
+                r.factories.putIfAbsent(f.name(), f);
+            }
+        }
+        for (final SchedulerFactory f : ServiceLoader.load(SchedulerFactory.class, cl)) {
             r.factories.putIfAbsent(f.name(), f);
         }
         return r;

@@ -1,0 +1,104 @@
+package io.jlvs.scheduler;
+
+import io.jlvs.core.sched.Flows;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.service.ServerList;
+
+import java.util.Arrays;
+
+/**
+ * A ketama-style hash ring: each server with weight above 0 owns points in proportion to its weight (at least one),
+ * placed by hashing its address and port with the point's index, so the ring depends only on the servers and is
+ * the same in every process. Used by {@code ring} and {@code bounded}.
+ *
+ * <p>Immutable.
+ */
+final class HashRing {
+    static final int MIN_POINTS = 1024;
+    static final int MAX_POINTS = 1 << 20;
+
+    final ServerList list;
+    /** Point hashes with the sign bit flipped, so signed order is unsigned order; sorted. */
+    final long[] points;
+    /** The server index of each point. */
+    final int[] owners;
+
+    private HashRing(final ServerList list, final long[] points, final int[] owners) {
+        this.list = list;
+        this.points = points;
+        this.owners = owners;
+    }
+
+    static long serverHash(final RealServer s) {
+        return Flows.hash(s.addressAndPort());
+    }
+
+    static HashRing build(final ServerList list, final int pointsPerServer) {
+        final int n = list.size();
+        long totalWeight = 0;
+        int weighted = 0;
+        for (int i = 0; i < n; i++) {
+            final int w = list.get(i).weight();
+            if (w > 0) {
+                totalWeight += w;
+                weighted++;
+            }
+        }
+        if (weighted == 0) {
+            return new HashRing(list, new long[0], new int[0]);
+        }
+        final long target = Math.min(MAX_POINTS, Math.max(MIN_POINTS, (long) pointsPerServer * weighted));
+        final int[] count = new int[n];
+        int total = 0;
+        for (int i = 0; i < n; i++) {
+            final int w = list.get(i).weight();
+            if (w > 0) {
+                count[i] = (int) Math.max(1, Math.round((double) target * w / totalWeight));
+                total += count[i];
+            }
+        }
+        final long[] keyed = new long[total];
+        final int[] tmpOwner = new int[total];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            final long base = serverHash(list.get(i));
+            for (int r = 0; r < count[i]; r++) {
+                keyed[k] = Flows.mix64(base + r * 0x9E3779B97F4A7C15L) ^ Long.MIN_VALUE;
+                tmpOwner[k] = i;
+                k++;
+            }
+        }
+        // sort points with their owners: sort indices by point value
+        final long[] packed = new long[total];
+        final Integer[] order = new Integer[total];
+        for (int i = 0; i < total; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> {
+            final int c = Long.compare(keyed[x], keyed[y]);
+            return c != 0 ? c : Integer.compare(tmpOwner[x], tmpOwner[y]);
+        });
+        final int[] owners = new int[total];
+        for (int i = 0; i < total; i++) {
+            packed[i] = keyed[order[i]];
+            owners[i] = tmpOwner[order[i]];
+        }
+        return new HashRing(list, packed, owners);
+    }
+
+    /** The index of the first point at or after the key, wrapping to 0. */
+    int locate(final long key) {
+        final long k = Flows.mix64(key) ^ Long.MIN_VALUE;
+        int lo = 0;
+        int hi = points.length;
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (points[mid] < k) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo == points.length ? 0 : lo;
+    }
+}

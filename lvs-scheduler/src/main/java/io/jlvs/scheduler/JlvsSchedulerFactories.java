@@ -1,0 +1,25 @@
+package io.jlvs.scheduler;
+
+import io.jlvs.core.sched.SchedulerFactories;
+import io.jlvs.core.sched.SchedulerFactory;
+
+import java.util.Collection;
+
+/**
+ * Registers every scheduler of this module with {@link io.jlvs.core.sched.SchedulerRegistry#getDefault()} through
+ * {@link java.util.ServiceLoader}.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class JlvsSchedulerFactories implements SchedulerFactories {
+    /**
+     * Made by {@link java.util.ServiceLoader}.
+     */
+    public JlvsSchedulerFactories() {
+    }
+
+    @Override
+    public Collection<SchedulerFactory> factories() {
+        return Schedulers.factories();
+    }
+}

@@ -1,0 +1,87 @@
+package io.jlvs.scheduler;
+
+import io.jlvs.core.sched.Flow;
+import io.jlvs.core.sched.SchedulerContext;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.service.ServerList;
+
+/**
+ * {@code p2c}: power of two choices on active connections, weighted the way Envoy's least-request balancer is
+ * with {@code active_request_bias}: two distinct eligible servers are drawn uniformly at random and the one with
+ * the larger {@code weight / (active + 1)^bias} wins (the first drawn on a tie). With bias 1 (the default) the
+ * comparison is exact integer cross-multiplication; with bias 0 it prefers the heavier server regardless of load.
+ * With equal weights this is classic P2C least-connections (Mitzenmacher 2001).
+ *
+ * <p>Thread-safe, lock-free, allocation-free; randomness comes from the injected source.
+ */
+final class PowerOfTwoChoices extends BaseScheduler {
+    private final double bias;
+
+    PowerOfTwoChoices(final SchedulerContext context, final double bias) {
+        super("p2c", context);
+        if (!(bias >= 0.0) || Double.isInfinite(bias)) {
+            throw new IllegalArgumentException("bias: " + bias + " (expected: >= 0)");
+        }
+        this.bias = bias;
+    }
+
+    private static boolean eligible(final RealServer d) {
+        return d.weight() > 0 && !d.isOverloaded();
+    }
+
+    @Override
+    public RealServer schedule(final Flow flow) {
+        final ServerList list = servers;
+        final int n = list.size();
+        int eligible = 0;
+        for (int i = 0; i < n; i++) {
+            if (eligible(list.get(i))) {
+                eligible++;
+            }
+        }
+        if (eligible == 0) {
+            return null;
+        }
+        if (eligible == 1) {
+            for (int i = 0; i < n; i++) {
+                if (eligible(list.get(i))) {
+                    return list.get(i);
+                }
+            }
+        }
+        final int r1 = context.random().nextInt(eligible);
+        int r2 = context.random().nextInt(eligible - 1);
+        if (r2 >= r1) {
+            r2++;
+        }
+        final RealServer a = nth(list, r1);
+        final RealServer b = nth(list, r2);
+        if (a == null || b == null) {
+            return a != null ? a : b; // the list changed under us: settle for what we found
+        }
+        return better(b, a) ? b : a;
+    }
+
+    private static RealServer nth(final ServerList list, final int k) {
+        int seen = 0;
+        for (int i = 0; i < list.size(); i++) {
+            final RealServer d = list.get(i);
+            if (eligible(d)) {
+                if (seen++ == k) {
+                    return d;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether b is strictly better than a. */
+    private boolean better(final RealServer b, final RealServer a) {
+        if (bias == 1.0) {
+            return (long) b.weight() * (a.activeConns() + 1) > (long) a.weight() * (b.activeConns() + 1);
+        }
+        final double sb = b.weight() / Math.pow(b.activeConns() + 1, bias);
+        final double sa = a.weight() / Math.pow(a.activeConns() + 1, bias);
+        return sb > sa;
+    }
+}
