@@ -7,14 +7,14 @@ import io.jlvs.core.service.ServerList;
 import java.util.Arrays;
 
 /**
- * A ketama-style hash ring: each server with weight above 0 owns points in proportion to its weight (at least one),
- * placed by hashing its address and port with the point's index, so the ring depends only on the servers and is
- * the same in every process. Used by {@code ring} and {@code bounded}.
+ * A ketama-style hash ring: each server with weight w above 0 owns {@code pointsPerServer * w} points (scaled down
+ * only if the ring would exceed {@value #MAX_POINTS} points), placed by hashing its address and port with the
+ * point's index, so a server's points depend only on itself and the ring is the same in every process. Used by
+ * {@code ring} and {@code bounded}.
  *
  * <p>Immutable.
  */
 final class HashRing {
-    static final int MIN_POINTS = 1024;
     static final int MAX_POINTS = 1 << 20;
 
     final ServerList list;
@@ -47,13 +47,18 @@ final class HashRing {
         if (weighted == 0) {
             return new HashRing(list, new long[0], new int[0]);
         }
-        final long target = Math.min(MAX_POINTS, Math.max(MIN_POINTS, (long) pointsPerServer * weighted));
+        // points in proportion to weight, with no normalisation: another server's arrival or departure must not
+        // move this server's points (only a ring over MAX_POINTS is scaled down, which does move them)
+        double scale = 1.0;
+        if ((double) pointsPerServer * totalWeight > MAX_POINTS) {
+            scale = (double) MAX_POINTS / ((double) pointsPerServer * totalWeight);
+        }
         final int[] count = new int[n];
         int total = 0;
         for (int i = 0; i < n; i++) {
             final int w = list.get(i).weight();
             if (w > 0) {
-                count[i] = (int) Math.max(1, Math.round((double) target * w / totalWeight));
+                count[i] = (int) Math.max(1, Math.round((double) pointsPerServer * w * scale));
                 total += count[i];
             }
         }

@@ -223,6 +223,11 @@ final class LocalityTable<E extends LocalityTable.Entry> {
         }
     }
 
+    /** How many entries a bucket holds, for tests. */
+    int bucketSize(final int bucket) {
+        return buckets.get(bucket).length;
+    }
+
     /** The next due check time, for tests. */
     long nextCheckNs() {
         return nextCheck.get();

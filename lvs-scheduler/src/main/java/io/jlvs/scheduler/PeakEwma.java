@@ -150,8 +150,12 @@ final class PeakEwma extends BaseScheduler {
         final int r2raw = eligible > 1 ? context.random().nextInt(eligible - 1) : -1;
         final int r2 = r2raw >= r1 ? r2raw + 1 : r2raw;
         int seen = 0;
+        int first = -1;
         for (int i = 0; i < n; i++) {
             if (eligible(st.list.get(i))) {
+                if (first < 0) {
+                    first = i;
+                }
                 if (seen == r1) {
                     a = i;
                 }
@@ -160,6 +164,13 @@ final class PeakEwma extends BaseScheduler {
                 }
                 seen++;
             }
+        }
+        if (a < 0) { // weights or flags changed between the two passes: fall back to what is eligible now
+            a = b >= 0 ? b : first;
+            if (a < 0) {
+                return null;
+            }
+            return st.list.get(a);
         }
         if (b < 0) {
             return st.list.get(a);
