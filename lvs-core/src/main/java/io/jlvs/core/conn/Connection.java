@@ -212,7 +212,45 @@ public class Connection {
     }
 
     boolean matches(final Protocol p, final int ca, final int cp, final int va, final int vp) {
-        return clientAddress == ca && clientPort == cp && virtualAddress == va && virtualPort == vp && protocol == p;
+        return clientAddress == ca && clientPort == cp && virtualAddress == va && virtualPort == vp && protocol == p
+            && !isIpv6();
+    }
+
+    boolean isIpv6() {
+        return false;
+    }
+
+    /** An IPv6 entry: indexed by folded addresses, matched on the full ones. */
+    static final class V6 extends Connection {
+        final InetAddress client;
+        final InetAddress virtual;
+
+        V6(final Protocol protocol, final InetAddress client, final int clientPort, final InetAddress virtual,
+            final int virtualPort, final VirtualService service, final RealServer server, final int createdSeconds) {
+            super(protocol, Addresses.fold(client), clientPort, Addresses.fold(virtual), virtualPort, service, server,
+                createdSeconds);
+            this.client = client;
+            this.virtual = virtual;
+        }
+
+        @Override
+        boolean isIpv6() {
+            return true;
+        }
+
+        boolean matches6(final Protocol p, final InetAddress ca, final int cp, final InetAddress va, final int vp) {
+            return clientPort == cp && virtualPort == vp && protocol == p && client.equals(ca) && virtual.equals(va);
+        }
+
+        @Override
+        public InetAddress clientAddress() {
+            return client;
+        }
+
+        @Override
+        public InetAddress virtualAddress() {
+            return virtual;
+        }
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.stats.StatsCounters;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * {@code conns} statistics; every state change through {@link #event} moves it between active and inactive; expiry
  * or {@link #remove} unbinds it and detaches it from its template.
  *
- * <p>Only IPv4 flows are tracked by this table.
+ * <p>IPv4 flows use int keys and allocate nothing to look up; IPv6 flows are indexed by their folded addresses and
+ * matched on the full ones.
  *
  * <p>Not thread-safe: confined to its event loop (single writer). Other threads reach it through the loop's command
  * queue; listings copy it in bounded chunks on the loop thread ({@link #snapshot}).
@@ -232,6 +235,88 @@ public final class ConnectionTable {
         countConnection(service, server);
         insert(c);
         return c;
+    }
+
+    /**
+     * {@link #open} for any address family: IPv4 addresses take the allocation-free path, IPv6 ones are indexed by
+     * their folded value and matched on the full address.
+     *
+     * @param service the service
+     * @param flow the flow, for the scheduler
+     * @param protocol the protocol
+     * @param client the client address
+     * @param clientPort the client port
+     * @param virtual the virtual address
+     * @param virtualPort the virtual port
+     * @param now the current time
+     * @return the entry, or null when no server is available
+     */
+    public Connection open(final VirtualService service, final Flow flow, final Protocol protocol,
+        final InetAddress client, final int clientPort, final InetAddress virtual, final int virtualPort,
+        final long now) {
+        if (client instanceof Inet4Address && virtual instanceof Inet4Address) {
+            return open(service, flow, protocol, Addresses.fold(client), clientPort, Addresses.fold(virtual),
+                virtualPort, now);
+        }
+        final Connection old = lookup(protocol, client, clientPort, virtual, virtualPort);
+        if (old != null) {
+            expireOne(old);
+        }
+        Template t = null;
+        final RealServer server;
+        if (service.config().persistent()) {
+            t = persistence.attach(PersistenceTable.key(service, protocol, client.getAddress(), virtual.getAddress(),
+                virtualPort), now);
+            if (t == null) {
+                final RealServer picked = service.schedule(flow);
+                if (picked == null) {
+                    return null;
+                }
+                t = persistence.create(PersistenceTable.key(service, protocol, client.getAddress(),
+                    virtual.getAddress(), virtualPort), service, picked, this, now);
+            }
+            server = t.server;
+        } else {
+            server = service.schedule(flow);
+            if (server == null) {
+                return null;
+            }
+        }
+        final Connection c = new Connection.V6(protocol, client, clientPort, virtual, virtualPort, service, server,
+            (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs));
+        c.template = t;
+        c.lastActivityNs = now;
+        server.bindConnection();
+        countConnection(service, server);
+        insert(c);
+        return c;
+    }
+
+    /**
+     * Finds a connection of any address family.
+     *
+     * @param protocol the protocol
+     * @param client the client address
+     * @param clientPort the client port
+     * @param virtual the virtual address
+     * @param virtualPort the virtual port
+     * @return the entry, or null
+     */
+    public Connection lookup(final Protocol protocol, final InetAddress client, final int clientPort,
+        final InetAddress virtual, final int virtualPort) {
+        final int ca = Addresses.fold(client);
+        final int va = Addresses.fold(virtual);
+        if (client instanceof Inet4Address && virtual instanceof Inet4Address) {
+            return lookup(protocol, ca, clientPort, va, virtualPort);
+        }
+        Connection c = buckets[hash(protocol, ca, clientPort, va, virtualPort) & mask];
+        while (c != null) {
+            if (c.isIpv6() && ((Connection.V6) c).matches6(protocol, client, clientPort, virtual, virtualPort)) {
+                return c;
+            }
+            c = c.hashNext;
+        }
+        return null;
     }
 
     /**

@@ -25,7 +25,9 @@ public record RuleExtension(String name, Scope scope, boolean takesValue, Functi
         /** On {@code -A} and {@code -E} lines. */
         SERVICE,
         /** On {@code -a} and {@code -e} lines. */
-        SERVER
+        SERVER,
+        /** On service and server lines. */
+        BOTH
     }
 
     /**

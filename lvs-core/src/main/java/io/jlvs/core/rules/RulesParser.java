@@ -600,9 +600,10 @@ public final class RulesParser {
             }
             for (final Map.Entry<String, String> e : ext.entrySet()) {
                 final RuleExtension x = extensions.get(e.getKey());
-                final boolean ok = x.scope() == RuleExtension.Scope.SERVICE
-                    ? kind == RuleCommand.Kind.ADD_SERVICE || kind == RuleCommand.Kind.EDIT_SERVICE
-                    : kind == RuleCommand.Kind.ADD_SERVER || kind == RuleCommand.Kind.EDIT_SERVER;
+                final boolean onService = kind == RuleCommand.Kind.ADD_SERVICE || kind == RuleCommand.Kind.EDIT_SERVICE;
+                final boolean onServer = kind == RuleCommand.Kind.ADD_SERVER || kind == RuleCommand.Kind.EDIT_SERVER;
+                final boolean ok = x.scope() == RuleExtension.Scope.SERVICE ? onService
+                    : x.scope() == RuleExtension.Scope.SERVER ? onServer : onService || onServer;
                 if (!ok) {
                     throw error(extLabels.get(e.getKey()), "illegal '" + e.getKey() + "' option with the '"
                         + kind.ipvsadmName() + "' command");

@@ -103,6 +103,15 @@ public final class ServiceTable implements LvsControl {
     }
 
     /**
+     * Removes a listener.
+     *
+     * @param listener the listener
+     */
+    public void removeListener(final Listener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
      * The services, in the order they were added.
      *
      * @return an unmodifiable view of the current snapshot
@@ -156,10 +165,22 @@ public final class ServiceTable implements LvsControl {
 
     @Override
     public synchronized void addService(final VirtualServiceConfig config) {
+        addService(config, null);
+    }
+
+    /**
+     * {@code -A} with a scheduler instance of the caller's instead of one found by name.
+     *
+     * @param config the service
+     * @param scheduler a scheduler not yet initialised, used by this service only; null to find it by name
+     * @throws LvsException {@code Service already exists}, or {@code Scheduler or persistence engine not found}
+     */
+    public synchronized void addService(final VirtualServiceConfig config, final io.jlvs.core.sched.Scheduler scheduler) {
         if (services.containsKey(config.key())) {
             throw new LvsException("Service already exists");
         }
-        final VirtualService s = new VirtualService(config, registry, clock, random);
+        final VirtualService s = scheduler == null ? new VirtualService(config, registry, clock, random)
+            : new VirtualService(config, scheduler);
         final Map<ServiceKey, VirtualService> next = new LinkedHashMap<>(services);
         next.put(config.key(), s);
         services = Collections.unmodifiableMap(next);

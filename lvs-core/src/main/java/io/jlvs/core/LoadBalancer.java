@@ -1,0 +1,600 @@
+package io.jlvs.core;
+
+import io.jlvs.core.config.DirectorConfig;
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.config.LvsControl;
+import io.jlvs.core.config.LvsException;
+import io.jlvs.core.config.RealServerConfig;
+import io.jlvs.core.config.ServiceKey;
+import io.jlvs.core.config.Timeouts;
+import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.core.conn.PersistenceTable;
+import io.jlvs.core.conn.StateTimeouts;
+import io.jlvs.core.listing.ConnectionSnapshot;
+import io.jlvs.core.listing.DirectorSnapshot;
+import io.jlvs.core.listing.IpvsadmListing;
+import io.jlvs.core.listing.ListFormat;
+import io.jlvs.core.rules.RulesParser;
+import io.jlvs.core.sched.RandomSource;
+import io.jlvs.core.sched.Scheduler;
+import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.service.ServiceTable;
+import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.stats.RateEstimator;
+import io.jlvs.core.transport.DirectorOptions;
+import io.jlvs.core.transport.DirectorRuntime;
+import io.jlvs.core.transport.Transport;
+import io.jlvs.core.transport.TransportEngine;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An embeddable layer-4 director: virtual services, real servers and schedulers, forwarding TCP (and UDP) through
+ * a transport.
+ *
+ * <pre>{@code
+ * try (LoadBalancer lb = LoadBalancer.builder()
+ *         .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", 8080)).scheduler("wlc").build(),
+ *             RealServerConfig.builder("127.0.0.1", 9001).weight(3).build(),
+ *             RealServerConfig.builder("127.0.0.1", 9002).build())
+ *         .eventLoops(2)
+ *         .build()) {
+ *     lb.start();
+ *     lb.weight(ServiceKey.tcp("127.0.0.1", 8080), "127.0.0.1", 9002, 0); // drain
+ *     System.out.print(lb.list(ListFormat.STATS));
+ * }
+ * }</pre>
+ *
+ * <p>Runtime changes ({@link LvsControl}, {@link #weight}) are thread-safe, apply to the next connection and never
+ * touch live ones. {@link #close()} drains: it stops accepting, lets live connections finish until the drain
+ * timeout, then closes the rest.
+ *
+ * <p>Thread-safe.
+ */
+public final class LoadBalancer implements LvsControl, AutoCloseable {
+    private final ServiceTable services;
+    private final PersistenceTable persistence = new PersistenceTable();
+    private final StateTimeouts timeouts = new StateTimeouts();
+    private final DirectorOptions options;
+    private final Transport transport;
+    private final NanoClock clock;
+    private final List<String> warnings;
+    private volatile TransportEngine engine;
+    private volatile ScheduledExecutorService estimator;
+    private boolean started;
+    private boolean closed;
+
+    private LoadBalancer(final Builder b) {
+        this.options = b.options.build();
+        this.clock = b.clock;
+        this.services = new ServiceTable(b.registry, b.clock, b.random);
+        this.persistence.expireQuiescentTemplate(options.expireQuiescentTemplate());
+        this.transport = b.transport;
+        this.warnings = List.copyOf(b.warnings);
+        for (final Map.Entry<ServiceKey, Scheduler> e : b.instances.entrySet()) {
+            services.addService(b.config.service(e.getKey()), e.getValue());
+        }
+        services.apply(b.config);
+        timeouts.set(services.timeouts());
+    }
+
+    /**
+     * Starts a builder with the default options.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Opens the listeners and starts the event loops and the rate estimator.
+     *
+     * @return this
+     * @throws IOException if a listener cannot be opened (then nothing runs)
+     * @throws IllegalStateException if already started or closed
+     */
+    public synchronized LoadBalancer start() throws IOException {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "closed" : "already started");
+        }
+        final Transport t = transport != null ? transport : findTransport();
+        engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock));
+        started = true;
+        final ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread th = new Thread(r, "jlvs-estimator");
+            th.setDaemon(true);
+            return th;
+        });
+        final long period = RateEstimator.PERIOD_NS;
+        ex.scheduleAtFixedRate(services::estimate, period, period, TimeUnit.NANOSECONDS);
+        estimator = ex;
+        return this;
+    }
+
+    private static Transport findTransport() {
+        for (final Transport t : ServiceLoader.load(Transport.class, LoadBalancer.class.getClassLoader())) {
+            return t;
+        }
+        throw new IllegalStateException("no transport on the class path (add io.jlvs:lvs-transport-nio, or pass "
+            + "one to LoadBalancer.Builder.transport)");
+    }
+
+    /**
+     * Drains for the configured drain timeout, then closes.
+     */
+    @Override
+    public void close() {
+        close(Duration.ofNanos(options.drainTimeoutNs()));
+    }
+
+    /**
+     * Stops accepting, lets live connections finish until the deadline, then closes the rest and stops every
+     * thread. Calling it again does nothing.
+     *
+     * @param drain how long live connections may take to finish
+     */
+    public synchronized void close(final Duration drain) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (engine != null) {
+            engine.close(Math.max(0, drain.toNanos()));
+        }
+        if (estimator != null) {
+            estimator.shutdownNow();
+        }
+    }
+
+    /**
+     * The engine options.
+     *
+     * @return the options
+     */
+    public DirectorOptions options() {
+        return options;
+    }
+
+    /**
+     * The live services.
+     *
+     * @return the table
+     */
+    public ServiceTable services() {
+        return services;
+    }
+
+    /**
+     * The persistence templates.
+     *
+     * @return the templates
+     */
+    public PersistenceTable persistence() {
+        return persistence;
+    }
+
+    /**
+     * Warnings from the rules the director was built from (for example direct routing run as a proxy).
+     *
+     * @return the warnings
+     */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * The addresses the director listens on.
+     *
+     * @return bound addresses, empty before {@link #start()}
+     */
+    public List<InetSocketAddress> listening() {
+        final TransportEngine e = engine;
+        return e == null ? List.of() : e.listening();
+    }
+
+    /**
+     * The running engine, for transport-specific inspection.
+     *
+     * @return the engine, or null before {@link #start()}
+     */
+    public TransportEngine engine() {
+        return engine;
+    }
+
+    /**
+     * Proxied connections that still hold sockets.
+     *
+     * @return the count
+     */
+    public int liveConnections() {
+        final TransportEngine e = engine;
+        return e == null ? 0 : e.liveConnections();
+    }
+
+    /**
+     * Engine counters (accept pauses, malformed PROXY headers, failed connects, ...).
+     *
+     * @return name to value
+     */
+    public Map<String, Long> counters() {
+        final TransportEngine e = engine;
+        return e == null ? Map.of() : e.counters();
+    }
+
+    /**
+     * A snapshot of services, servers, counters, rates and timeouts.
+     *
+     * @return the snapshot
+     */
+    public DirectorSnapshot snapshot() {
+        final TransportEngine e = engine;
+        return DirectorSnapshot.of(services, e == null ? DirectorSnapshot.DEFAULT_TABLE_SIZE
+            : e.connectionTableSize());
+    }
+
+    /**
+     * {@code ipvsadm -Ln} in a format.
+     *
+     * @param format the format
+     * @return the text
+     */
+    public String list(final ListFormat format) {
+        return IpvsadmListing.list(snapshot(), format, false, false);
+    }
+
+    /**
+     * {@code ipvsadm -Lnc}: every connection and template.
+     *
+     * @return the rows
+     */
+    public List<ConnectionSnapshot> connections() {
+        final TransportEngine e = engine;
+        return e == null ? List.of() : e.connections();
+    }
+
+    /**
+     * The current configuration (services, servers, timeouts), as {@code -S} would save it.
+     *
+     * @return the configuration
+     */
+    public DirectorConfig config() {
+        return services.config();
+    }
+
+    /**
+     * {@code -Z}: zeroes statistics of a service or of everything.
+     *
+     * @param key the service, or null for all
+     */
+    public void zero(final ServiceKey key) {
+        services.zero(key);
+    }
+
+    /**
+     * Changes a server's weight, keeping its other settings (0 drains it: no new connections, live ones stay).
+     *
+     * @param key the service
+     * @param address the server's address literal
+     * @param port the server's port
+     * @param weight 0..65535
+     * @throws LvsException {@code Service not defined} or {@code No such destination}
+     */
+    public void weight(final ServiceKey key, final String address, final int port, final int weight) {
+        final VirtualService s = services.service(key);
+        if (s == null) {
+            throw new LvsException("Service not defined");
+        }
+        final InetAddress a = ServiceKeyAccess.literal(address);
+        final int i = s.servers().indexOf(a, port);
+        if (i < 0) {
+            throw new LvsException("No such destination");
+        }
+        final RealServer r = s.servers().get(i);
+        services.editServer(key, r.config().toBuilder().weight(weight).build());
+    }
+
+    @Override
+    public void addService(final VirtualServiceConfig service) {
+        services.addService(service);
+    }
+
+    /**
+     * Adds a service with a scheduler instance of the caller's.
+     *
+     * @param service the service
+     * @param scheduler a new scheduler used by this service only
+     */
+    public void addService(final VirtualServiceConfig service, final Scheduler scheduler) {
+        services.addService(service, scheduler);
+    }
+
+    @Override
+    public void editService(final VirtualServiceConfig service) {
+        services.editService(service);
+    }
+
+    @Override
+    public void deleteService(final ServiceKey key) {
+        services.deleteService(key);
+    }
+
+    @Override
+    public void addServer(final ServiceKey key, final RealServerConfig server) {
+        services.addServer(key, server);
+    }
+
+    @Override
+    public void editServer(final ServiceKey key, final RealServerConfig server) {
+        services.editServer(key, server);
+    }
+
+    @Override
+    public void deleteServer(final ServiceKey key, final InetAddress address, final int port) {
+        services.deleteServer(key, address, port);
+    }
+
+    @Override
+    public void clear() {
+        services.clear();
+    }
+
+    @Override
+    public void setTimeouts(final int tcpSeconds, final int tcpFinSeconds, final int udpSeconds) {
+        services.setTimeouts(tcpSeconds, tcpFinSeconds, udpSeconds);
+        timeouts.set(services.timeouts());
+    }
+
+    /** Parses address literals for {@link LoadBalancer#weight}. */
+    private static final class ServiceKeyAccess {
+        static InetAddress literal(final String address) {
+            final InetAddress a = io.jlvs.core.net.Addresses.parseLiteral(address);
+            if (a == null) {
+                throw new IllegalArgumentException("address: " + address + " (expected: a numeric IP address)");
+            }
+            return a;
+        }
+    }
+
+    /**
+     * Builds a {@link LoadBalancer}.
+     *
+     * <p>Not thread-safe.
+     */
+    public static final class Builder {
+        private final DirectorOptions.Builder options = DirectorOptions.builder();
+        private DirectorConfig.Builder configBuilder;
+        private DirectorConfig config = DirectorConfig.EMPTY;
+        private SchedulerRegistry registry = SchedulerRegistry.getDefault();
+        private NanoClock clock = SystemNanoClock.INSTANCE;
+        private RandomSource random = RandomSource.THREAD_LOCAL;
+        private Transport transport;
+        private final List<String> warnings = new ArrayList<>();
+        private final Map<ServiceKey, Scheduler> instances = new java.util.LinkedHashMap<>();
+        private final java.util.Set<String> instanceNames = new java.util.HashSet<>();
+
+        private Builder() {
+        }
+
+        private boolean known(final String scheduler) {
+            return registry.contains(scheduler) || instanceNames.contains(scheduler);
+        }
+
+        private DirectorConfig.Builder cfg() {
+            if (configBuilder == null) {
+                configBuilder = config.toBuilder(this::known);
+            }
+            return configBuilder;
+        }
+
+        /**
+         * Adds a service whose scheduler is an instance of the caller's (a custom or configured scheduler), with its
+         * real servers in the order they are added.
+         *
+         * @param service the service; its scheduler name is what listings show
+         * @param scheduler a new, uninitialised scheduler for this service only
+         * @param servers its servers
+         * @return this
+         */
+        public Builder service(final VirtualServiceConfig service, final Scheduler scheduler,
+            final RealServerConfig... servers) {
+            instanceNames.add(service.scheduler());
+            instances.put(service.key(), Objects.requireNonNull(scheduler, "scheduler"));
+            return service(service, servers);
+        }
+
+        /**
+         * Adds a service with its real servers, added in the order given (so, as with ipvsadm, the last one given is
+         * first in the scheduling order).
+         *
+         * @param service the service
+         * @param servers its servers
+         * @return this
+         * @throws LvsException if the service exists or its scheduler is unknown
+         */
+        public Builder service(final VirtualServiceConfig service, final RealServerConfig... servers) {
+            cfg().addService(service);
+            for (final RealServerConfig r : servers) {
+                cfg().addServer(service.key(), r);
+            }
+            return this;
+        }
+
+        /**
+         * Adds a real server to a service added before.
+         *
+         * @param key the service
+         * @param server the server
+         * @return this
+         */
+        public Builder server(final ServiceKey key, final RealServerConfig server) {
+            cfg().addServer(key, server);
+            return this;
+        }
+
+        /**
+         * Adds the configuration that rules text describes (the ipvsadm-save format with JLVS's extensions).
+         *
+         * @param rules the rules
+         * @return this
+         * @throws io.jlvs.core.rules.RulesException naming every bad line; nothing is added then
+         */
+        public Builder rules(final String rules) {
+            final DirectorConfig base = cfg().build();
+            final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(rules, base,
+                this::known);
+            configBuilder = l.config().toBuilder(this::known);
+            warnings.addAll(l.warnings());
+            return this;
+        }
+
+        /**
+         * Sets the connection timeouts ({@code --set}); 0 keeps a value.
+         *
+         * @param tcpSeconds ESTABLISHED
+         * @param tcpFinSeconds FIN_WAIT
+         * @param udpSeconds UDP
+         * @return this
+         */
+        public Builder timeouts(final int tcpSeconds, final int tcpFinSeconds, final int udpSeconds) {
+            cfg().setTimeouts(tcpSeconds, tcpFinSeconds, udpSeconds);
+            return this;
+        }
+
+        /**
+         * Where schedulers are found by name; default: the class path's.
+         *
+         * @param r the registry
+         * @return this
+         */
+        public Builder schedulerRegistry(final SchedulerRegistry r) {
+            if (configBuilder != null) {
+                throw new IllegalStateException("schedulerRegistry must be set before services");
+            }
+            this.registry = Objects.requireNonNull(r, "registry");
+            return this;
+        }
+
+        /**
+         * The transport; default: the first found by {@link ServiceLoader}.
+         *
+         * @param t the transport
+         * @return this
+         */
+        public Builder transport(final Transport t) {
+            this.transport = Objects.requireNonNull(t, "transport");
+            return this;
+        }
+
+        /**
+         * The clock (tests may inject one).
+         *
+         * @param c the clock
+         * @return this
+         */
+        public Builder clock(final NanoClock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /**
+         * Randomness for randomised schedulers.
+         *
+         * @param r the source
+         * @return this
+         */
+        public Builder random(final RandomSource r) {
+            this.random = Objects.requireNonNull(r, "random");
+            return this;
+        }
+
+        /**
+         * The engine options at once.
+         *
+         * @return the options builder to change (it belongs to this builder)
+         */
+        public DirectorOptions.Builder options() {
+            return options;
+        }
+
+        /**
+         * Event loops (threads); default: available processors.
+         *
+         * @param n 1..256
+         * @return this
+         */
+        public Builder eventLoops(final int n) {
+            options.eventLoops(n);
+            return this;
+        }
+
+        /**
+         * Relay buffer size.
+         *
+         * @param bytes 1 KiB..16 MiB
+         * @return this
+         */
+        public Builder bufferSize(final int bytes) {
+            options.bufferSize(bytes);
+            return this;
+        }
+
+        /**
+         * Connect timeout.
+         *
+         * @param d the timeout
+         * @return this
+         */
+        public Builder connectTimeout(final Duration d) {
+            options.connectTimeout(d);
+            return this;
+        }
+
+        /**
+         * Retries on other servers after a failed connect.
+         *
+         * @param n 0..16
+         * @return this
+         */
+        public Builder connectRetries(final int n) {
+            options.connectRetries(n);
+            return this;
+        }
+
+        /**
+         * Drain time of {@link LoadBalancer#close()}.
+         *
+         * @param d the time
+         * @return this
+         */
+        public Builder drainTimeout(final Duration d) {
+            options.drainTimeout(d);
+            return this;
+        }
+
+        /**
+         * Builds the director (not started).
+         *
+         * @return the director
+         */
+        public LoadBalancer build() {
+            config = cfg().build();
+            return new LoadBalancer(this);
+        }
+    }
+
+}

@@ -1,0 +1,299 @@
+package io.jlvs.transport.nio;
+
+import io.jlvs.core.Protocol;
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.conn.ConnState;
+import io.jlvs.core.conn.Connection;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.service.VirtualService;
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+
+/**
+ * A UDP virtual service on one event loop: the socket bound to the virtual address (one per loop with
+ * SO_REUSEPORT), and the flows it feeds.
+ *
+ * <p>A datagram from a new client flow (client address and port) is placed like a connection (persistence, then
+ * the scheduler) and gets its own socket connected to the chosen real server, so the server's replies come back on
+ * that socket and are sent to the client from the virtual address. The flow is a UDP entry of the connection
+ * table: always inactive, idle timeout {@code --set udp} (300 s by default). With one-packet scheduling every
+ * datagram is placed on its own; its reply still finds the client because the per-flow sockets are kept per
+ * (client, server) pair.
+ *
+ * <p>Per datagram: one table lookup with int keys (IPv4), no allocation once the flow exists (the JDK caches the
+ * last sender's address), no lock. A datagram larger than the buffer is counted and dropped, not truncated. New
+ * flows above the configured maximum are dropped and counted.
+ *
+ * <p>Not thread-safe; confined to its event loop.
+ */
+final class UdpEndpoint implements Handler {
+    private static final int DATAGRAMS_PER_EVENT = 64;
+
+    final EventLoop loop;
+    final NioEngine.ServiceState state;
+    final DatagramChannel channel;
+    private final SelectionKey key;
+    private final ByteBuffer buffer;
+    private final int maxDatagram;
+    private final InetSocketAddress virtual;
+    private final int virtualFold;
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    /** One-packet flows by client (address, port); a chain per client, one flow per server. */
+    private final Long2ObjectHashMap<UdpFlow> opsFlows = new Long2ObjectHashMap<>();
+    UdpFlow opsHead;
+    UdpFlow opsTail;
+
+    UdpEndpoint(final EventLoop loop, final NioEngine.ServiceState state, final DatagramChannel channel)
+        throws IOException {
+        this.loop = loop;
+        this.state = state;
+        this.channel = channel;
+        this.maxDatagram = loop.pool.bufferSize();
+        this.buffer = ByteBuffer.allocateDirect(maxDatagram + 1);
+        this.virtual = (InetSocketAddress) channel.getLocalAddress();
+        this.virtualFold = io.jlvs.core.net.Addresses.fold(state.service.key().address());
+        this.key = channel.register(loop.selector, SelectionKey.OP_READ, this);
+    }
+
+    static DatagramChannel open(final InetSocketAddress address, final boolean reusePort, final int rcvBuf)
+        throws IOException {
+        final DatagramChannel ch = DatagramChannel.open(
+            address.getAddress() instanceof Inet4Address ? java.net.StandardProtocolFamily.INET
+                : java.net.StandardProtocolFamily.INET6);
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (reusePort) {
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            if (rcvBuf > 0) {
+                ch.setOption(StandardSocketOptions.SO_RCVBUF, rcvBuf);
+            }
+            ch.bind(address);
+            return ch;
+        } catch (final IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    static int ipv4(final InetAddress a) {
+        return a.hashCode(); // Inet4Address.hashCode() is its address as a big-endian int: no allocation
+    }
+
+    @Override
+    public void handle(final SelectionKey k) {
+        for (int i = 0; i < DATAGRAMS_PER_EVENT; i++) {
+            buffer.clear();
+            final InetSocketAddress from;
+            try {
+                from = (InetSocketAddress) channel.receive(buffer);
+            } catch (final IOException e) {
+                return;
+            }
+            if (from == null) {
+                return;
+            }
+            final int n = buffer.position();
+            if (n > maxDatagram) {
+                loop.counters.udpTruncated.incrementAndGet();
+                continue;
+            }
+            buffer.flip();
+            datagram(from, n);
+        }
+    }
+
+    private void datagram(final InetSocketAddress from, final int n) {
+        final InetAddress ca = from.getAddress();
+        final VirtualService service = state.service;
+        final boolean v4 = ca instanceof Inet4Address && virtual.getAddress() instanceof Inet4Address;
+        final int vport = virtual.getPort();
+        if (service.config().onePacket()) {
+            onePacket(from, n, v4);
+            return;
+        }
+        Connection c = v4 ? loop.table.lookup(Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport)
+            : loop.table.lookup(Protocol.UDP, ca, from.getPort(), virtual.getAddress(), vport);
+        UdpFlow flow = c == null ? null : (UdpFlow) c.attachment();
+        if (flow == null) {
+            if (c != null) {
+                loop.table.remove(c); // an entry whose socket is gone: place the flow again
+            }
+            if (loop.table.count(ConnState.UDP) >= loop.engine.runtime.options().maxUdpFlows()) {
+                loop.counters.udpFlowsDropped.incrementAndGet();
+                return;
+            }
+            if (v4) {
+                loop.flow.setIpv4(Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport);
+                c = loop.table.open(service, loop.flow, Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport,
+                    loop.now);
+            } else {
+                loop.flow.set(Protocol.UDP, ca, from.getPort(), virtual.getAddress(), vport);
+                c = loop.table.open(service, loop.flow, Protocol.UDP, ca, from.getPort(), virtual.getAddress(),
+                    vport, loop.now);
+            }
+            if (c == null) {
+                loop.counters.udpNoDestination.incrementAndGet();
+                state.noDestinationLog.warn(loop.now, service.config().scheduler() + ": UDP "
+                    + service.key().addressAndPort() + " - no destination available");
+                return;
+            }
+            flow = UdpFlow.open(this, c, c.server(), from);
+            if (flow == null) {
+                loop.table.remove(c);
+                return;
+            }
+            c.attachment(flow);
+        }
+        loop.table.countIn(c, n, loop.now);
+        flow.send(buffer);
+    }
+
+    private void onePacket(final InetSocketAddress from, final int n, final boolean v4) {
+        final InetAddress ca = from.getAddress();
+        final int cf = v4 ? ipv4(ca) : io.jlvs.core.net.Addresses.fold(ca);
+        if (v4) {
+            loop.flow.setIpv4(Protocol.UDP, cf, from.getPort(), virtualFold, virtual.getPort());
+        } else {
+            loop.flow.set(Protocol.UDP, ca, from.getPort(), virtual.getAddress(), virtual.getPort());
+        }
+        final RealServer server = loop.table.openOnePacket(state.service, loop.flow, Protocol.UDP, cf,
+            virtualFold, virtual.getPort(), n, loop.now);
+        if (server == null) {
+            loop.counters.udpNoDestination.incrementAndGet();
+            return;
+        }
+        final long k = (cf & 0xffffffffL) << 16 | from.getPort();
+        UdpFlow f = opsFlows.get(k);
+        while (f != null && f.server != server) {
+            f = f.opsNext;
+        }
+        if (f == null) {
+            f = UdpFlow.open(this, null, server, from);
+            if (f == null) {
+                return;
+            }
+            f.opsKey = k;
+            f.opsNext = opsFlows.get(k);
+            opsFlows.put(k, f);
+            linkOps(f);
+        } else {
+            touchOps(f);
+        }
+        f.send(buffer);
+    }
+
+    /** The ordered list of one-packet flows, for their idle timeout (the UDP timeout). */
+    private void linkOps(final UdpFlow f) {
+        f.lastUseNs = loop.now;
+        f.lruPrev = opsTail;
+        f.lruNext = null;
+        if (opsTail == null) {
+            opsHead = f;
+        } else {
+            opsTail.lruNext = f;
+        }
+        opsTail = f;
+    }
+
+    private void unlinkOps(final UdpFlow f) {
+        if (f.lruPrev == null) {
+            opsHead = f.lruNext;
+        } else {
+            f.lruPrev.lruNext = f.lruNext;
+        }
+        if (f.lruNext == null) {
+            opsTail = f.lruPrev;
+        } else {
+            f.lruNext.lruPrev = f.lruPrev;
+        }
+        f.lruPrev = null;
+        f.lruNext = null;
+    }
+
+    void touchOps(final UdpFlow f) {
+        if (opsTail != f) {
+            unlinkOps(f);
+            linkOps(f);
+        } else {
+            f.lastUseNs = loop.now;
+        }
+    }
+
+    /** Expires idle one-packet flows; returns how many. */
+    int expireOps(final long now, final long timeoutNs, final int limit) {
+        int n = 0;
+        while (opsHead != null && n < limit && now - (opsHead.lastUseNs + timeoutNs) >= 0) {
+            removeOps(opsHead);
+            n++;
+        }
+        return n;
+    }
+
+    void removeOps(final UdpFlow f) {
+        unlinkOps(f);
+        UdpFlow head = opsFlows.get(f.opsKey);
+        if (head == f) {
+            if (f.opsNext == null) {
+                opsFlows.remove(f.opsKey);
+            } else {
+                opsFlows.put(f.opsKey, f.opsNext);
+            }
+        } else {
+            while (head != null && head.opsNext != f) {
+                head = head.opsNext;
+            }
+            if (head != null) {
+                head.opsNext = f.opsNext;
+            }
+        }
+        f.close();
+    }
+
+    /** Sends a reply to a client from the virtual address. */
+    void reply(final ByteBuffer data, final InetSocketAddress client) {
+        try {
+            channel.send(data, client);
+        } catch (final IOException e) {
+            // the client is gone; UDP has nothing to report to
+        }
+    }
+
+    int proxyProtocol(final RealServer server) {
+        return Extensions.proxyProtocol(state.service.config(), server.config());
+    }
+
+    InetSocketAddress virtual() {
+        return virtual;
+    }
+
+    ByteBuffer[] gather() {
+        return gather;
+    }
+
+    @Override
+    public void fail(final Throwable cause) {
+        // per-datagram failures drop the datagram; the endpoint stays
+    }
+
+    void close() {
+        key.cancel();
+        while (opsHead != null) {
+            removeOps(opsHead);
+        }
+        try {
+            channel.close();
+        } catch (final IOException ignored) {
+            // closing
+        }
+    }
+}
