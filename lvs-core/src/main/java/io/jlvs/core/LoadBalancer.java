@@ -10,6 +10,8 @@ import io.jlvs.core.config.Timeouts;
 import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.conn.PersistenceTable;
 import io.jlvs.core.conn.StateTimeouts;
+import io.jlvs.core.health.HealthChecker;
+import io.jlvs.core.health.HealthListener;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.listing.DirectorSnapshot;
 import io.jlvs.core.listing.IpvsadmListing;
@@ -73,6 +75,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final Transport transport;
     private final NanoClock clock;
     private final List<String> warnings;
+    private final Map<String, HealthChecker> checkers;
+    private final List<HealthListener> healthListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile TransportEngine engine;
     private volatile ScheduledExecutorService estimator;
     private boolean started;
@@ -85,6 +89,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         this.persistence.expireQuiescentTemplate(options.expireQuiescentTemplate());
         this.transport = b.transport;
         this.warnings = List.copyOf(b.warnings);
+        this.checkers = Map.copyOf(b.checkers);
+        this.healthListeners.addAll(b.healthListeners);
         for (final Map.Entry<ServiceKey, Scheduler> e : b.instances.entrySet()) {
             services.addService(b.config.service(e.getKey()), e.getValue());
         }
@@ -113,7 +119,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
         final Transport t = transport != null ? transport : findTransport();
-        engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock));
+        engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock, checkers,
+            healthListeners));
         started = true;
         final ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread th = new Thread(r, "jlvs-estimator");
@@ -205,6 +212,15 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     public List<InetSocketAddress> listening() {
         final TransportEngine e = engine;
         return e == null ? List.of() : e.listening();
+    }
+
+    /**
+     * Adds a listener of health transitions (servers going up and down, quorum lost and back).
+     *
+     * @param listener the listener
+     */
+    public void addHealthListener(final HealthListener listener) {
+        healthListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /**
@@ -300,11 +316,11 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
             throw new LvsException("Service not defined");
         }
         final InetAddress a = ServiceKeyAccess.literal(address);
-        final int i = s.servers().indexOf(a, port);
+        final int i = s.members().indexOf(a, port);
         if (i < 0) {
             throw new LvsException("No such destination");
         }
-        final RealServer r = s.servers().get(i);
+        final RealServer r = s.members().get(i);
         services.editServer(key, r.config().toBuilder().weight(weight).build());
     }
 
@@ -386,6 +402,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private final List<String> warnings = new ArrayList<>();
         private final Map<ServiceKey, Scheduler> instances = new java.util.LinkedHashMap<>();
         private final java.util.Set<String> instanceNames = new java.util.HashSet<>();
+        private final Map<String, HealthChecker> checkers = new java.util.HashMap<>();
+        private final List<HealthListener> healthListeners = new ArrayList<>();
 
         private Builder() {
         }
@@ -472,6 +490,33 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
          */
         public Builder timeouts(final int tcpSeconds, final int tcpFinSeconds, final int udpSeconds) {
             cfg().setTimeouts(tcpSeconds, tcpFinSeconds, udpSeconds);
+            return this;
+        }
+
+        /**
+         * Registers a health checker of the application's own, used by services with {@code --check NAME}.
+         *
+         * @param name the name ({@code tcp}, {@code http} and {@code udp} are built in)
+         * @param checker the checker
+         * @return this
+         */
+        public Builder healthChecker(final String name, final HealthChecker checker) {
+            if (!name.matches("[a-z][a-z0-9_-]*")) {
+                throw new IllegalArgumentException("checker name: '" + name + "' (expected: lower-case letters, "
+                    + "digits, '-' and '_')");
+            }
+            checkers.put(name, Objects.requireNonNull(checker, "checker"));
+            return this;
+        }
+
+        /**
+         * Adds a listener of health transitions.
+         *
+         * @param listener the listener
+         * @return this
+         */
+        public Builder healthListener(final HealthListener listener) {
+            healthListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

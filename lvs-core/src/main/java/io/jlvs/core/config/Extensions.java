@@ -43,6 +43,44 @@ public final class Extensions {
     public static final String PROXY_PROTOCOL = "proxy-protocol";
     /** {@code --accept-proxy}. */
     public static final String ACCEPT_PROXY = "accept-proxy";
+    /** {@code --check tcp|http|udp|NAME}: the active health check. */
+    public static final String CHECK = "check";
+    /** {@code --check-interval MS}. */
+    public static final String CHECK_INTERVAL = "check-interval";
+    /** {@code --check-timeout MS}. */
+    public static final String CHECK_TIMEOUT = "check-timeout";
+    /** {@code --rise N}. */
+    public static final String RISE = "rise";
+    /** {@code --fall N}. */
+    public static final String FALL = "fall";
+    /** {@code --check-initial up|down}. */
+    public static final String CHECK_INITIAL = "check-initial";
+    /** {@code --check-port PORT}. */
+    public static final String CHECK_PORT = "check-port";
+    /** {@code --http-path PATH}. */
+    public static final String HTTP_PATH = "http-path";
+    /** {@code --http-host NAME}. */
+    public static final String HTTP_HOST = "http-host";
+    /** {@code --http-status LIST}. */
+    public static final String HTTP_STATUS = "http-status";
+    /** {@code --http-body TEXT}. */
+    public static final String HTTP_BODY = "http-body";
+    /** {@code --udp-send TEXT}. */
+    public static final String UDP_SEND = "udp-send";
+    /** {@code --udp-expect TEXT}. */
+    public static final String UDP_EXPECT = "udp-expect";
+    /** {@code --on-down remove|inhibit}. */
+    public static final String ON_DOWN = "on-down";
+    /** {@code --shutdown-sessions}. */
+    public static final String SHUTDOWN_SESSIONS = "shutdown-sessions";
+    /** {@code --observe N}: passive checking. */
+    public static final String OBSERVE = "observe";
+    /** {@code --eject-time MS}. */
+    public static final String EJECT_TIME = "eject-time";
+    /** {@code --quorum N}. */
+    public static final String QUORUM = "quorum";
+    /** {@code --slow-start MS}. */
+    public static final String SLOW_START = "slow-start";
 
     private static final List<RuleExtension> ALL = new ArrayList<>();
 
@@ -60,6 +98,80 @@ public final class Extensions {
         ALL.add(new RuleExtension(ACCEPT_PROXY, RuleExtension.Scope.SERVICE, true,
             v -> networks(v) != null ? null : "must be comma-separated networks such as 10.0.0.0/8,127.0.0.1/32",
             "read a PROXY header from clients in these networks"));
+        ALL.add(new RuleExtension(CHECK, RuleExtension.Scope.SERVICE, true,
+            v -> v.matches("[a-z][a-z0-9_-]*") ? null : "must be tcp, http, udp, none or a registered checker name",
+            "active health check: tcp, http, udp, or a checker the application registered"));
+        ALL.add(service(CHECK_INTERVAL, 10, 86_400_000, "milliseconds between checks of a server (default 2000)"));
+        ALL.add(service(CHECK_TIMEOUT, 1, 3_600_000, "milliseconds a check may take (default 1000)"));
+        ALL.add(service(RISE, 1, 1000, "consecutive passes that bring a server up (default 2)"));
+        ALL.add(service(FALL, 1, 1000, "consecutive failures that take a server down (default 3)"));
+        ALL.add(new RuleExtension(CHECK_INITIAL, RuleExtension.Scope.SERVICE, true,
+            v -> v.equals("up") || v.equals("down") ? null : "must be up or down",
+            "state of a new server before its first check (down: keepalived's alpha)"));
+        ALL.add(service(CHECK_PORT, 1, 65535, "port to check instead of the server's"));
+        ALL.add(new RuleExtension(HTTP_PATH, RuleExtension.Scope.SERVICE, true,
+            v -> v.startsWith("/") && v.chars().allMatch(c -> c > 32 && c < 127) ? null
+                : "must be a path starting with /, without spaces", "path of the HTTP check (default /)"));
+        ALL.add(new RuleExtension(HTTP_HOST, RuleExtension.Scope.SERVICE, true,
+            v -> !v.isEmpty() && v.chars().allMatch(c -> c > 32 && c < 127) ? null : "must be a host name",
+            "Host header of the HTTP check"));
+        ALL.add(new RuleExtension(HTTP_STATUS, RuleExtension.Scope.SERVICE, true,
+            v -> statuses(v) != null ? null : "must be status codes or ranges, such as 200-299,301",
+            "status codes that pass the HTTP check (default 200-399)"));
+        ALL.add(new RuleExtension(HTTP_BODY, RuleExtension.Scope.SERVICE, true, v -> null,
+            "text the HTTP response body must contain"));
+        ALL.add(new RuleExtension(UDP_SEND, RuleExtension.Scope.SERVICE, true, v -> null,
+            "datagram the UDP check sends"));
+        ALL.add(new RuleExtension(UDP_EXPECT, RuleExtension.Scope.SERVICE, true, v -> null,
+            "text the UDP check's reply must contain"));
+        ALL.add(new RuleExtension(ON_DOWN, RuleExtension.Scope.SERVICE, true,
+            v -> v.equals("remove") || v.equals("inhibit") ? null : "must be remove or inhibit",
+            "take a down server out of rotation (remove) or set its weight to 0 (inhibit)"));
+        ALL.add(new RuleExtension(SHUTDOWN_SESSIONS, RuleExtension.Scope.SERVICE, false, v -> null,
+            "close the live connections of a server that goes down"));
+        ALL.add(service(OBSERVE, 1, 1000, "consecutive failed connects of real traffic that eject a server"));
+        ALL.add(service(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)"));
+        ALL.add(service(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on"));
+        ALL.add(service(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight"));
+    }
+
+    private static RuleExtension service(final String name, final int min, final int max, final String what) {
+        return new RuleExtension(name, RuleExtension.Scope.SERVICE, true,
+            v -> intIn(v, min, max) ? null : "must be a number " + min + ".." + max, what);
+    }
+
+    private static boolean intIn(final String v, final int min, final int max) {
+        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(Character::isDigit)) {
+            return false;
+        }
+        final long n = Long.parseLong(v);
+        return n >= min && n <= max;
+    }
+
+    /**
+     * Parses HTTP status codes and ranges ({@code 200-299,301}).
+     *
+     * @param v the text
+     * @return pairs of inclusive bounds, or null if malformed
+     */
+    public static int[] statuses(final String v) {
+        final String[] parts = v.split(",", -1);
+        final int[] out = new int[parts.length * 2];
+        for (int i = 0; i < parts.length; i++) {
+            final String p = parts[i].trim();
+            final int dash = p.indexOf('-');
+            final String lo = dash < 0 ? p : p.substring(0, dash);
+            final String hi = dash < 0 ? p : p.substring(dash + 1);
+            if (!intIn(lo, 100, 599) || !intIn(hi, 100, 599)) {
+                return null;
+            }
+            out[2 * i] = Integer.parseInt(lo);
+            out[2 * i + 1] = Integer.parseInt(hi);
+            if (out[2 * i] > out[2 * i + 1]) {
+                return null;
+            }
+        }
+        return out;
     }
 
     private Extensions() {

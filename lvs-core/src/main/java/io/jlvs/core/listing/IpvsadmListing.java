@@ -199,12 +199,12 @@ public final class IpvsadmListing {
                         d.inactiveConns()));
                     break;
                 case PERSISTENT_CONN:
-                    sb.append(String.format("  -> %-28s %-9d %-11d %-10d %-10d\n", dname, d.config().weight(),
+                    sb.append(String.format("  -> %-28s %-9d %-11d %-10d %-10d\n", dname, d.weight(),
                         d.persistConns(), d.activeConns(), d.inactiveConns()));
                     break;
                 default:
                     sb.append(String.format("  -> %-28s %-7s %-6d %-10d %-10d\n", dname,
-                        d.config().forwarding().listName(), d.config().weight(), d.activeConns(), d.inactiveConns()));
+                        d.config().forwarding().listName(), d.weight(), d.activeConns(), d.inactiveConns()));
             }
         }
     }

@@ -36,6 +36,7 @@ public final class RealServer {
     private static final VarHandle INACTIVE;
     private static final VarHandle PERSIST;
     private static final VarHandle FLAGS;
+    private static final VarHandle CONNECT_FAILURES;
 
     static {
         try {
@@ -44,6 +45,7 @@ public final class RealServer {
             INACTIVE = l.findVarHandle(RealServer.class, "inactiveConns", int.class);
             PERSIST = l.findVarHandle(RealServer.class, "persistConns", int.class);
             FLAGS = l.findVarHandle(RealServer.class, "flags", int.class);
+            CONNECT_FAILURES = l.findVarHandle(RealServer.class, "connectFailures", int.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -59,6 +61,7 @@ public final class RealServer {
     private volatile int weight;
     private volatile int lastWeight;
     private volatile double weightFactor = 1.0;
+    private volatile boolean inhibited;
     private volatile int upperThreshold;
     private volatile int lowerThreshold;
 
@@ -70,6 +73,8 @@ public final class RealServer {
     private volatile int persistConns;
     @SuppressWarnings("unused")
     private volatile int flags;
+    @SuppressWarnings("unused")
+    private volatile int connectFailures;
 
     /**
      * Makes a server from its configuration, AVAILABLE and not overloaded. Services make their servers; a
@@ -139,8 +144,28 @@ public final class RealServer {
         applyWeight();
     }
 
+    /**
+     * keepalived's {@code inhibit_on_failure}: while inhibited the weight schedulers see is 0 (the configured
+     * weight is kept for when it ends). Called by the control plane (health checking).
+     *
+     * @param on whether the server is inhibited
+     */
+    public void inhibited(final boolean on) {
+        this.inhibited = on;
+        applyWeight();
+    }
+
+    /**
+     * Whether health checking inhibited the server (weight 0).
+     *
+     * @return true if inhibited
+     */
+    public boolean isInhibited() {
+        return inhibited;
+    }
+
     private void applyWeight() {
-        final int w = config.weight();
+        final int w = inhibited ? 0 : config.weight();
         final double f = weightFactor;
         this.weight = f >= 1.0 || w == 0 ? w : Math.max(1, (int) Math.round(w * f));
     }
@@ -392,6 +417,34 @@ public final class RealServer {
     public void unbindTemplate() {
         PERSIST.getAndAdd(this, -1);
         checkOverloadOnUnbind();
+    }
+
+    /**
+     * Real traffic failed to connect to this server (passive health checking).
+     *
+     * @return consecutive failures so far
+     */
+    public int connectFailed() {
+        return (int) CONNECT_FAILURES.getAndAdd(this, 1) + 1;
+    }
+
+    /**
+     * Real traffic connected: the consecutive failure count restarts. Writes only when it was not 0, so the common
+     * case does not dirty a shared cache line.
+     */
+    public void connectSucceeded() {
+        if ((int) CONNECT_FAILURES.getOpaque(this) != 0) {
+            CONNECT_FAILURES.setVolatile(this, 0);
+        }
+    }
+
+    /**
+     * Consecutive failed connects of real traffic.
+     *
+     * @return the count
+     */
+    public int consecutiveConnectFailures() {
+        return (int) CONNECT_FAILURES.getVolatile(this);
     }
 
     private void checkOverloadOnBind() {

@@ -292,7 +292,7 @@ public final class ServiceTable implements LvsControl {
             }
             final VirtualService s = services.get(vs.key());
             final List<RealServerConfig> wanted = config.servers(vs.key());
-            final ServerList have = s.servers();
+            final ServerList have = s.members();
             for (int i = have.size() - 1; i >= 0; i--) {
                 final RealServer r = have.get(i);
                 boolean keep = false;
@@ -305,10 +305,10 @@ public final class ServiceTable implements LvsControl {
             }
             for (int i = wanted.size() - 1; i >= 0; i--) {
                 final RealServerConfig w = wanted.get(i);
-                final int at = s.servers().indexOf(w.address(), w.port());
+                final int at = s.members().indexOf(w.address(), w.port());
                 if (at < 0) {
                     addServer(vs.key(), w);
-                } else if (!s.servers().get(at).config().equals(w)) {
+                } else if (!s.members().get(at).config().equals(w)) {
                     editServer(vs.key(), w);
                 }
             }
@@ -326,7 +326,7 @@ public final class ServiceTable implements LvsControl {
         final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(n -> true);
         for (final VirtualService s : services.values()) {
             b.addService(s.config());
-            final ServerList list = s.servers();
+            final ServerList list = s.members();
             for (int i = list.size() - 1; i >= 0; i--) {
                 b.addServer(s.key(), list.get(i).config());
             }
@@ -343,7 +343,7 @@ public final class ServiceTable implements LvsControl {
         totals.estimate();
         for (final VirtualService s : services.values()) {
             s.stats().estimate();
-            final ServerList list = s.servers();
+            final ServerList list = s.members();
             for (int i = 0; i < list.size(); i++) {
                 list.get(i).stats().estimate();
             }
@@ -369,7 +369,7 @@ public final class ServiceTable implements LvsControl {
 
     private static void zero(final VirtualService s) {
         s.stats().zero();
-        final ServerList list = s.servers();
+        final ServerList list = s.members();
         for (int i = 0; i < list.size(); i++) {
             list.get(i).stats().zero();
         }

@@ -45,8 +45,10 @@ public final class VirtualService {
     private final List<Trashed> trash = new ArrayList<>();
 
     private volatile VirtualServiceConfig config;
+    private volatile ServerList members = ServerList.EMPTY;
     private volatile ServerList servers = ServerList.EMPTY;
     private volatile Scheduler scheduler;
+    private volatile boolean sorry;
 
     private static final class Trashed {
         final RealServer server;
@@ -118,12 +120,103 @@ public final class VirtualService {
     }
 
     /**
-     * The servers in IPVS order.
+     * The servers in rotation, in IPVS order: what the scheduler walks and what {@code ipvsadm -Ln} lists. A server
+     * that health checking took out of rotation is not here (as keepalived removes it from IPVS) but stays a
+     * member.
      *
      * @return the current snapshot
      */
     public ServerList servers() {
         return servers;
+    }
+
+    /**
+     * Every configured server, in or out of rotation, most recently added first.
+     *
+     * @return the current snapshot
+     */
+    public ServerList members() {
+        return members;
+    }
+
+    /**
+     * Whether the service answers every new connection with its sorry response (health checking lost quorum).
+     *
+     * @return true in sorry mode
+     */
+    public boolean inSorryMode() {
+        return sorry;
+    }
+
+    /**
+     * Switches sorry mode on or off. Called by health checking.
+     *
+     * @param on the mode
+     */
+    public void sorryMode(final boolean on) {
+        this.sorry = on;
+    }
+
+    /**
+     * Takes a member out of rotation (unavailable: schedulers no longer see it, persistence templates pointing to
+     * it stop matching, live connections continue) or puts it back at the front of the list, as keepalived deletes
+     * and re-adds a destination.
+     *
+     * @param server a member
+     * @param inRotation the wanted state
+     * @return true if something changed
+     */
+    public synchronized boolean rotation(final RealServer server, final boolean inRotation) {
+        if (members.indexOf(server) < 0) {
+            return false;
+        }
+        final int i = servers.indexOf(server);
+        if (inRotation && i < 0) {
+            server.available(true);
+            final ServerList next = servers.withFirst(server);
+            servers = next;
+            scheduler.onServerAdded(next, server);
+            return true;
+        }
+        if (!inRotation && i >= 0) {
+            server.available(false);
+            final ServerList next = servers.without(i);
+            servers = next;
+            scheduler.onServerRemoved(next, server, i);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Inhibits a member (weight 0 for schedulers, keepalived's {@code inhibit_on_failure}) or ends that.
+     *
+     * @param server a member
+     * @param on the wanted state
+     * @return true if something changed
+     */
+    public synchronized boolean inhibit(final RealServer server, final boolean on) {
+        if (members.indexOf(server) < 0 || server.isInhibited() == on) {
+            return false;
+        }
+        server.inhibited(on);
+        if (servers.indexOf(server) >= 0) {
+            scheduler.onServerUpdated(servers, server);
+        }
+        return true;
+    }
+
+    /**
+     * Replaces the scheduler with an instance of the caller's (for example the same algorithm wrapped in slow
+     * start); it is initialised with the current list.
+     *
+     * @param fresh a new, uninitialised scheduler
+     */
+    public synchronized void replaceScheduler(final Scheduler fresh) {
+        fresh.init(servers);
+        final Scheduler old = scheduler;
+        scheduler = fresh;
+        old.done();
     }
 
     /**
@@ -203,16 +296,18 @@ public final class VirtualService {
      * @throws LvsException {@code Destination already exists}
      */
     public synchronized RealServer addServer(final RealServerConfig serverConfig) {
-        if (servers.indexOf(serverConfig.address(), serverConfig.port()) >= 0) {
+        if (members.indexOf(serverConfig.address(), serverConfig.port()) >= 0) {
             throw new LvsException("Destination already exists");
         }
         RealServer s = takeFromTrash(serverConfig.address(), serverConfig.port());
         if (s != null) {
             s.update(serverConfig);
+            s.inhibited(false);
             s.available(true);
         } else {
             s = new RealServer(serverConfig);
         }
+        members = members.withFirst(s);
         final ServerList next = servers.withFirst(s);
         servers = next;
         scheduler.onServerAdded(next, s);
@@ -227,13 +322,15 @@ public final class VirtualService {
      * @throws LvsException {@code No such destination}
      */
     public synchronized RealServer editServer(final RealServerConfig serverConfig) {
-        final int i = servers.indexOf(serverConfig.address(), serverConfig.port());
+        final int i = members.indexOf(serverConfig.address(), serverConfig.port());
         if (i < 0) {
             throw new LvsException("No such destination");
         }
-        final RealServer s = servers.get(i);
+        final RealServer s = members.get(i);
         s.update(serverConfig);
-        scheduler.onServerUpdated(servers, s);
+        if (servers.indexOf(s) >= 0) {
+            scheduler.onServerUpdated(servers, s);
+        }
         return s;
     }
 
@@ -258,15 +355,19 @@ public final class VirtualService {
      * @throws LvsException {@code No such destination}
      */
     public synchronized RealServer removeServer(final InetAddress address, final int port) {
-        final int i = servers.indexOf(address, port);
-        if (i < 0) {
+        final int m = members.indexOf(address, port);
+        if (m < 0) {
             throw new LvsException("No such destination");
         }
-        final RealServer s = servers.get(i);
+        final RealServer s = members.get(m);
+        members = members.without(m);
         s.available(false);
-        final ServerList next = servers.without(i);
-        servers = next;
-        scheduler.onServerRemoved(next, s, i);
+        final int i = servers.indexOf(s);
+        if (i >= 0) {
+            final ServerList next = servers.without(i);
+            servers = next;
+            scheduler.onServerRemoved(next, s, i);
+        }
         purgeTrash();
         trash.add(new Trashed(s, clock.nanoTime()));
         return s;
@@ -276,8 +377,8 @@ public final class VirtualService {
      * Removes every server (the service itself is being deleted); they become unavailable.
      */
     public synchronized void removeAll() {
-        while (servers.size() > 0) {
-            final RealServer s = servers.get(0);
+        while (members.size() > 0) {
+            final RealServer s = members.get(0);
             removeServer(s.address(), s.port());
         }
         scheduler.done();

@@ -1,9 +1,14 @@
 package io.jlvs.core.transport;
 
 import io.jlvs.core.conn.PersistenceTable;
+import io.jlvs.core.health.HealthChecker;
+import io.jlvs.core.health.HealthListener;
 import io.jlvs.core.conn.StateTimeouts;
 import io.jlvs.core.service.ServiceTable;
 import org.agrona.concurrent.NanoClock;
+
+import java.util.List;
+import java.util.Map;
 
 /**
  * What a transport needs from a director: its live services, its persistence templates, its state timeouts, its
@@ -16,7 +21,10 @@ import org.agrona.concurrent.NanoClock;
  * @param timeouts the state timeouts, shared by all loops
  * @param options the engine options
  * @param clock the clock
+ * @param checkers health checkers the application registered, by name (used with {@code --check NAME})
+ * @param healthListeners who hears of health transitions (a live, thread-safe list)
  */
 public record DirectorRuntime(ServiceTable services, PersistenceTable persistence, StateTimeouts timeouts,
-    DirectorOptions options, NanoClock clock) {
+    DirectorOptions options, NanoClock clock, Map<String, HealthChecker> checkers,
+    List<HealthListener> healthListeners) {
 }

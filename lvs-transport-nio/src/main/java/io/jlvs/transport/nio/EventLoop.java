@@ -266,6 +266,18 @@ final class EventLoop implements Runnable {
         live--;
     }
 
+    /** Closes the live sessions bound to a server ({@code shutdown-sessions} when it goes down). */
+    void closeSessionsOf(final io.jlvs.core.service.RealServer server) {
+        ProxySession s = liveHead;
+        while (s != null) {
+            final ProxySession next = s.liveNext;
+            if (s.server() == server) {
+                s.abort();
+            }
+            s = next;
+        }
+    }
+
     /** Closes every live session now (the end of a drain). */
     void closeAllSessions() {
         while (liveHead != null) {

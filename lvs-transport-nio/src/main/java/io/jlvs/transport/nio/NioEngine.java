@@ -81,6 +81,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     private final List<FailureListener> failureListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
+    private HealthChecks health;
 
     private NioEngine(final DirectorRuntime runtime) throws IOException {
         this.runtime = runtime;
@@ -110,6 +111,8 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
             throw ex;
         }
         runtime.services().addListener(e);
+        e.health = new HealthChecks(e);
+        e.health.start();
         LOG.info("JLVS NIO engine started: {} event loop(s), SO_REUSEPORT {}, listening on {}", e.loops.length,
             e.reusePort ? "on" : "off (one acceptor hands off)", e.listening());
         return e;
@@ -275,6 +278,9 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     public void close(final long drainNanos) {
         closing = true;
         runtime.services().removeListener(this);
+        if (health != null) {
+            health.stop();
+        }
         for (final EventLoop l : loops) {
             l.execute(l::closeListeners);
         }

@@ -143,6 +143,10 @@ final class ProxySession implements Handler {
     }
 
     private void schedule() throws IOException {
+        if (state.service.inSorryMode()) {
+            sorry();
+            return;
+        }
         setFlow();
         conn = loop.table.open(state.service, loop.flow, Protocol.TCP, source.getAddress(), source.getPort(),
             local.getAddress(), local.getPort(), loop.now);
@@ -242,6 +246,7 @@ final class ProxySession implements Handler {
         connected = true;
         if (conn != null) {
             loop.table.event(conn, SocketEvent.CONNECTED, loop.now);
+            server.connectSucceeded();
             state.service.scheduler().observeLatency(server, loop.now - connectStart);
             final int version = Extensions.proxyProtocol(state.service.config(), server.config());
             if (version != 0) {
@@ -702,6 +707,11 @@ final class ProxySession implements Handler {
                 backendOps = b;
             }
         }
+    }
+
+    /** The real server this session is bound to, or null. */
+    RealServer server() {
+        return sorry ? null : server;
     }
 
     /** The table expired the entry (idle too long, or its server went away with expire_nodest_conn). */

@@ -115,6 +115,10 @@ final class UdpEndpoint implements Handler {
     private void datagram(final InetSocketAddress from, final int n) {
         final InetAddress ca = from.getAddress();
         final VirtualService service = state.service;
+        if (service.inSorryMode()) {
+            loop.counters.udpNoDestination.incrementAndGet();
+            return;
+        }
         final boolean v4 = ca instanceof Inet4Address && virtual.getAddress() instanceof Inet4Address;
         final int vport = virtual.getPort();
         if (service.config().onePacket()) {
