@@ -201,6 +201,17 @@ public final class Extensions {
      * @return the address, or null if malformed
      */
     public static InetSocketAddress endpoint(final String v) {
+        return endpoint(v, false);
+    }
+
+    /**
+     * Parses {@code ADDR:PORT} or {@code [IPv6]:PORT}, numeric only.
+     *
+     * @param v the text
+     * @param allowPortZero whether port 0 (any free port) is accepted
+     * @return the address, or null if malformed
+     */
+    public static InetSocketAddress endpoint(final String v, final boolean allowPortZero) {
         final int colon = v.lastIndexOf(':');
         if (colon <= 0) {
             return null;
@@ -217,7 +228,7 @@ public final class Extensions {
             return null;
         }
         final int port = Integer.parseInt(p);
-        return port >= 1 && port <= 65535 ? new InetSocketAddress(a, port) : null;
+        return port >= (allowPortZero ? 0 : 1) && port <= 65535 ? new InetSocketAddress(a, port) : null;
     }
 
     /**
