@@ -24,7 +24,7 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free picks.
  */
-final class Maglev extends BaseScheduler {
+final class Maglev extends RebuildingScheduler {
     /** The kernel's default table size. */
     static final int DEFAULT_TABLE_SIZE = 4093;
     static final long KEY1 = 2654435761L;
@@ -113,7 +113,8 @@ final class Maglev extends BaseScheduler {
         return t;
     }
 
-    private void rebuild(final ServerList list) {
+    @Override
+    void rebuild(final ServerList list) {
         final RealServer[] t = build(list);
         if (t != null) {
             table = t;
@@ -127,25 +128,6 @@ final class Maglev extends BaseScheduler {
                 + " for mh)");
         }
         super.init(list);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        super.onServerAdded(list, server);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        super.onServerRemoved(list, server, formerIndex);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        super.onServerUpdated(list, server);
-        rebuild(list);
     }
 
     /** The lookup table, for tests and the disruption measurement. */

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe and lock-free; picks and observations allocate nothing (the average is a double in an atomic).
  */
-final class PeakEwma extends BaseScheduler {
+final class PeakEwma extends RebuildingScheduler {
     /** The cost of a busy server with no latency sample: 1 second. */
     static final double PENALTY_NS = 1e9;
 
@@ -56,7 +56,8 @@ final class PeakEwma extends BaseScheduler {
         this.tauNs = tauNs;
     }
 
-    private void rebuild(final ServerList list) {
+    @Override
+    void rebuild(final ServerList list) {
         final State old = state;
         final long now = context.clock().nanoTime();
         final Ewma[] e = new Ewma[list.size()];
@@ -69,29 +70,6 @@ final class PeakEwma extends BaseScheduler {
         state = new State(list, e, m);
     }
 
-    @Override
-    public void init(final ServerList list) {
-        super.init(list);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        super.onServerAdded(list, server);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        super.onServerRemoved(list, server, formerIndex);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        super.onServerUpdated(list, server);
-        rebuild(list);
-    }
 
     @Override
     public void observeLatency(final RealServer server, final long latencyNanos) {

@@ -14,8 +14,11 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free; randomness comes from the injected source.
  */
-final class PowerOfTwoChoices extends BaseScheduler {
+final class PowerOfTwoChoices extends RebuildingScheduler {
     private final double bias;
+    /** Indices of the servers with weight above 0, as of the last hook. */
+    private volatile int[] weighted = new int[0];
+    private volatile ServerList weightedList = ServerList.EMPTY;
 
     PowerOfTwoChoices(final SchedulerContext context, final double bias) {
         super("p2c", context);
@@ -30,8 +33,54 @@ final class PowerOfTwoChoices extends BaseScheduler {
     }
 
     @Override
+    void rebuild(final ServerList list) {
+        int n = 0;
+        for (int i = 0; i < list.size(); i++) {
+            n += list.get(i).weight() > 0 ? 1 : 0;
+        }
+        final int[] w = new int[n];
+        int k = 0;
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).weight() > 0) {
+                w[k++] = i;
+            }
+        }
+        weighted = w;
+        weightedList = list;
+    }
+
+    /**
+     * O(1) when no server of the service is overloaded (the eligible servers are then exactly those with weight
+     * above 0, known from the last hook); otherwise the draws are made over a scan of the eligible servers. Both ways
+     * draw the same two servers for the same random numbers.
+     */
+    @Override
     public RealServer schedule(final Flow flow) {
-        final ServerList list = servers;
+        final ServerList wl = weightedList;
+        final int[] w = weighted;
+        if (wl.overloaded() == 0 && w.length > 0) {
+            if (w.length == 1) {
+                final RealServer only = wl.get(w[0]);
+                if (eligible(only)) {
+                    return only;
+                }
+            } else {
+                final int r1 = context.random().nextInt(w.length);
+                int r2 = context.random().nextInt(w.length - 1);
+                if (r2 >= r1) {
+                    r2++;
+                }
+                final RealServer a = wl.get(w[r1]);
+                final RealServer b = wl.get(w[r2]);
+                if (eligible(a) && eligible(b)) {
+                    return better(b, a) ? b : a;
+                }
+            }
+        }
+        return scan(servers);
+    }
+
+    private RealServer scan(final ServerList list) {
         final int n = list.size();
         int eligible = 0;
         for (int i = 0; i < n; i++) {

@@ -14,7 +14,7 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free.
  */
-final class Rendezvous extends BaseScheduler {
+final class Rendezvous extends RebuildingScheduler {
     private volatile long[] serverHashes = new long[0];
     private volatile ServerList hashed = ServerList.EMPTY;
 
@@ -22,37 +22,14 @@ final class Rendezvous extends BaseScheduler {
         super("rendezvous", context);
     }
 
-    private void rebuild(final ServerList list) {
+    @Override
+    void rebuild(final ServerList list) {
         final long[] h = new long[list.size()];
         for (int i = 0; i < h.length; i++) {
             h[i] = HashRing.serverHash(list.get(i));
         }
         serverHashes = h;
         hashed = list;
-    }
-
-    @Override
-    public void init(final ServerList list) {
-        rebuild(list);
-        super.init(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        rebuild(list);
-        super.onServerAdded(list, server);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        rebuild(list);
-        super.onServerRemoved(list, server, formerIndex);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        rebuild(list);
-        super.onServerUpdated(list, server);
     }
 
     @Override

@@ -17,7 +17,7 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free picks; the ring is rebuilt by the hooks.
  */
-final class RingHash extends BaseScheduler {
+final class RingHash extends RebuildingScheduler {
     private final int pointsPerServer;
     private final double balance; // 0 = unbounded
     private volatile HashRing ring;
@@ -35,33 +35,11 @@ final class RingHash extends BaseScheduler {
         this.ring = HashRing.build(ServerList.EMPTY, pointsPerServer);
     }
 
-    private void rebuild(final ServerList list) {
+    @Override
+    void rebuild(final ServerList list) {
         ring = HashRing.build(list, pointsPerServer);
     }
 
-    @Override
-    public void init(final ServerList list) {
-        super.init(list);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        super.onServerAdded(list, server);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        super.onServerRemoved(list, server, formerIndex);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        super.onServerUpdated(list, server);
-        rebuild(list);
-    }
 
     @Override
     public RealServer schedule(final Flow flow) {

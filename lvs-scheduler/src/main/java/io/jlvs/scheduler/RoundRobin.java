@@ -5,7 +5,7 @@ import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServerList;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * IPVS {@code rr}: walks the list circularly from the last pick and takes the next server with weight above 0 that
@@ -13,22 +13,35 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the cursor's server moves it to the server before, so the walk continues with its successor. A new server (at
  * the front) is reached when the walk wraps.
  *
- * <p>Thread-safe, lock-free: the cursor advances by compare-and-set.
+ * <p>The cursor is a counter whose value modulo n is the index of the last pick (the head is n - 1: walking on from
+ * the last element starts at the first, as from the head). When every server has a weight and none is overloaded,
+ * a pick is one atomic increment; otherwise the walk runs and moves the counter by compare-and-set.
+ *
+ * <p>Thread-safe, lock-free, allocation-free.
  */
 final class RoundRobin extends BaseScheduler {
-    private static final int HEAD = -1;
-
     private static final class State {
         final ServerList list;
-        final AtomicInteger cursor;
+        final boolean allWeighted;
+        final AtomicLong cursor;
 
-        State(final ServerList list, final int cursor) {
+        State(final ServerList list, final int cursorIndex) {
             this.list = list;
-            this.cursor = new AtomicInteger(cursor);
+            boolean all = list.size() > 0;
+            for (int i = 0; i < list.size(); i++) {
+                all &= list.get(i).weight() > 0;
+            }
+            this.allWeighted = all;
+            this.cursor = new AtomicLong(cursorIndex < 0 ? Math.max(0, list.size() - 1) : cursorIndex);
+        }
+
+        int index() {
+            final int n = list.size();
+            return n == 0 ? -1 : (int) Math.floorMod(cursor.get(), (long) n);
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, HEAD);
+    private volatile State state = new State(ServerList.EMPTY, -1);
 
     RoundRobin(final SchedulerContext context) {
         super("rr", context);
@@ -37,20 +50,21 @@ final class RoundRobin extends BaseScheduler {
     @Override
     public void init(final ServerList list) {
         super.init(list);
-        state = new State(list, HEAD);
+        state = new State(list, -1);
     }
 
     @Override
     public void onServerAdded(final ServerList list, final RealServer server) {
         super.onServerAdded(list, server);
-        final int c = state.cursor.get();
-        state = new State(list, c == HEAD ? HEAD : c + 1); // the cursor keeps pointing at the same server
+        // the cursor keeps pointing at the same server, now one further down (the head, being the last element,
+        // stays the last element)
+        state = new State(list, state.index() + 1);
     }
 
     @Override
     public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
         super.onServerRemoved(list, server, formerIndex);
-        final int c = state.cursor.get();
+        final int c = state.index();
         final int next;
         if (c == formerIndex) {
             next = formerIndex - 1; // the previous element, or the head
@@ -65,8 +79,7 @@ final class RoundRobin extends BaseScheduler {
     @Override
     public void onServerUpdated(final ServerList list, final RealServer server) {
         super.onServerUpdated(list, server);
-        final State s = state;
-        state = new State(list, s.cursor.get());
+        state = new State(list, state.index());
     }
 
     @Override
@@ -77,9 +90,15 @@ final class RoundRobin extends BaseScheduler {
         if (n == 0) {
             return null;
         }
+        if (st.allWeighted && list.overloaded() == 0) {
+            final RealServer d = list.get((int) Math.floorMod(st.cursor.incrementAndGet(), (long) n));
+            if (!d.isOverloaded()) {
+                return d;
+            }
+        }
         while (true) {
-            final int start = st.cursor.get();
-            int hit = -1;
+            final long c = st.cursor.get();
+            final int start = (int) Math.floorMod(c, (long) n);
             for (int k = 1; k <= n; k++) {
                 int i = start + k;
                 if (i >= n) {
@@ -87,15 +106,14 @@ final class RoundRobin extends BaseScheduler {
                 }
                 final RealServer d = list.get(i);
                 if (!d.isOverloaded() && d.weight() > 0) {
-                    hit = i;
+                    if (st.cursor.compareAndSet(c, c + k)) {
+                        return d;
+                    }
                     break;
                 }
-            }
-            if (hit < 0) {
-                return null;
-            }
-            if (st.cursor.compareAndSet(start, hit)) {
-                return list.get(hit);
+                if (k == n) {
+                    return null;
+                }
             }
         }
     }

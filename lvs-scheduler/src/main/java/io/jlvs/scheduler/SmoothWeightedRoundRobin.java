@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe, lock-free, allocation-free picks.
  */
-final class SmoothWeightedRoundRobin extends BaseScheduler {
+final class SmoothWeightedRoundRobin extends RebuildingScheduler {
     /** The longest cycle kept: about 4 MiB of indices. */
     static final int MAX_CYCLE = 1 << 20;
 
@@ -87,33 +87,11 @@ final class SmoothWeightedRoundRobin extends BaseScheduler {
         return out;
     }
 
-    private void rebuild(final ServerList list) {
+    @Override
+    void rebuild(final ServerList list) {
         state = new State(list, cycle(list));
     }
 
-    @Override
-    public void init(final ServerList list) {
-        super.init(list);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        super.onServerAdded(list, server);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        super.onServerRemoved(list, server, formerIndex);
-        rebuild(list);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        super.onServerUpdated(list, server);
-        rebuild(list);
-    }
 
     @Override
     public RealServer schedule(final Flow flow) {

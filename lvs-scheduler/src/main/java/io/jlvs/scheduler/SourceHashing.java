@@ -16,7 +16,7 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free.
  */
-final class SourceHashing extends BaseScheduler {
+final class SourceHashing extends RebuildingScheduler {
     static final int BITS = 8;
     static final int SIZE = 1 << BITS;
     static final int MASK = SIZE - 1;
@@ -47,26 +47,7 @@ final class SourceHashing extends BaseScheduler {
     }
 
     @Override
-    public void init(final ServerList list) {
-        super.init(list);
-        buckets = fill(list);
-    }
-
-    @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
-        super.onServerAdded(list, server);
-        buckets = fill(list);
-    }
-
-    @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
-        super.onServerRemoved(list, server, formerIndex);
-        buckets = fill(list);
-    }
-
-    @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
-        super.onServerUpdated(list, server);
+    void rebuild(final ServerList list) {
         buckets = fill(list);
     }
 

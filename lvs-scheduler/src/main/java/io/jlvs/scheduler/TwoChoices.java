@@ -14,14 +14,89 @@ import io.jlvs.core.service.ServerList;
  *
  * <p>Thread-safe, lock-free, allocation-free; randomness comes from the injected source.
  */
-final class TwoChoices extends BaseScheduler {
+final class TwoChoices extends RebuildingScheduler {
+    /** Servers with weight above 0, their weights and running sums, as of the last hook. */
+    private static final class State {
+        final ServerList list;
+        final int[] index;
+        final int[] weight;
+        final long[] prefix;
+        final long total;
+
+        State(final ServerList list) {
+            this.list = list;
+            int n = 0;
+            for (int i = 0; i < list.size(); i++) {
+                n += list.get(i).weight() > 0 ? 1 : 0;
+            }
+            index = new int[n];
+            weight = new int[n];
+            prefix = new long[n];
+            long sum = 0;
+            int k = 0;
+            for (int i = 0; i < list.size(); i++) {
+                final int w = list.get(i).weight();
+                if (w > 0) {
+                    index[k] = i;
+                    weight[k] = w;
+                    sum += w;
+                    prefix[k++] = sum;
+                }
+            }
+            total = sum;
+        }
+    }
+
+    private volatile State state = new State(ServerList.EMPTY);
+
     TwoChoices(final SchedulerContext context) {
         super("twos", context);
     }
 
     @Override
+    void rebuild(final ServerList list) {
+        state = new State(list);
+    }
+
+    /**
+     * The kernel's walk, in O(log n) when no server of the service is overloaded: the first server whose running
+     * weight sum reaches r is the one the walk stops at. The result is checked against the servers' live weights and
+     * flags; on any difference the exact walk runs instead.
+     */
+    @Override
     public RealServer schedule(final Flow flow) {
-        final ServerList list = servers;
+        final State st = state;
+        if (st.list.overloaded() == 0 && st.total > 0 && st.total < Integer.MAX_VALUE) {
+            final int r1 = context.random().nextInt((int) st.total + 1);
+            final int r2 = context.random().nextInt((int) st.total + 1);
+            final int k1 = find(st.prefix, r1);
+            final int k2 = find(st.prefix, r2);
+            final RealServer c1 = st.list.get(st.index[k1]);
+            final RealServer c2 = st.list.get(st.index[k2]);
+            final int w1 = st.weight[k1];
+            final int w2 = st.weight[k2];
+            if (c1.weight() == w1 && c2.weight() == w2 && !c1.isOverloaded() && !c2.isOverloaded()) {
+                return w2 * c1.overhead() > w1 * c2.overhead() ? c2 : c1;
+            }
+        }
+        return walk(servers);
+    }
+
+    private static int find(final long[] prefix, final long r) {
+        int lo = 0;
+        int hi = prefix.length - 1;
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (prefix[mid] >= r) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    private RealServer walk(final ServerList list) {
         final int n = list.size();
         int total = 0;
         RealServer choice1 = null;

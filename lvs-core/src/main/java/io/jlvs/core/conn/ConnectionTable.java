@@ -67,6 +67,7 @@ public final class ConnectionTable {
     private int templates;
 
     private boolean expireNodestConn;
+    private Template placedTemplate;
     private boolean expireQuiescentConn;
 
     /**
@@ -207,32 +208,47 @@ public final class ConnectionTable {
         if (old != null) {
             expireOne(old);
         }
-        Template t = null;
-        final RealServer server;
-        if (service.config().persistent()) {
-            final TemplateKey key = PersistenceTable.key(service, protocol, Addresses.ipv4(clientAddress).getAddress(),
-                Addresses.ipv4(virtualAddress).getAddress(), virtualPort);
-            t = persistence.attach(key, now);
-            if (t == null) {
-                final RealServer picked = service.schedule(flow);
-                if (picked == null) {
-                    return null;
-                }
-                t = persistence.create(key, service, picked, this, now);
-            }
-            server = t.server;
-        } else {
-            server = service.schedule(flow);
-            if (server == null) {
+        final RealServer server = place(service, flow, protocol, clientAddress, null, virtualAddress, null,
+            virtualPort, now);
+        if (server == null) {
+            return null;
+        }
+        return track(new Connection(protocol, clientAddress, clientPort, virtualAddress, virtualPort, service, server,
+            (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs)), now);
+    }
+
+    /**
+     * Persistence first (a valid template decides), else the scheduler. Sets {@link #placedTemplate}.
+     *
+     * @return the server, or null when none is available
+     */
+    private RealServer place(final VirtualService service, final Flow flow, final Protocol protocol,
+        final int client4, final InetAddress client, final int virtual4, final InetAddress virtual,
+        final int virtualPort, final long now) {
+        placedTemplate = null;
+        if (!service.config().persistent()) {
+            return service.schedule(flow);
+        }
+        final TemplateKey key = PersistenceTable.key(service, protocol,
+            client != null ? client.getAddress() : Addresses.ipv4(client4).getAddress(),
+            virtual != null ? virtual.getAddress() : Addresses.ipv4(virtual4).getAddress(), virtualPort);
+        Template t = persistence.attach(key, now);
+        if (t == null) {
+            final RealServer picked = service.schedule(flow);
+            if (picked == null) {
                 return null;
             }
+            t = persistence.create(key, service, picked, this, now);
         }
-        final Connection c = new Connection(protocol, clientAddress, clientPort, virtualAddress, virtualPort, service,
-            server, (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs));
-        c.template = t;
+        placedTemplate = t;
+        return t.server;
+    }
+
+    private Connection track(final Connection c, final long now) {
+        c.template = placedTemplate;
         c.lastActivityNs = now;
-        server.bindConnection();
-        countConnection(service, server);
+        c.server.bindConnection();
+        countConnection(c.service, c.server);
         insert(c);
         return c;
     }
@@ -262,34 +278,12 @@ public final class ConnectionTable {
         if (old != null) {
             expireOne(old);
         }
-        Template t = null;
-        final RealServer server;
-        if (service.config().persistent()) {
-            t = persistence.attach(PersistenceTable.key(service, protocol, client.getAddress(), virtual.getAddress(),
-                virtualPort), now);
-            if (t == null) {
-                final RealServer picked = service.schedule(flow);
-                if (picked == null) {
-                    return null;
-                }
-                t = persistence.create(PersistenceTable.key(service, protocol, client.getAddress(),
-                    virtual.getAddress(), virtualPort), service, picked, this, now);
-            }
-            server = t.server;
-        } else {
-            server = service.schedule(flow);
-            if (server == null) {
-                return null;
-            }
+        final RealServer server = place(service, flow, protocol, 0, client, 0, virtual, virtualPort, now);
+        if (server == null) {
+            return null;
         }
-        final Connection c = new Connection.V6(protocol, client, clientPort, virtual, virtualPort, service, server,
-            (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs));
-        c.template = t;
-        c.lastActivityNs = now;
-        server.bindConnection();
-        countConnection(service, server);
-        insert(c);
-        return c;
+        return track(new Connection.V6(protocol, client, clientPort, virtual, virtualPort, service, server,
+            (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs)), now);
     }
 
     /**
@@ -335,26 +329,12 @@ public final class ConnectionTable {
      */
     public RealServer openOnePacket(final VirtualService service, final Flow flow, final Protocol protocol,
         final int clientAddress, final int virtualAddress, final int virtualPort, final int bytes, final long now) {
-        Template t = null;
-        final RealServer server;
-        if (service.config().persistent()) {
-            final TemplateKey key = PersistenceTable.key(service, protocol, Addresses.ipv4(clientAddress).getAddress(),
-                Addresses.ipv4(virtualAddress).getAddress(), virtualPort);
-            t = persistence.attach(key, now);
-            if (t == null) {
-                final RealServer picked = service.schedule(flow);
-                if (picked == null) {
-                    return null;
-                }
-                t = persistence.create(key, service, picked, this, now);
-            }
-            server = t.server;
-        } else {
-            server = service.schedule(flow);
-            if (server == null) {
-                return null;
-            }
+        final RealServer server = place(service, flow, protocol, clientAddress, null, virtualAddress, null,
+            virtualPort, now);
+        if (server == null) {
+            return null;
         }
+        final Template t = placedTemplate;
         server.bindConnection();
         countConnection(service, server);
         countInStats(service, server, bytes);

@@ -99,16 +99,8 @@ public final class Flows {
         return k;
     }
 
-    private static final class Simple implements Flow {
-        private final Protocol protocol;
-        private final InetAddress clientAddress;
-        private final int clientFold;
-        private final int clientPort;
-        private final InetAddress virtualAddress;
-        private final int virtualFold;
-        private final int virtualPort;
-        private final long key;
-
+    /** An immutable flow: set once in the constructor, never changed. */
+    private static final class Simple extends FlowFields {
         Simple(final Protocol protocol, final InetAddress clientAddress, final int clientFold, final int clientPort,
             final InetAddress virtualAddress, final int virtualFold, final int virtualPort, final long key) {
             this.protocol = protocol;
@@ -119,55 +111,6 @@ public final class Flows {
             this.virtualFold = virtualFold;
             this.virtualPort = virtualPort;
             this.key = key;
-        }
-
-        @Override
-        public Protocol protocol() {
-            return protocol;
-        }
-
-        @Override
-        public InetAddress clientAddress() {
-            return clientAddress;
-        }
-
-        @Override
-        public int clientAddressFold() {
-            return clientFold;
-        }
-
-        @Override
-        public int clientPort() {
-            return clientPort;
-        }
-
-        @Override
-        public InetAddress virtualAddress() {
-            return virtualAddress;
-        }
-
-        @Override
-        public int virtualAddressFold() {
-            return virtualFold;
-        }
-
-        @Override
-        public int virtualPort() {
-            return virtualPort;
-        }
-
-        @Override
-        public long key() {
-            return key;
-        }
-
-        @Override
-        public String toString() {
-            if (clientAddress == null) {
-                return "key " + Long.toHexString(key);
-            }
-            return protocol.label() + " " + Addresses.formatWithPort(clientAddress, clientPort) + " -> "
-                + Addresses.formatWithPort(virtualAddress, virtualPort);
         }
     }
 }

@@ -11,15 +11,12 @@ import java.net.InetAddress;
  *
  * <p>Not thread-safe; confined to the thread that owns it (an event loop).
  */
-public final class MutableFlow implements Flow {
-    private Protocol protocol = Protocol.TCP;
-    private InetAddress clientAddress;
-    private int clientFold;
-    private int clientPort;
-    private InetAddress virtualAddress;
-    private int virtualFold;
-    private int virtualPort;
-    private long key;
+public final class MutableFlow extends FlowFields {
+    /**
+     * An empty flow to fill.
+     */
+    public MutableFlow() {
+    }
 
     /**
      * Sets every field; the key is derived from the client address as in {@link Flows#of}.
@@ -76,45 +73,5 @@ public final class MutableFlow implements Flow {
     public MutableFlow key(final long key) {
         this.key = key;
         return this;
-    }
-
-    @Override
-    public Protocol protocol() {
-        return protocol;
-    }
-
-    @Override
-    public InetAddress clientAddress() {
-        return clientAddress;
-    }
-
-    @Override
-    public int clientAddressFold() {
-        return clientFold;
-    }
-
-    @Override
-    public int clientPort() {
-        return clientPort;
-    }
-
-    @Override
-    public InetAddress virtualAddress() {
-        return virtualAddress;
-    }
-
-    @Override
-    public int virtualAddressFold() {
-        return virtualFold;
-    }
-
-    @Override
-    public int virtualPort() {
-        return virtualPort;
-    }
-
-    @Override
-    public long key() {
-        return key;
     }
 }

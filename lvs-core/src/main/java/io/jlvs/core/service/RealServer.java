@@ -62,6 +62,7 @@ public final class RealServer {
     private volatile int lastWeight;
     private volatile double weightFactor = 1.0;
     private volatile boolean inhibited;
+    private volatile java.util.concurrent.atomic.AtomicInteger overloadCounter;
     private volatile int upperThreshold;
     private volatile int lowerThreshold;
 
@@ -479,6 +480,10 @@ public final class RealServer {
                 return;
             }
         } while (!FLAGS.compareAndSet(this, f, f | bit));
+        final java.util.concurrent.atomic.AtomicInteger c = overloadCounter;
+        if (bit == OVERLOAD && c != null) {
+            c.incrementAndGet();
+        }
     }
 
     private void clearFlag(final int bit) {
@@ -489,6 +494,25 @@ public final class RealServer {
                 return;
             }
         } while (!FLAGS.compareAndSet(this, f, f & ~bit));
+        final java.util.concurrent.atomic.AtomicInteger c = overloadCounter;
+        if (bit == OVERLOAD && c != null) {
+            c.decrementAndGet();
+        }
+    }
+
+    /**
+     * Joins a service's count of overloaded servers (see {@link ServerList#overloaded()}); once per server, by
+     * its service.
+     *
+     * @param counter the service's counter
+     */
+    void trackOverload(final java.util.concurrent.atomic.AtomicInteger counter) {
+        if (overloadCounter == null) {
+            overloadCounter = counter;
+            if (isOverloaded()) {
+                counter.incrementAndGet();
+            }
+        }
     }
 
     @Override

@@ -14,9 +14,38 @@ public final class ServerList {
     public static final ServerList EMPTY = new ServerList(new RealServer[0]);
 
     private final RealServer[] servers;
+    private final java.util.concurrent.atomic.AtomicInteger overloaded;
 
     private ServerList(final RealServer[] servers) {
+        this(servers, null);
+    }
+
+    private ServerList(final RealServer[] servers, final java.util.concurrent.atomic.AtomicInteger overloaded) {
         this.servers = servers;
+        this.overloaded = overloaded;
+    }
+
+    /**
+     * An upper bound on how many servers of this list are OVERLOADED, kept by the list's service (it counts its
+     * removed servers too), so schedulers can take a fast path when it is 0.
+     *
+     * @return the count, or -1 when nobody keeps it (a list made with {@link #of}): assume some may be
+     */
+    public int overloaded() {
+        return overloaded == null ? -1 : overloaded.get();
+    }
+
+    /**
+     * The same servers, counted in a service's overload counter.
+     *
+     * @param counter the service's counter
+     * @return the list
+     */
+    ServerList tracked(final java.util.concurrent.atomic.AtomicInteger counter) {
+        for (final RealServer s : servers) {
+            s.trackOverload(counter);
+        }
+        return new ServerList(servers, counter);
     }
 
     /**
@@ -104,7 +133,10 @@ public final class ServerList {
         final RealServer[] a = new RealServer[servers.length + 1];
         a[0] = server;
         System.arraycopy(servers, 0, a, 1, servers.length);
-        return new ServerList(a);
+        if (overloaded != null) {
+            server.trackOverload(overloaded);
+        }
+        return new ServerList(a, overloaded);
     }
 
     /**
@@ -117,7 +149,7 @@ public final class ServerList {
         final RealServer[] a = new RealServer[servers.length - 1];
         System.arraycopy(servers, 0, a, 0, index);
         System.arraycopy(servers, index + 1, a, index, servers.length - index - 1);
-        return new ServerList(a);
+        return new ServerList(a, overloaded);
     }
 
     @Override

@@ -45,8 +45,9 @@ public final class VirtualService {
     private final List<Trashed> trash = new ArrayList<>();
 
     private volatile VirtualServiceConfig config;
-    private volatile ServerList members = ServerList.EMPTY;
-    private volatile ServerList servers = ServerList.EMPTY;
+    private final java.util.concurrent.atomic.AtomicInteger overloaded = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile ServerList members = ServerList.EMPTY.tracked(overloaded);
+    private volatile ServerList servers = ServerList.EMPTY.tracked(overloaded);
     private volatile Scheduler scheduler;
     private volatile boolean sorry;
 

@@ -442,12 +442,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
         @Override
         public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
             final Consumer<CheckResult> done) {
-            HealthCheckConfig hc = null;
-            for (final Checked c : services.values()) {
-                if (c.service.members().indexOf(server) >= 0) {
-                    hc = c.monitor.config();
-                }
-            }
+            final HealthCheckConfig hc = configOf(server);
             if (hc == null) {
                 done.accept(CheckResult.fail("server no longer configured"));
                 return;
@@ -458,6 +453,16 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
                 + "\r\nUser-Agent: jlvs-health-check\r\nConnection: close\r\n\r\n";
             new StreamProbe(server, timeoutNanos, done, target, request.getBytes(StandardCharsets.US_ASCII), hc);
         }
+    }
+
+    /** The health settings of the service a server belongs to, or null. */
+    private HealthCheckConfig configOf(final RealServer server) {
+        for (final Checked c : services.values()) {
+            if (c.service.members().indexOf(server) >= 0) {
+                return c.monitor.config();
+            }
+        }
+        return null;
     }
 
     /** A TCP probe, plain or HTTP. */
@@ -554,12 +559,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
         @Override
         public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
             final Consumer<CheckResult> done) {
-            HealthCheckConfig hc = null;
-            for (final Checked c : services.values()) {
-                if (c.service.members().indexOf(server) >= 0) {
-                    hc = c.monitor.config();
-                }
-            }
+            final HealthCheckConfig hc = configOf(server);
             if (hc == null) {
                 done.accept(CheckResult.fail("server no longer configured"));
                 return;
