@@ -57,7 +57,7 @@ public class ConnectionTableBenchmark {
         for (int i = 1; i <= 8; i++) {
             service.addServer(RealServerConfig.builder("10.0.0." + i, 53).build());
         }
-        table = new ConnectionTable(new StateTimeouts(), new PersistenceTable(), null, 0, N, now);
+        table = new ConnectionTable(new StateTimeouts(), new PersistenceTable(), null, 1, N, now);
         entries = new Connection[N];
         chm = new ConcurrentHashMap<>(N * 2);
         for (int i = 0; i < N; i++) {

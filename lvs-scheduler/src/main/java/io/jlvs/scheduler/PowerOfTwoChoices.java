@@ -16,9 +16,18 @@ import io.jlvs.core.service.ServerList;
  */
 final class PowerOfTwoChoices extends RebuildingScheduler {
     private final double bias;
-    /** Indices of the servers with weight above 0, as of the last hook. */
-    private volatile int[] weighted = new int[0];
-    private volatile ServerList weightedList = ServerList.EMPTY;
+    /** The list and the indices of its servers with weight above 0, as of the last hook, published together. */
+    private static final class State {
+        final ServerList list;
+        final int[] weighted;
+
+        State(final ServerList list, final int[] weighted) {
+            this.list = list;
+            this.weighted = weighted;
+        }
+    }
+
+    private volatile State state = new State(ServerList.EMPTY, new int[0]);
 
     PowerOfTwoChoices(final SchedulerContext context, final double bias) {
         super("p2c", context);
@@ -45,8 +54,7 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
                 w[k++] = i;
             }
         }
-        weighted = w;
-        weightedList = list;
+        state = new State(list, w);
     }
 
     /**
@@ -56,8 +64,9 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
      */
     @Override
     public RealServer schedule(final Flow flow) {
-        final ServerList wl = weightedList;
-        final int[] w = weighted;
+        final State st = state;
+        final ServerList wl = st.list;
+        final int[] w = st.weighted;
         if (wl.overloaded() == 0 && w.length > 0) {
             if (w.length == 1) {
                 final RealServer only = wl.get(w[0]);

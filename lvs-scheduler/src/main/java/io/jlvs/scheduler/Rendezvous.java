@@ -15,8 +15,18 @@ import io.jlvs.core.service.ServerList;
  * <p>Thread-safe, lock-free, allocation-free.
  */
 final class Rendezvous extends RebuildingScheduler {
-    private volatile long[] serverHashes = new long[0];
-    private volatile ServerList hashed = ServerList.EMPTY;
+    /** The list and its servers' hashes, published together. */
+    private static final class State {
+        final ServerList list;
+        final long[] hashes;
+
+        State(final ServerList list, final long[] hashes) {
+            this.list = list;
+            this.hashes = hashes;
+        }
+    }
+
+    private volatile State state = new State(ServerList.EMPTY, new long[0]);
 
     Rendezvous(final SchedulerContext context) {
         super("rendezvous", context);
@@ -28,14 +38,14 @@ final class Rendezvous extends RebuildingScheduler {
         for (int i = 0; i < h.length; i++) {
             h[i] = HashRing.serverHash(list.get(i));
         }
-        serverHashes = h;
-        hashed = list;
+        state = new State(list, h);
     }
 
     @Override
     public RealServer schedule(final Flow flow) {
-        final ServerList list = hashed;
-        final long[] h = serverHashes;
+        final State st = state;
+        final ServerList list = st.list;
+        final long[] h = st.hashes;
         final long key = flow.key();
         RealServer best = null;
         double bestScore = Double.NEGATIVE_INFINITY;

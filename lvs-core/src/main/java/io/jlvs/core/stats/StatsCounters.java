@@ -8,8 +8,10 @@ import java.lang.invoke.VarHandle;
  * {@link RateEstimator} and a zero point.
  *
  * <p>The counters are striped: each writer thread (an event loop) adds to its own cache-line-sized stripe, so
- * event loops never contend on a shared line; readers sum the stripes. Adds are atomic, so any thread may add to
- * any stripe. Displayed values are raw values minus the zero point set by {@link #zero()}, as in IPVS.
+ * event loops never contend on a shared line; readers sum the stripes. {@code add*} methods are atomic, so any thread
+ * may add to any stripe; the {@code *Owned} variants are plain read-then-write with release semantics, for a
+ * stripe that only one thread ever writes (an event loop's own), which saves the locked instruction of an atomic add.
+ * Displayed values are raw values minus the zero point set by {@link #zero()}, as in IPVS.
  *
  * <p>Thread-safe. {@code add*} methods are lock-free and allocation-free; {@link #estimate()}, {@link #zero()} and
  * {@link #snapshot()} synchronize on this object (control plane only).
@@ -34,10 +36,11 @@ public final class StatsCounters {
     private long zeroOutBytes;
 
     /**
-     * Makes counters with one stripe per available processor (rounded up to a power of two, at most 64).
+     * Makes counters with one stripe per available processor plus one shared stripe (stripe 0, for writers that
+     * are not event loops), rounded up to a power of two, at most 64.
      */
     public StatsCounters() {
-        this(Runtime.getRuntime().availableProcessors());
+        this(Runtime.getRuntime().availableProcessors() + 1);
     }
 
     /**
@@ -91,6 +94,41 @@ public final class StatsCounters {
         final int b = base(stripe);
         CELLS.getAndAdd(cells, b + OUT_PKTS, packets);
         CELLS.getAndAdd(cells, b + OUT_BYTES, bytes);
+    }
+
+    /**
+     * {@link #addIn} for a stripe that only the calling thread ever writes.
+     *
+     * @param stripe the caller's own stripe
+     * @param packets packets
+     * @param bytes bytes
+     */
+    public void addInOwned(final int stripe, final long packets, final long bytes) {
+        final int b = base(stripe);
+        CELLS.setRelease(cells, b + IN_PKTS, (long) CELLS.getOpaque(cells, b + IN_PKTS) + packets);
+        CELLS.setRelease(cells, b + IN_BYTES, (long) CELLS.getOpaque(cells, b + IN_BYTES) + bytes);
+    }
+
+    /**
+     * {@link #addOut} for a stripe that only the calling thread ever writes.
+     *
+     * @param stripe the caller's own stripe
+     * @param packets packets
+     * @param bytes bytes
+     */
+    public void addOutOwned(final int stripe, final long packets, final long bytes) {
+        final int b = base(stripe);
+        CELLS.setRelease(cells, b + OUT_PKTS, (long) CELLS.getOpaque(cells, b + OUT_PKTS) + packets);
+        CELLS.setRelease(cells, b + OUT_BYTES, (long) CELLS.getOpaque(cells, b + OUT_BYTES) + bytes);
+    }
+
+    /**
+     * The number of stripes (a power of two); stripe indexes wrap modulo it.
+     *
+     * @return the count
+     */
+    public int stripes() {
+        return stripeMask + 1;
     }
 
     private long raw(final int field) {

@@ -105,8 +105,7 @@ public final class Bench {
         startJlvs("jlvs-2", 21200, 2);
         final List<String> found = new ArrayList<>();
         final List<String> missing = new ArrayList<>();
-        if (which("haproxy")) {
-            startHaproxy(tmp, 21300);
+        if (which("haproxy") && startHaproxy(tmp, 21300)) {
             fronts.add(new Front("haproxy", 21300, false, true));
             found.add("haproxy");
         } else {
@@ -118,8 +117,7 @@ public final class Bench {
         } else {
             missing.add("nginx (with the stream module)");
         }
-        if (which("pen")) {
-            startPen(21500);
+        if (which("pen") && startPen(21500)) {
             fronts.add(new Front("pen", 21500, true, true));
             found.add("pen");
         } else {
@@ -189,14 +187,25 @@ public final class Bench {
         return cmd;
     }
 
-    private static void startHaproxy(final Path tmp, final int base) throws Exception {
+    private static boolean startHaproxy(final Path tmp, final int base) throws Exception {
         final Path cfg = tmp.resolve("haproxy.cfg");
-        Files.writeString(cfg, "global\n  nbthread 1\n  maxconn 30000\n\ndefaults\n  mode tcp\n"
+        Files.writeString(cfg, "global\n  nbthread 1\n  maxconn 9000\n\ndefaults\n  mode tcp\n"
             + "  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n\n"
             + "listen source\n  bind 127.0.0.1:" + base + "\n  server s1 127.0.0.1:" + BACKEND + "\n\n"
             + "listen rr\n  bind 127.0.0.1:" + (base + 1) + "\n  server s1 127.0.0.1:" + (BACKEND + 1) + "\n");
-        startProcess("haproxy", List.of(exe("haproxy"), "-db", "-f", cfg.toString()), null);
-        waitForPort(base);
+        final Process p = startProcess("haproxy", List.of(exe("haproxy"), "-db", "-f", cfg.toString()), null);
+        return started("haproxy", p, base);
+    }
+
+    private static boolean started(final String name, final Process p, final int port) throws Exception {
+        try {
+            waitForPort(port);
+            return true;
+        } catch (final IOException e) {
+            p.destroyForcibly();
+            System.err.println(name + " did not start (skipped): " + e.getMessage());
+            return false;
+        }
     }
 
     private static boolean startNginx(final Path tmp, final int base) throws Exception {
@@ -228,14 +237,15 @@ public final class Bench {
         }
     }
 
-    private static void startPen(final int base) throws Exception {
+    private static boolean startPen(final int base) throws Exception {
+        Process p = null;
         for (int i = 0; i < 2; i++) {
-            startProcess("pen", List.of(exe("pen"), "-f", "-r", "-x", "20000", "127.0.0.1:" + (base + i),
+            p = startProcess("pen", List.of(exe("pen"), "-f", "-r", "-x", "9000", "127.0.0.1:" + (base + i),
                 "127.0.0.1:" + (BACKEND + i)), null);
         }
         startProcess("pen-udp", List.of(exe("pen"), "-f", "-r", "-U", "127.0.0.1:" + (base + 2),
             "127.0.0.1:" + (BACKEND + 2)), null);
-        waitForPort(base);
+        return started("pen", p, base) && started("pen", p, base + 1);
     }
 
     private static void waitForPort(final int port) throws Exception {

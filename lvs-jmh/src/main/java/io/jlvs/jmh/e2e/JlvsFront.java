@@ -23,7 +23,7 @@ public final class JlvsFront {
     /**
      * Runs the front.
      *
-     * @param args front base port, backend base port, event loops
+     * @param args front base port, backend base port, event loops, optional buffer size
      * @throws Exception on failure
      */
     public static void main(final String[] args) throws Exception {
@@ -32,6 +32,9 @@ public final class JlvsFront {
         final int loops = Integer.parseInt(args[2]);
         final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(loops).drainTimeout(Duration.ofSeconds(1));
         b.options().maxPooledBuffers(64);
+        if (args.length > 3) {
+            b.bufferSize(Integer.parseInt(args[3]));
+        }
         for (int i = 0; i < 2; i++) {
             b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front + i)).scheduler("rr").build(),
                 RealServerConfig.builder("127.0.0.1", back + i).build());

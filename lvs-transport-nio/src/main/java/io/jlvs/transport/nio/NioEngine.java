@@ -91,7 +91,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         final long now = runtime.clock().nanoTime();
         for (int i = 0; i < loops.length; i++) {
             final ConnectionTable t = new ConnectionTable(runtime.timeouts(), runtime.persistence(),
-                runtime.services().totals(), i, 1024, now);
+                runtime.services().totals(), i + 1, 1024, now);
             t.expireNodest(o.expireNodestConn(), o.expireQuiescentConn());
             loops[i] = new EventLoop(this, i, t);
         }

@@ -71,6 +71,9 @@ final class ProxySession implements Handler {
     private long connectStart;
     private int clientOps = -1;
     private int backendOps = -1;
+    /** Whether the last read of each direction filled its buffer: the next one uses a large buffer. */
+    private boolean c2sBulk;
+    private boolean s2cBulk;
 
     // timer list links (owned by EventLoop.SessionList)
     ProxySession timerPrev;
@@ -375,7 +378,7 @@ final class ProxySession implements Handler {
             return;
         }
         for (int i = 0; i < READS_PER_EVENT && !closed && c2s == null && !clientEof; i++) {
-            final ByteBuffer buf = loop.pool.acquire();
+            final ByteBuffer buf = loop.pool.acquire(c2sBulk);
             final int n;
             try {
                 n = client.read(buf);
@@ -396,6 +399,8 @@ final class ProxySession implements Handler {
             if (conn != null) {
                 loop.table.countIn(conn, n, loop.now);
             }
+            final boolean full = n == buf.capacity();
+            c2sBulk = full;
             buf.flip();
             try {
                 backend.write(buf);
@@ -409,7 +414,7 @@ final class ProxySession implements Handler {
                 return;
             }
             loop.pool.release(buf);
-            if (n < buf.capacity()) {
+            if (!full) {
                 return;
             }
         }
@@ -417,7 +422,7 @@ final class ProxySession implements Handler {
 
     private void readBackend() throws IOException {
         for (int i = 0; i < READS_PER_EVENT && !closed && s2c == null && !serverEof; i++) {
-            final ByteBuffer buf = loop.pool.acquire();
+            final ByteBuffer buf = loop.pool.acquire(s2cBulk);
             final int n;
             try {
                 n = backend.read(buf);
@@ -438,6 +443,8 @@ final class ProxySession implements Handler {
             if (conn != null) {
                 loop.table.countOut(conn, n, loop.now);
             }
+            final boolean full = n == buf.capacity();
+            s2cBulk = full;
             buf.flip();
             try {
                 client.write(buf);
@@ -451,7 +458,7 @@ final class ProxySession implements Handler {
                 return;
             }
             loop.pool.release(buf);
-            if (n < buf.capacity()) {
+            if (!full) {
                 return;
             }
         }
@@ -536,7 +543,7 @@ final class ProxySession implements Handler {
     }
 
     private void drainAfterSorry() throws IOException {
-        final ByteBuffer buf = loop.pool.acquire();
+        final ByteBuffer buf = loop.pool.acquire(false);
         try {
             for (int i = 0; i < READS_PER_EVENT; i++) {
                 buf.clear();

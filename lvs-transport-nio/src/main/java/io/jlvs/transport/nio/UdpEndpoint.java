@@ -74,9 +74,8 @@ final class UdpEndpoint implements Handler {
             if (reusePort) {
                 ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             }
-            if (rcvBuf > 0) {
-                ch.setOption(StandardSocketOptions.SO_RCVBUF, rcvBuf);
-            }
+            // a deep receive queue absorbs bursts while the loop is busy elsewhere (the kernel caps it at rmem_max)
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, rcvBuf > 0 ? rcvBuf : 4 << 20);
             ch.bind(address);
             return ch;
         } catch (final IOException | RuntimeException e) {

@@ -54,6 +54,7 @@ final class UdpFlow implements Handler {
             ch = DatagramChannel.open(to.getAddress() instanceof java.net.Inet4Address ? StandardProtocolFamily.INET
                 : StandardProtocolFamily.INET6);
             ch.configureBlocking(false);
+            ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
             ch.connect(to);
             final int version = endpoint.proxyProtocol(server);
             final ByteBuffer h = version == 0 ? null
@@ -115,8 +116,8 @@ final class UdpFlow implements Handler {
                 if (conn != null) {
                     loop.table.countOut(conn, n, loop.now);
                 } else {
-                    server.stats().addOut(loop.index, 1, n);
-                    endpoint.state.service.stats().addOut(loop.index, 1, n);
+                    loop.table.out(server.stats(), n);
+                    loop.table.out(endpoint.state.service.stats(), n);
                     endpoint.touchOps(this);
                 }
                 buf.flip();
