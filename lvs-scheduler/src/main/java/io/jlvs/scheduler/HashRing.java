@@ -22,11 +22,28 @@ final class HashRing {
     final long[] points;
     /** The server index of each point. */
     final int[] owners;
+    /** 64 minus the number of top hash bits that pick a guide bucket. */
+    private final int guideShift;
+    /** For each bucket of the hash space (by top bits), the first point at or after the bucket's start. */
+    private final int[] guide;
 
     private HashRing(final ServerList list, final long[] points, final int[] owners) {
         this.list = list;
         this.points = points;
         this.owners = owners;
+        // about one to two points per bucket, so a lookup reads one guide slot and a point or two instead of
+        // walking twenty levels of a binary search
+        final int buckets = Math.max(2, Integer.highestOneBit(Math.max(1, points.length)));
+        guideShift = 64 - Integer.numberOfTrailingZeros(buckets);
+        guide = new int[buckets];
+        int i = 0;
+        for (int b = 0; b < buckets; b++) {
+            final long start = ((long) b << guideShift) ^ Long.MIN_VALUE;
+            while (i < points.length && points[i] < start) {
+                i++;
+            }
+            guide[b] = i;
+        }
     }
 
     static long serverHash(final RealServer s) {
@@ -93,17 +110,12 @@ final class HashRing {
 
     /** The index of the first point at or after the key, wrapping to 0. */
     int locate(final long key) {
-        final long k = Flows.mix64(key) ^ Long.MIN_VALUE;
-        int lo = 0;
-        int hi = points.length;
-        while (lo < hi) {
-            final int mid = (lo + hi) >>> 1;
-            if (points[mid] < k) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        final long h = Flows.mix64(key);
+        final long k = h ^ Long.MIN_VALUE;
+        int i = guide[(int) (h >>> guideShift)];
+        while (i < points.length && points[i] < k) {
+            i++;
         }
-        return lo == points.length ? 0 : lo;
+        return i == points.length ? 0 : i;
     }
 }

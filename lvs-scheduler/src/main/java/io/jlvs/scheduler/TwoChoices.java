@@ -15,13 +15,25 @@ import io.jlvs.core.service.ServerList;
  * <p>Thread-safe, lock-free, allocation-free; randomness comes from the injected source.
  */
 final class TwoChoices extends RebuildingScheduler {
-    /** Servers with weight above 0, their weights and running sums, as of the last hook. */
+    /** Fixed-point shift of {@link State#reciprocal}. */
+    private static final int SHIFT = 40;
+    /** Most guide buckets (keeps {@code bucket << SHIFT} and {@code r * reciprocal} inside a long). */
+    private static final int MAX_GUIDE = 1 << 20;
+
+    /**
+     * Servers with weight above 0, their weights and running sums, as of the last hook, and a guide table: for a draw
+     * r, bucket {@code (r * reciprocal) >>> SHIFT} holds the position the walk reaches for the lowest draw in that
+     * bucket, so the search starts there and seldom moves forward, with none of a binary search's mispredicted
+     * branches.
+     */
     private static final class State {
         final ServerList list;
-        final int[] index;
+        final RealServer[] eligible;
         final int[] weight;
         final long[] prefix;
         final long total;
+        final long reciprocal;
+        final int[] guide;
 
         State(final ServerList list) {
             this.list = list;
@@ -29,7 +41,7 @@ final class TwoChoices extends RebuildingScheduler {
             for (int i = 0; i < list.size(); i++) {
                 n += list.get(i).weight() > 0 ? 1 : 0;
             }
-            index = new int[n];
+            eligible = new RealServer[n];
             weight = new int[n];
             prefix = new long[n];
             long sum = 0;
@@ -37,13 +49,44 @@ final class TwoChoices extends RebuildingScheduler {
             for (int i = 0; i < list.size(); i++) {
                 final int w = list.get(i).weight();
                 if (w > 0) {
-                    index[k] = i;
+                    eligible[k] = list.get(i);
                     weight[k] = w;
                     sum += w;
                     prefix[k++] = sum;
                 }
             }
             total = sum;
+            if (n == 0 || sum >= Integer.MAX_VALUE) {
+                reciprocal = 0;
+                guide = new int[0];
+                return;
+            }
+            // eight buckets per server (or one per draw if fewer): the forward scan then rarely moves, which keeps
+            // its branch predictable
+            final int perDraw = Integer.highestOneBit((int) Math.min(MAX_GUIDE, sum + 1) - 1) << 1;
+            final int perServer = Integer.highestOneBit(Math.max(1, n - 1)) << 4;
+            final int buckets = Math.max(1, Math.min(MAX_GUIDE, Math.min(perDraw, perServer)));
+            reciprocal = ((long) buckets << SHIFT) / (sum + 1);
+            guide = new int[buckets];
+            for (int b = 0; b < buckets; b++) {
+                // lowest draw whose bucket is at least b: ceil((b << SHIFT) / reciprocal)
+                final long low = (((long) b << SHIFT) + reciprocal - 1) / reciprocal;
+                guide[b] = low > sum ? n - 1 : find(prefix, low);
+            }
+        }
+
+        /**
+         * The position of the first server whose running weight sum reaches r.
+         *
+         * @param r a draw in [0, total]
+         * @return its position in {@link #eligible}
+         */
+        int locate(final int r) {
+            int k = guide[(int) ((r * reciprocal) >>> SHIFT)];
+            while (prefix[k] < r) {
+                k++;
+            }
+            return k;
         }
     }
 
@@ -59,7 +102,7 @@ final class TwoChoices extends RebuildingScheduler {
     }
 
     /**
-     * The kernel's walk, in O(log n) when no server of the service is overloaded: the first server whose running
+     * The kernel's walk, in O(1) expected when no server of the service is overloaded: the first server whose running
      * weight sum reaches r is the one the walk stops at. The result is checked against the servers' live weights and
      * flags; on any difference the exact walk runs instead.
      */
@@ -69,10 +112,10 @@ final class TwoChoices extends RebuildingScheduler {
         if (st.list.overloaded() == 0 && st.total > 0 && st.total < Integer.MAX_VALUE) {
             final int r1 = context.random().nextInt((int) st.total + 1);
             final int r2 = context.random().nextInt((int) st.total + 1);
-            final int k1 = find(st.prefix, r1);
-            final int k2 = find(st.prefix, r2);
-            final RealServer c1 = st.list.get(st.index[k1]);
-            final RealServer c2 = st.list.get(st.index[k2]);
+            final int k1 = st.locate(r1);
+            final int k2 = st.locate(r2);
+            final RealServer c1 = st.eligible[k1];
+            final RealServer c2 = st.eligible[k2];
             final int w1 = st.weight[k1];
             final int w2 = st.weight[k2];
             if (c1.weight() == w1 && c2.weight() == w2 && !c1.isOverloaded() && !c2.isOverloaded()) {

@@ -32,6 +32,8 @@ public final class Bench {
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final List<Process> PROCESSES = new ArrayList<>();
+    /** The heading of the JMH section of BENCHMARKS.md, which a rerun keeps. */
+    static final String JMH_HEADING = "# JMH";
 
     private Bench() {
     }
@@ -156,8 +158,17 @@ public final class Bench {
         if (only == null || only.contains("memory")) {
             memory = idleMemory(9000);
         }
-        final String md = report(scenarios, fronts, results, memory, seconds, repeats, found, missing, args);
-        Files.writeString(Path.of(out), md);
+        String md = report(scenarios, fronts, results, memory, seconds, repeats, found, missing, args);
+        // keep the JMH section (written by hand from the JMH runs it names) when the end-to-end part is redone
+        final Path outPath = Path.of(out);
+        if (Files.exists(outPath)) {
+            final String old = Files.readString(outPath);
+            final int jmh = old.indexOf("\n" + JMH_HEADING);
+            if (jmh >= 0) {
+                md = md + old.substring(jmh + 1);
+            }
+        }
+        Files.writeString(outPath, md);
         System.out.println(md);
         stopAll();
     }
