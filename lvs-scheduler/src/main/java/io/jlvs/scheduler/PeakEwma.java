@@ -37,11 +37,24 @@ final class PeakEwma extends RebuildingScheduler {
         final ServerList list;
         final Ewma[] ewma;
         final Map<RealServer, Ewma> byServer;
+        /** Positions of the servers with weight above 0 as of the last hook. */
+        final int[] weighted;
 
         State(final ServerList list, final Ewma[] ewma, final Map<RealServer, Ewma> byServer) {
             this.list = list;
             this.ewma = ewma;
             this.byServer = byServer;
+            int n = 0;
+            for (int i = 0; i < list.size(); i++) {
+                n += list.get(i).weight() > 0 ? 1 : 0;
+            }
+            weighted = new int[n];
+            int k = 0;
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).weight() > 0) {
+                    weighted[k++] = i;
+                }
+            }
         }
     }
 
@@ -109,9 +122,33 @@ final class PeakEwma extends RebuildingScheduler {
         return d.weight() > 0 && !d.isOverloaded();
     }
 
+    /**
+     * O(1) when no server of the service is overloaded and at least two have weight: the eligible servers are then
+     * those with weight above 0 as of the last hook, so the two draws index them directly. Otherwise the draws are
+     * made over a scan of the servers eligible now. Both ways pick the same servers for the same random numbers.
+     */
     @Override
     public RealServer schedule(final Flow flow) {
         final State st = state;
+        final int[] w = st.weighted;
+        if (st.list.overloaded() == 0 && w.length > 1) {
+            final int r1 = context.random().nextInt(w.length);
+            int r2 = context.random().nextInt(w.length - 1);
+            if (r2 >= r1) {
+                r2++;
+            }
+            final int a = w[r1];
+            final int b = w[r2];
+            final RealServer da = st.list.get(a);
+            final RealServer db = st.list.get(b);
+            if (eligible(da) && eligible(db)) {
+                return cost(db, st.ewma[b]) < cost(da, st.ewma[a]) ? db : da;
+            }
+        }
+        return scan(st);
+    }
+
+    private RealServer scan(final State st) {
         final int n = st.list.size();
         int eligible = 0;
         for (int i = 0; i < n; i++) {

@@ -102,6 +102,43 @@ class BeyondIpvsSchedulersTest {
         assertEquals("A", f.picks(1));
     }
 
+    /** The O(1) draw (nothing overloaded) and the scan (an overloaded server present) pick alike. */
+    @Test
+    void peakEwmaShouldDrawTheSameServersWithOrWithoutAnOverloadedOne() {
+        final Fixture fast = peakEwmaFixture(false);
+        final Fixture scan = peakEwmaFixture(true);
+        for (int r1 = 0; r1 < 3; r1++) {
+            for (int r2 = 0; r2 < 2; r2++) {
+                fast.randoms.add(r1);
+                fast.randoms.add(r2);
+                scan.randoms.add(r1);
+                scan.randoms.add(r2);
+                final String expected = new String[][] {{"D", "A"}, {"D", "A"}, {"A", "A"}}[r1][r2];
+                assertEquals(expected, fast.picks(1), "draws " + r1 + ", " + r2);
+                assertEquals(expected, scan.picks(1), "draws " + r1 + ", " + r2);
+            }
+        }
+    }
+
+    /** A (1 ms), B (weight 0), C (3 ms), D (2 ms); list order D C B A, eligible D C A; optionally E overloaded. */
+    private static Fixture peakEwmaFixture(final boolean overloadedE) {
+        final Fixture f = new Fixture("peak-ewma");
+        final RealServer a = f.add("A", 1);
+        f.add("B", 0);
+        final RealServer c = f.add("C", 1);
+        final RealServer d = f.add("D", 1);
+        final PeakEwma s = (PeakEwma) f.service.scheduler();
+        s.observeLatency(a, 1_000_000);
+        s.observeLatency(c, 3_000_000);
+        s.observeLatency(d, 2_000_000);
+        if (overloadedE) {
+            final RealServer e = f.add("E", 1, 1);
+            Fixture.load(e, 1, 0);
+            assertTrue(e.isOverloaded());
+        }
+        return f;
+    }
+
     private static Map<String, Integer> spread(final Fixture f, final int keys) {
         final Map<String, Integer> m = new HashMap<>();
         for (int k = 0; k < keys; k++) {
