@@ -165,7 +165,7 @@ public final class Bench {
             final String old = Files.readString(outPath);
             final int jmh = old.indexOf("\n" + JMH_HEADING);
             if (jmh >= 0) {
-                md = md + old.substring(jmh + 1);
+                md = md.stripTrailing() + "\n\n" + old.substring(jmh + 1);
             }
         }
         Files.writeString(outPath, md);
