@@ -432,21 +432,33 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
         }
     }
 
-    /** {@code http}: GET, then the status and optionally the body decide. */
-    private final class HttpCheck implements HealthChecker {
+    /** A built-in checker that reads the server's health-check settings before probing. */
+    private abstract class ConfiguredCheck implements HealthChecker {
         @Override
-        public String name() {
-            return "http";
-        }
-
-        @Override
-        public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
+        public final void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
             final Consumer<CheckResult> done) {
             final HealthCheckConfig hc = configOf(server);
             if (hc == null) {
                 done.accept(CheckResult.fail("server no longer configured"));
                 return;
             }
+            check(server, target, timeoutNanos, done, hc);
+        }
+
+        abstract void check(RealServer server, InetSocketAddress target, long timeoutNanos,
+            Consumer<CheckResult> done, HealthCheckConfig hc);
+    }
+
+    /** {@code http}: GET, then the status and optionally the body decide. */
+    private final class HttpCheck extends ConfiguredCheck {
+        @Override
+        public String name() {
+            return "http";
+        }
+
+        @Override
+        void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
+            final Consumer<CheckResult> done, final HealthCheckConfig hc) {
             final String host = hc.httpHost() != null ? hc.httpHost() : target.getAddress().getHostAddress() + ":"
                 + target.getPort();
             final String request = "GET " + hc.httpPath() + " HTTP/1.0\r\nHost: " + host
@@ -550,21 +562,15 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
     }
 
     /** {@code udp}: a datagram out, a reply containing the expected bytes back. */
-    private final class UdpCheck implements HealthChecker {
+    private final class UdpCheck extends ConfiguredCheck {
         @Override
         public String name() {
             return "udp";
         }
 
         @Override
-        public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
-            final Consumer<CheckResult> done) {
-            final HealthCheckConfig hc = configOf(server);
-            if (hc == null) {
-                done.accept(CheckResult.fail("server no longer configured"));
-                return;
-            }
-            final HealthCheckConfig cfg = hc;
+        void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
+            final Consumer<CheckResult> done, final HealthCheckConfig hc) {
             new Probe(server, timeoutNanos, done) {
                 {
                     try {
@@ -575,7 +581,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
                         ch.configureBlocking(false);
                         ch.connect(target);
                         key = ch.register(selector, SelectionKey.OP_READ, this);
-                        ch.write(ByteBuffer.wrap(cfg.udpSend().getBytes(StandardCharsets.ISO_8859_1)));
+                        ch.write(ByteBuffer.wrap(hc.udpSend().getBytes(StandardCharsets.ISO_8859_1)));
                     } catch (final IOException e) {
                         finish(CheckResult.fail(describe(e)));
                     }
@@ -589,10 +595,10 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
                         return;
                     }
                     final String reply = new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1);
-                    if (cfg.udpExpect() == null || reply.contains(cfg.udpExpect())) {
+                    if (hc.udpExpect() == null || reply.contains(hc.udpExpect())) {
                         finish(CheckResult.pass("reply in " + elapsed()));
                     } else {
-                        finish(CheckResult.fail("reply without '" + cfg.udpExpect() + "'"));
+                        finish(CheckResult.fail("reply without '" + hc.udpExpect() + "'"));
                     }
                 }
             };

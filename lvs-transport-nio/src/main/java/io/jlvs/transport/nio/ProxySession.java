@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Life: accepted; optionally a PROXY header is read (trusted networks only, with a timeout); the connection
  * table places it (persistence, then the scheduler); a non-blocking connect with a timeout follows, and a failure
- * counts against that server and tries another (bounded retries); then bytes are relayed both ways. When no server
+ * counts against that server and tries another (bounded retries: the scheduler's pick if it is not a server that
+ * already failed this connection, otherwise the least loaded of the others per weight); then bytes are relayed both ways. When no server
  * is left the sorry server, the sorry file (sent with {@code transferTo}) or an immediate close answers. Half-close
  * is carried through with {@code shutdownOutput}; a reset on one side becomes a reset on the other (SO_LINGER 0);
  * the sockets close when both directions have ended. Every socket event is fed to the connection table.
@@ -320,21 +321,45 @@ final class ProxySession implements Handler {
     }
 
     private RealServer pickOther() {
-        for (int tries = 0; tries < 8; tries++) {
+        for (int tries = 0; tries < 4; tries++) {
             setFlow();
             final RealServer r = state.service.schedule(loop.flow);
             if (r == null) {
                 return null;
             }
-            boolean seen = false;
-            for (int i = 0; i < attempts; i++) {
-                seen |= failed[i] == r;
-            }
-            if (!seen) {
+            if (!hasFailed(r)) {
                 return r;
             }
         }
-        return null;
+        // a deterministic scheduler (wlc on a tie, sh, mh...) keeps answering with the failed server: take the
+        // least loaded of the others, by the weighted least-connection rule
+        final var list = state.service.servers();
+        RealServer least = null;
+        long leastLoad = 0;
+        int leastWeight = 0;
+        for (int i = 0; i < list.size(); i++) {
+            final RealServer d = list.get(i);
+            final int w = d.weight();
+            if (w <= 0 || d.isOverloaded() || hasFailed(d)) {
+                continue;
+            }
+            final long load = d.overhead();
+            if (least == null || load * leastWeight < leastLoad * w) {
+                least = d;
+                leastLoad = load;
+                leastWeight = w;
+            }
+        }
+        return least;
+    }
+
+    private boolean hasFailed(final RealServer r) {
+        for (int i = 0; i < attempts; i++) {
+            if (failed[i] == r) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** No real server: the sorry server, the sorry file, or a close. */

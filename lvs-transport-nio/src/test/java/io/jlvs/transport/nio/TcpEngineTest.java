@@ -277,6 +277,23 @@ class TcpEngineTest {
     }
 
     @Test
+    void shouldRetryOnAnotherServerWhenTheSchedulerKeepsPickingTheFailedOne() throws Exception {
+        final Backend alive = backend("alive", Backend::named);
+        final int dead = Backend.freePort();
+        final int vport = Backend.freePort();
+        // fo always answers with the heaviest server, the dead one
+        final LoadBalancer lb = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).scheduler("fo")
+            .build(), server(alive.port(), 1), server(dead, 2));
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = client(vport)) {
+                assertEquals("alive", line(s.getInputStream()));
+            }
+        }
+        assertEquals(3L, lb.counters().get("connect_failures"));
+        assertEquals(3L, lb.counters().get("redispatches"));
+    }
+
+    @Test
     void shouldRetryAFailedConnectOnAnotherServer() throws Exception {
         final Backend alive = backend("alive", Backend::named);
         final int dead = Backend.freePort();
