@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
@@ -489,7 +488,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
             this.request = request == null ? null : ByteBuffer.wrap(request);
             this.http = http;
             try {
-                final SocketChannel ch = SocketChannel.open();
+                final SocketChannel ch = SocketChannel.open(Families.of(target.getAddress()));
                 channel = ch;
                 ch.configureBlocking(false);
                 if (ch.connect(target)) {
@@ -574,9 +573,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
             new Probe(server, timeoutNanos, done) {
                 {
                     try {
-                        final DatagramChannel ch = DatagramChannel.open(target.getAddress()
-                            instanceof java.net.Inet4Address ? StandardProtocolFamily.INET
-                            : StandardProtocolFamily.INET6);
+                        final DatagramChannel ch = DatagramChannel.open(Families.of(target.getAddress()));
                         channel = ch;
                         ch.configureBlocking(false);
                         ch.connect(target);

@@ -169,7 +169,7 @@ final class ProxySession implements Handler {
 
     private void connect(final InetSocketAddress to) throws IOException {
         final DirectorOptions o = loop.engine.runtime.options();
-        backend = SocketChannel.open();
+        backend = SocketChannel.open(Families.of(to.getAddress()));
         backend.configureBlocking(false);
         configure(backend, o);
         connecting = true;

@@ -46,7 +46,7 @@ final class TcpListener implements Handler {
 
     static ServerSocketChannel open(final InetSocketAddress address, final boolean reusePort, final int backlog)
         throws IOException {
-        final ServerSocketChannel ch = ServerSocketChannel.open();
+        final ServerSocketChannel ch = ServerSocketChannel.open(Families.of(address.getAddress()));
         try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -65,9 +65,7 @@ final class UdpEndpoint implements Handler {
 
     static DatagramChannel open(final InetSocketAddress address, final boolean reusePort, final int rcvBuf)
         throws IOException {
-        final DatagramChannel ch = DatagramChannel.open(
-            address.getAddress() instanceof Inet4Address ? java.net.StandardProtocolFamily.INET
-                : java.net.StandardProtocolFamily.INET6);
+        final DatagramChannel ch = DatagramChannel.open(Families.of(address.getAddress()));
         try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);

@@ -6,7 +6,6 @@ import io.jlvs.core.service.RealServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
@@ -51,8 +50,7 @@ final class UdpFlow implements Handler {
         DatagramChannel ch = null;
         try {
             final InetSocketAddress to = server.socketAddress();
-            ch = DatagramChannel.open(to.getAddress() instanceof java.net.Inet4Address ? StandardProtocolFamily.INET
-                : StandardProtocolFamily.INET6);
+            ch = DatagramChannel.open(Families.of(to.getAddress()));
             ch.configureBlocking(false);
             ch.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 1 << 20);
             ch.connect(to);
