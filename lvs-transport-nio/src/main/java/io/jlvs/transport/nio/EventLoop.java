@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +39,9 @@ final class EventLoop implements Runnable {
     final int index;
     final NioEngine engine;
     final Selector selector;
+    /** Channels whose keys are cancelled, closed once the selector has dropped them. */
+    private SocketChannel[] closing = new SocketChannel[64];
+    private int closingCount;
     final ConnectionTable table;
     final BufferPool pool;
     final MutableFlow flow = new MutableFlow();
@@ -171,7 +176,7 @@ final class EventLoop implements Runnable {
             waitNs = Math.min(waitNs, l.pausedUntil - now);
         }
         try {
-            if (!commands.isEmpty() || waitNs <= 0) {
+            if (!commands.isEmpty() || waitNs <= 0 || closingCount > 0) {
                 selector.selectNow(dispatch);
             } else {
                 sleeping.set(true);
@@ -185,6 +190,40 @@ final class EventLoop implements Runnable {
         } catch (final IOException e) {
             handlerLog.warn(now, "select failed: " + e);
         }
+        if (closingCount > 0) {
+            closeDeregistered(false);
+        }
+    }
+
+    /**
+     * Closes a channel after the next select has dropped its cancelled key (see {@link ProxySession}); the loop
+     * selects without blocking while any such channel waits, so the close is not delayed.
+     *
+     * @param ch a channel whose keys are cancelled
+     */
+    void closeWhenDeregistered(final SocketChannel ch) {
+        if (closingCount == closing.length) {
+            closing = Arrays.copyOf(closing, closing.length * 2);
+        }
+        closing[closingCount++] = ch;
+    }
+
+    private void closeDeregistered(final boolean all) {
+        int kept = 0;
+        for (int i = 0; i < closingCount; i++) {
+            final SocketChannel ch = closing[i];
+            closing[i] = null;
+            if (!all && ch.isRegistered()) {
+                closing[kept++] = ch;
+            } else {
+                try {
+                    ch.close();
+                } catch (final IOException ignored) {
+                    // closing
+                }
+            }
+        }
+        closingCount = kept;
     }
 
     private void dispatch(final SelectionKey key) {
@@ -309,6 +348,7 @@ final class EventLoop implements Runnable {
         } catch (final IOException ignored) {
             // nothing left to do
         }
+        closeDeregistered(true);
     }
 
     /** Copies the table for a listing, one chunk per duty cycle. */
