@@ -210,14 +210,18 @@ final class HostFacts {
         if (token.equals("unlimited")) {
             return Long.MAX_VALUE;
         }
-        if (token.isEmpty() || token.length() > 18 || !token.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (token.isEmpty() || token.length() > 19 || !token.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return -1;
         }
-        return Long.parseLong(token);
+        try {
+            return Long.parseLong(token);
+        } catch (final NumberFormatException e) {
+            return -1; // above Long.MAX_VALUE
+        }
     }
 
     private static String shorten(final String s) {
-        final String oneLine = s.replace('\n', ' ').replace('\t', ' ');
+        final String oneLine = s.replaceAll("\\s+", " ");
         return oneLine.length() <= 60 ? oneLine : oneLine.substring(0, 57) + "...";
     }
 

@@ -325,6 +325,9 @@ public final class Tune {
             for (final Map.Entry<String, Long> e : share.entrySet()) {
                 c.backends.add(new TunePlan.Backend(e.getKey(), e.getValue()));
             }
+            // busiest first
+            c.backends.sort((a, b) -> a.connections() != b.connections() ? Long.compare(b.connections(),
+                a.connections()) : a.endpoint().compareTo(b.endpoint()));
             if (c.backends.isEmpty()) {
                 c.backends.add(new TunePlan.Backend("(none)", 0));
             }
