@@ -218,6 +218,8 @@ public final class ConnectionMemory {
         final Map<String, Long> cachesIdle = new LinkedHashMap<>();
         Map<String, long[]> histogram = Map.of();
         String note = "";
+        /** Round trips completed over those due at one per connection per second (1 = the rate was held). */
+        double achieved = 1;
 
         Level(final int connections) {
             this.connections = connections;
@@ -319,7 +321,8 @@ public final class ConnectionMemory {
         final long inuse0 = kernel().tcpInuse();
         final Level lv = new Level(n);
         final Child backend = backend();
-        final Child director = new Child("director", List.of(JAVA, "-Xmx1g",
+        // the heap is committed and touched up front, so that RSS grows only by memory outside the heap
+        final Child director = new Child("director", List.of(JAVA, "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
             "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp", JAR, MemoryDirector.class.getName(), Integer.toString(FRONT), Integer.toString(BACKEND + 1),
             Integer.toString(loops)));
@@ -377,9 +380,10 @@ public final class ConnectionMemory {
             lv.metrics.put("RSS traffic", (m2.get("rss") - m0.get("rss")) * 1024.0);
             kernelMetrics(lv, " traffic", k0, k2);
             lv.metrics.put("TCP pages traffic (max of samples)", tcpMax);
+            lv.achieved = done.get("completed") / (n * ran);
             lv.note += String.format(Locale.ROOT, "traffic: %d round trips completed in %.1f s (%.0f at one per "
-                + "connection per second), %d failed, %d skipped.", done.get("completed"), ran, n * ran,
-                done.get("failed"), done.get("skipped"));
+                + "connection per second: %.0f%%), %d failed, %d skipped.", done.get("completed"), ran, n * ran,
+                100 * lv.achieved, done.get("failed"), done.get("skipped"));
         } finally {
             if (clients != null) {
                 clients.stop();
@@ -461,9 +465,10 @@ public final class ConnectionMemory {
             final Map<String, Long> done = fields(clients.expect("idle ", 60));
             kernelMetrics(lv, " traffic", k0, k2);
             lv.metrics.put("TCP pages traffic (max of samples)", tcpMax);
+            lv.achieved = done.get("completed") / (n * ran);
             lv.note = String.format(Locale.ROOT, "traffic: %d round trips completed in %.1f s (%.0f at one per "
-                + "connection per second), %d failed, %d skipped.", done.get("completed"), ran, n * ran,
-                done.get("failed"), done.get("skipped"));
+                + "connection per second: %.0f%%), %d failed, %d skipped.", done.get("completed"), ran, n * ran,
+                100 * lv.achieved, done.get("failed"), done.get("skipped"));
         } finally {
             if (clients != null) {
                 clients.stop();
@@ -540,7 +545,8 @@ public final class ConnectionMemory {
         final StringBuilder sb = new StringBuilder();
         sb.append("| ").append(title).append(" | ");
         for (final Level l : levels) {
-            sb.append(String.format(Locale.ROOT, "%,d", l.connections)).append(" | ");
+            sb.append(String.format(Locale.ROOT, "%,d", l.connections)).append(l.achieved < 0.9 ? " (*)" : "")
+                .append(" | ");
         }
         sb.append("slope (per connection) | intercept | R^2 |\n|---|");
         sb.append("---:|".repeat(levels.size() + 3)).append('\n');
@@ -554,6 +560,18 @@ public final class ConnectionMemory {
                 + String.format(Locale.ROOT, "%.4f", f.r2()) + " |").append('\n');
         }
         return sb.toString();
+    }
+
+    private static String saturation(final List<Level> levels) {
+        final List<String> s = new ArrayList<>();
+        for (final Level l : levels) {
+            if (l.achieved < 0.9) {
+                s.add(String.format(Locale.ROOT, "%,d", l.connections));
+            }
+        }
+        return s.isEmpty() ? "" : "(*) the machine did not hold one round trip per connection per second at "
+            + String.join(", ", s) + " connections (see the lines below): the traffic figures there are taken under "
+            + "overload, with data queued in the sockets.\n\n";
     }
 
     private static String report(final String[] args, final int[] levels, final int loops, final int trafficSeconds,
@@ -574,8 +592,11 @@ public final class ConnectionMemory {
             .append(trafficSeconds).append(" s; direct memory sampled once a second. Heap: in use after full ")
             .append("collections. Kernel figures are the whole machine's and cover the four sockets of a proxied ")
             .append("connection on loopback (client, the director's two, backend): the director's share is half. ")
-            .append("Other programs on the machine move Slab too; R^2 says how straight the line is.\n\n");
+            .append("The director's heap is committed and touched at start (-Xms1g -Xmx1g -XX:+AlwaysPreTouch), so ")
+            .append("its RSS grows only by memory outside the Java heap. Other programs on the machine move Slab ")
+            .append("too; R^2 says how straight the line is.\n\n");
         sb.append("### JLVS, bytes per connection\n\n").append(table(jlvs, "JLVS")).append('\n');
+        sb.append(saturation(jlvs));
         for (final Level l : jlvs) {
             sb.append(String.format(Locale.ROOT, "- %,d: %s%n", l.connections, l.note));
         }
@@ -616,7 +637,7 @@ public final class ConnectionMemory {
         }
         if (!peer.isEmpty()) {
             sb.append("### HAProxy (").append(haproxyExe).append(", mode tcp, nbthread 2), bytes per connection\n\n")
-                .append(table(peer, "HAProxy")).append('\n');
+                .append(table(peer, "HAProxy")).append('\n').append(saturation(peer));
             for (final Level l : peer) {
                 sb.append(String.format(Locale.ROOT, "- %,d: %s%n", l.connections, l.note));
             }
@@ -640,6 +661,7 @@ public final class ConnectionMemory {
         sb.append("| quantity | per connection | at 1,000,000 |\n|---|---:|---:|\n");
         for (final String metric : new String[] {"heap idle", "heap traffic", "direct idle",
             "direct traffic (max of samples)", "RSS idle", "RSS traffic"}) {
+            // RSS: the heap is pre-touched, so this is memory outside the heap
             final LinearFit f = fit(jlvs, metric);
             if (f != null) {
                 sb.append("| ").append(metric).append(" | ").append(fmt(f.slope())).append(" B | ")
@@ -654,24 +676,26 @@ public final class ConnectionMemory {
                     .append(" B | ").append(gib(f.slope() / 2 * m)).append(" |\n");
             }
         }
-        final LinearFit rss = fit(jlvs, "RSS traffic");
+        final LinearFit heap = fit(jlvs, "heap idle");
+        final LinearFit native_ = fit(jlvs, "RSS idle");
         final LinearFit sock = fit(jlvs, "kernel socket slab idle") != null ? fit(jlvs, "kernel socket slab idle")
             : fit(jlvs, "kernel Slab idle");
-        final LinearFit tcp = fit(jlvs, "TCP pages traffic (max of samples)");
-        if (rss != null && sock != null && tcp != null) {
-            sb.append("| **director total (RSS under traffic + kernel share)** | ")
-                .append(fmt(rss.slope() + sock.slope() / 2 + tcp.slope() / 2)).append(" B | **")
-                .append(gib(rss.at(m) + (sock.slope() / 2 + tcp.slope() / 2) * m)).append("** |\n");
+        if (heap != null && native_ != null && sock != null) {
+            final double per = heap.slope() + native_.slope() + sock.slope() / 2;
+            sb.append("| **JLVS idle: live heap + outside the heap + kernel share** | ").append(fmt(per))
+                .append(" B | **").append(gib(heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append("** |\n");
+            sb.append("| JLVS idle, heap sized at twice the live heap (what `jlvs tune` plans) | ")
+                .append(fmt(per + heap.slope())).append(" B | ")
+                .append(gib(2 * heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append(" |\n");
         }
         if (!peer.isEmpty()) {
-            final LinearFit prss = fit(peer, "RSS traffic");
+            final LinearFit prss = fit(peer, "RSS idle");
             final LinearFit psock = fit(peer, "kernel socket slab idle") != null ? fit(peer, "kernel socket slab idle")
                 : fit(peer, "kernel Slab idle");
-            final LinearFit ptcp = fit(peer, "TCP pages traffic (max of samples)");
-            if (prss != null && psock != null && ptcp != null) {
-                sb.append("| HAProxy total, same method | ")
-                    .append(fmt(prss.slope() + psock.slope() / 2 + ptcp.slope() / 2)).append(" B | ")
-                    .append(gib(prss.at(m) + (psock.slope() / 2 + ptcp.slope() / 2) * m)).append(" |\n");
+            if (prss != null && psock != null) {
+                sb.append("| HAProxy idle: RSS + kernel share, same method | ")
+                    .append(fmt(prss.slope() + psock.slope() / 2)).append(" B | ")
+                    .append(gib(prss.at(m) + psock.slope() / 2 * m)).append(" |\n");
             }
         }
         final int[] range = portRange();
