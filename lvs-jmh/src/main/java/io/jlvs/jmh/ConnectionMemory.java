@@ -31,12 +31,13 @@ import java.util.concurrent.TimeUnit;
  * request/response port), the director ({@link MemoryDirector}: the default options, two event loops) and the
  * clients ({@link MemoryClients}), which open the connections through the director, make one round trip on each
  * and hold them. It measures the director with the connections idle, then while every connection makes one
- * 64-byte request/response per second: Java heap in use after full collections, direct buffer memory, RSS, the
+ * 64-byte request/response per second: Java heap (the live objects of {@code jcmd PID GC.class_histogram}, and
+ * the MemoryMXBean's heap in use after full collections beside it), direct buffer memory, RSS, the
  * director's descriptors, and the machine's kernel memory ({@code /proc/meminfo} Slab, the socket caches of
  * {@code /proc/slabinfo}, {@code /proc/net/sockstat} TCP pages), each as the difference to the same process set
  * before the clients connected. Kernel figures cover the four sockets of a proxied connection on loopback (client,
- * the director's two, backend); the director's share is half. A class histogram ({@code jcmd GC.class_histogram})
- * of the idle director at the smallest and largest counts gives the heap per connection by class. HAProxy ({@code
+ * the director's two, backend); the director's share is half. The class histograms of the idle director at the
+ * smallest and largest counts give the heap per connection by class. HAProxy ({@code
  * mode tcp}, two threads) is measured the same way when it is installed, else skipped and said so.
  *
  * <p>The report (a Markdown section) replaces the text between {@code <!-- connection-memory:begin -->} and
@@ -60,6 +61,10 @@ public final class ConnectionMemory {
         "eventpoll_epi", "eventpoll_pwq", "tcp_bind_bucket", "tcp_bind2_bucket", "skbuff_head_cache",
         "skbuff_fclone_cache", "tw_sock_TCP", "request_sock_TCP");
     private static final List<Child> CHILDREN = new ArrayList<>();
+    /** The histogram's total line. */
+    private static final String TOTAL = "<total>";
+    /** Live objects by the class histogram: the authoritative heap figure. */
+    private static final String HEAP_LIVE = "heap idle, live objects (class histogram)";
 
     private ConnectionMemory() {
     }
@@ -272,7 +277,7 @@ public final class ConnectionMemory {
         final List<Level> jlvs = new ArrayList<>();
         final List<Level> peer = new ArrayList<>();
         for (final int n : levels) {
-            jlvs.add(measureJlvs(n, loops, trafficSeconds, levels[0] == n || levels[levels.length - 1] == n));
+            jlvs.add(measureJlvs(n, loops, trafficSeconds));
             if (haproxyExe != null) {
                 peer.add(measureHaproxy(haproxyExe, n, trafficSeconds));
             }
@@ -315,8 +320,7 @@ public final class ConnectionMemory {
         }
     }
 
-    private static Level measureJlvs(final int n, final int loops, final int trafficSeconds,
-        final boolean histogram) throws Exception {
+    private static Level measureJlvs(final int n, final int loops, final int trafficSeconds) throws Exception {
         System.err.println("jlvs: " + n + " connections");
         final long inuse0 = kernel().tcpInuse();
         final Level lv = new Level(n);
@@ -330,6 +334,7 @@ public final class ConnectionMemory {
         try {
             final long pid = Long.parseLong(director.expect("ready", 60).split(" ")[1]);
             final Map<String, Long> m0 = director.ask("measure", 60);
+            final Map<String, long[]> h0 = histogram(pid);
             final Kernel k0 = kernel();
             clients = clients(FRONT, n);
             // the clients made a round trip on every connection; the director counts each as live
@@ -344,6 +349,8 @@ public final class ConnectionMemory {
             }
             m1 = director.ask("measure", 60);
             final Kernel k1 = kernel();
+            lv.histogram = histogram(pid);
+            lv.metrics.put(HEAP_LIVE, (double) (lv.histogram.get(TOTAL)[1] - h0.get(TOTAL)[1]));
             put(lv, "heap idle", m1, m0, "heap");
             put(lv, "direct idle", m1, m0, "direct");
             put(lv, "direct buffers idle (count)", m1, m0, "directCount");
@@ -352,9 +359,6 @@ public final class ConnectionMemory {
             kernelMetrics(lv, " idle", k0, k1);
             for (final Map.Entry<String, Long> e : k1.caches().entrySet()) {
                 lv.cachesIdle.put(e.getKey(), e.getValue() - k0.caches().getOrDefault(e.getKey(), 0L));
-            }
-            if (histogram) {
-                lv.histogram = histogram(pid);
             }
             clients.send("traffic");
             final long trafficStart = System.nanoTime();
@@ -417,7 +421,9 @@ public final class ConnectionMemory {
         final Map<String, long[]> m = new LinkedHashMap<>();
         for (final String l : text.split("\n")) {
             final String[] t = l.trim().split("\\s+");
-            if (t.length >= 4 && t[0].endsWith(":") && t[0].length() > 1) {
+            if (t.length == 3 && t[0].equals("Total")) {
+                m.put(TOTAL, new long[] {Long.parseLong(t[1]), Long.parseLong(t[2])});
+            } else if (t.length >= 4 && t[0].endsWith(":") && t[0].length() > 1) {
                 try {
                     m.put(t[3], new long[] {Long.parseLong(t[1]), Long.parseLong(t[2])});
                 } catch (final NumberFormatException e) {
@@ -589,8 +595,9 @@ public final class ConnectionMemory {
             .append("the count (columns), and the least-squares line through the absolute differences (slope = ")
             .append("cost per connection). Idle: every connection made one 64-byte round trip and then waits. ")
             .append("Traffic: every connection makes one 64-byte request/response per second, for ")
-            .append(trafficSeconds).append(" s; direct memory sampled once a second. Heap: in use after full ")
-            .append("collections. Kernel figures are the whole machine's and cover the four sockets of a proxied ")
+            .append(trafficSeconds).append(" s; direct memory sampled once a second. Heap: the live objects of ")
+            .append("`jcmd PID GC.class_histogram` (the authoritative figure), and the MemoryMXBean's heap in use ")
+            .append("after full collections (G1) beside it. Kernel figures are the whole machine's and cover the four sockets of a proxied ")
             .append("connection on loopback (client, the director's two, backend): the director's share is half. ")
             .append("The director's heap is committed and touched at start (-Xms1g -Xmx1g -XX:+AlwaysPreTouch), so ")
             .append("its RSS grows only by memory outside the Java heap. Other programs on the machine move Slab ")
@@ -619,6 +626,9 @@ public final class ConnectionMemory {
             final double d = last.connections - first.connections;
             final List<Map.Entry<String, double[]>> rows = new ArrayList<>();
             for (final Map.Entry<String, long[]> e : last.histogram.entrySet()) {
+                if (e.getKey().equals(TOTAL)) {
+                    continue;
+                }
                 final long[] a = first.histogram.getOrDefault(e.getKey(), new long[2]);
                 rows.add(Map.entry(e.getKey(), new double[] {(e.getValue()[0] - a[0]) / d,
                     (e.getValue()[1] - a[1]) / d}));
@@ -659,7 +669,7 @@ public final class ConnectionMemory {
         final double m = 1_000_000;
         final StringBuilder sb = new StringBuilder("### Projection to 1,000,000 proxied connections (JLVS)\n\n");
         sb.append("| quantity | per connection | at 1,000,000 |\n|---|---:|---:|\n");
-        for (final String metric : new String[] {"heap idle", "heap traffic", "direct idle",
+        for (final String metric : new String[] {HEAP_LIVE, "heap idle", "heap traffic", "direct idle",
             "direct traffic (max of samples)", "RSS idle", "RSS traffic"}) {
             // RSS: the heap is pre-touched, so this is memory outside the heap
             final LinearFit f = fit(jlvs, metric);
@@ -676,7 +686,7 @@ public final class ConnectionMemory {
                     .append(" B | ").append(gib(f.slope() / 2 * m)).append(" |\n");
             }
         }
-        final LinearFit heap = fit(jlvs, "heap idle");
+        final LinearFit heap = fit(jlvs, HEAP_LIVE);
         final LinearFit native_ = fit(jlvs, "RSS idle");
         final LinearFit sock = fit(jlvs, "kernel socket slab idle") != null ? fit(jlvs, "kernel socket slab idle")
             : fit(jlvs, "kernel Slab idle");

@@ -11,8 +11,9 @@ package io.jlvs.examples.tune;
 public final class ConnectionCosts {
     /**
      * Java heap per connection, idle or with one small request/response per second: 1,497 bytes (measured slope;
-     * the class histogram gives the same total: about 1,180 bytes are the JDK's two {@code SocketChannel}s with
-     * their locks, selection keys, descriptors and socket addresses, 248 bytes JLVS's session and connection entry).
+     * the class histogram of 9,900 minus 1,000 connections gives 1,496 in two runs: about 1,180 bytes are the JDK's
+     * two {@code SocketChannel}s with their locks, selection keys, descriptors and socket addresses, 248 bytes JLVS's
+     * session and connection entry).
      */
     public static final long HEAP_PER_CONNECTION_BYTES = 1_497;
     /**
@@ -38,8 +39,9 @@ public final class ConnectionCosts {
     public static final long KERNEL_PER_SOCKET_BYTES = 3_907;
     /**
      * TCP buffer memory to plan per director socket: one 4 KiB page, the kernel's charging unit for socket buffers,
-     * as if every socket held one small message at the same moment (documented figure; measured at 1,000
-     * connections with one 64-byte request/response per second: 0, because messages leave at once).
+     * as if every socket held one small message at the same moment (a documented bound, not a measurement: at 1,000
+     * connections with one 64-byte request/response per second the benchmark saw at most 0 and 946 bytes per proxied
+     * connection, all four sockets together, in two runs, because messages leave at once).
      */
     public static final long TCP_BUFFER_PER_SOCKET_BYTES = 4_096;
     /** JVM memory outside heap and direct buffers (code, metaspace, thread stacks, GC structures): 256 MiB planned. */
