@@ -11,7 +11,7 @@ import java.util.Locale;
  * tune}'s table. Each row is required (the connections cannot all be opened without it: exit status 1 when short),
  * advice (a burst, churn or UDP figure the connections do not strictly need), or information.
  *
- * <p>Immutable once computed.
+ * <p>Not thread-safe: computed, completed with notes and printed by one thread.
  */
 final class TunePlan {
     /** How a row stands. */
@@ -254,11 +254,13 @@ final class TunePlan {
         }
         if (h.conntrack()) {
             final HostFacts.Reading count = h.get(HostFacts.CONNTRACK_COUNT);
-            final long need = (count.ok() ? count.get(0) : 0) + 2 * connections;
-            final Row r = sysctlAtLeast(h, HostFacts.CONNTRACK_MAX, need, true, "nf_conntrack is loaded: each "
-                + "proxied connection is two tracked flows (client to director, director to backend)"
-                + (count.ok() ? ", plus the " + count.get(0) + " tracked now" : ""));
-            rows.add(r);
+            if (!count.ok()) {
+                rows.add(unreadable(HostFacts.CONNTRACK_MAX, 2 * connections, true, count));
+            } else {
+                rows.add(sysctlAtLeast(h, HostFacts.CONNTRACK_MAX, count.get(0) + 2 * connections, true,
+                    "nf_conntrack is loaded: each proxied connection is two tracked flows (client to director, "
+                        + "director to backend), plus the " + count.get(0) + " tracked now"));
+            }
         } else {
             notes.add("nf_conntrack is not loaded (no " + HostFacts.sysctlPath(h.root(), HostFacts.CONNTRACK_MAX)
                 + "): no connection-tracking limit applies");

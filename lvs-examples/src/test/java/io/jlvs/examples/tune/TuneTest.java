@@ -245,6 +245,17 @@ class TuneTest {
     }
 
     @Test
+    void shouldNotGuessTheConntrackCount() throws IOException {
+        goodHost();
+        put("sys/net/netfilter/nf_conntrack_max", "1000000\n");
+        put("sys/net/netfilter/nf_conntrack_count", "\n");
+        assertEquals(Tune.SHORT, tune("--connections", "50000"));
+        assertEquals(List.of("unreadable", "100000", "unreadable"), List.of(table().get(HostFacts.CONNTRACK_MAX)));
+        assertTrue(out().contains(proc.resolve("sys/net/netfilter/nf_conntrack_count") + ": expected 1 integer, "
+            + "found ''"), out());
+    }
+
+    @Test
     void shouldNotFailOnAMissingAdvisoryFile() throws IOException {
         goodHost();
         Files.delete(proc.resolve("sys/net/ipv4/tcp_fin_timeout"));
