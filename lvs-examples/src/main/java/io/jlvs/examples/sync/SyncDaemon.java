@@ -348,9 +348,11 @@ public final class SyncDaemon implements AutoCloseable {
                     case "--sync-id":
                         return syncId(number(value, 0, 255));
                     case "--sync-peers":
+                        final List<InetSocketAddress> parsed = new ArrayList<>();
                         for (final String p : value.split(",", -1)) {
-                            peer(endpoint(p.trim()));
+                            parsed.add(endpoint(p.trim())); // all or none: a bad entry adds nothing
                         }
+                        peers.addAll(parsed);
                         return this;
                     case "--sync-group":
                         return group(endpoint(value));

@@ -214,6 +214,15 @@ public final class SyncMaster implements AutoCloseable {
     }
 
     /**
+     * Records the last round sent, its heartbeat included: at most the budget plus one.
+     *
+     * @return the count
+     */
+    public int lastRoundRecords() {
+        return lastRoundRecords;
+    }
+
+    /**
      * Sends that failed, and rounds that failed.
      *
      * @return the count
