@@ -419,7 +419,7 @@ public final class SyncBackup implements AutoCloseable {
             final TemplateKey k = t.key();
             rows.add(new ConnectionSnapshot(k.protocol().label(), PersistenceTable.remainingNs(t, now) / 1_000_000_000L,
                 t.assured() ? "ASSURED" : "NONE", k.clientNetwork(), 0, k.virtualAddress(), k.virtualPort(),
-                t.server().address(), t.server().port()));
+                t.server().address(), k.virtualPort() == 0 ? 0 : t.server().port())); // as the loops list them
         }
         for (final Entry e : entries.values()) {
             final long left = (e.deadlineNs() - now) / 1_000_000_000L;
