@@ -122,7 +122,9 @@ public final class SyncBackup implements AutoCloseable {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             ch.setOption(StandardSocketOptions.SO_RCVBUF, 256 * 1024); // bounded: a flood overflows here, not in us
             ch.bind(bind);
-            if (s.group() != null) {
+            if (s.group() != null && s.multicastInterface() != null) {
+                ch.join(s.group().getAddress(), namedInterface(s.multicastInterface(), ch));
+            } else if (s.group() != null) {
                 NetworkInterface nif = s.listen() != null ? NetworkInterface.getByInetAddress(s.listen().getAddress())
                     : null;
                 if (nif == null) {
@@ -143,6 +145,20 @@ public final class SyncBackup implements AutoCloseable {
         b.receiver.start();
         b.watch.scheduleAtFixedRate(b::watchdog, 100, 100, TimeUnit.MILLISECONDS);
         return b;
+    }
+
+    static NetworkInterface namedInterface(final String name, final DatagramChannel ch) throws IOException {
+        final NetworkInterface n = NetworkInterface.getByName(name);
+        if (n == null) {
+            ch.close();
+            throw new IOException("--sync-interface " + name + ": no such network interface");
+        }
+        if (!n.supportsMulticast()) {
+            ch.close();
+            throw new IOException("--sync-interface " + name + ": the interface has multicast off (ip link set "
+                + name + " multicast on)");
+        }
+        return n;
     }
 
     private static NetworkInterface defaultMulticastInterface(final NetworkInterface fallback) throws IOException {
@@ -299,7 +315,9 @@ public final class SyncBackup implements AutoCloseable {
         } catch (final IOException e) {
             if (!warned) {
                 warned = true;
-                LOG.warn("sync: taking over ({}): {}; retrying every 100 ms", reason, e.getMessage());
+                LOG.warn("sync: taking over ({}): {}; retrying every 100 ms. A service address must be local to "
+                    + "this host at takeover: move the VIP here first (keepalived/VRRP, or ip addr add)", reason,
+                    e.getMessage());
             }
             wanted = reason; // the watchdog tries again
             return false;

@@ -27,7 +27,7 @@ import java.util.Objects;
 public final class SyncDaemon implements AutoCloseable {
     /** The options {@link Builder#option} understands. */
     public static final String OPTIONS = "--sync master|backup, --sync-id N, --sync-peers ADDR:PORT,..., "
-        + "--sync-group ADDR:PORT, --sync-listen ADDR:PORT, --sync-interval MS, --sync-dead-interval SECONDS, "
+        + "--sync-group ADDR:PORT, --sync-interface NAME, --sync-listen ADDR:PORT, --sync-interval MS, --sync-dead-interval SECONDS, "
         + "--sync-mtu BYTES, --sync-rate RECORDS_PER_SECOND";
 
     /** What a director does in the sync pair. */
@@ -112,6 +112,9 @@ public final class SyncDaemon implements AutoCloseable {
      * @param syncId 0..255
      * @param peers unicast destinations of a master (empty with a group)
      * @param group the multicast group, or null
+     * @param multicastInterface the interface the group is sent on and joined on (ipvsadm's
+     *     {@code --mcast-interface}), or null for the routing table's choice (sending) and the listen address's or
+     *     the first multicast interface (joining)
      * @param listen where a backup receives (unicast), or null with a group
      * @param intervalMillis how often a master sends, 10..1000 ms
      * @param deadIntervalMillis how long a backup waits without heartbeats before it takes over
@@ -121,7 +124,7 @@ public final class SyncDaemon implements AutoCloseable {
      * @param clock the clock of the director (the load balancer's)
      */
     public record Settings(Role role, int syncId, List<InetSocketAddress> peers, InetSocketAddress group,
-        InetSocketAddress listen, int intervalMillis, long deadIntervalMillis, int mtu, int maxRecordsPerSecond,
+        String multicastInterface, InetSocketAddress listen, int intervalMillis, long deadIntervalMillis, int mtu, int maxRecordsPerSecond,
         int maxEntries, NanoClock clock) {
         /**
          * Copies the peer list.
@@ -130,6 +133,7 @@ public final class SyncDaemon implements AutoCloseable {
          * @param syncId see the record
          * @param peers see the record
          * @param group see the record
+         * @param multicastInterface see the record
          * @param listen see the record
          * @param intervalMillis see the record
          * @param deadIntervalMillis see the record
@@ -163,6 +167,7 @@ public final class SyncDaemon implements AutoCloseable {
         private int syncId;
         private final List<InetSocketAddress> peers = new ArrayList<>();
         private InetSocketAddress group;
+        private String multicastInterface;
         private InetSocketAddress listen;
         private int intervalMillis = 1000;
         private long deadIntervalMillis = 3000;
@@ -224,6 +229,17 @@ public final class SyncDaemon implements AutoCloseable {
                     + " (expected a multicast address such as 224.0.0.81)");
             }
             this.group = g;
+            return this;
+        }
+
+        /**
+         * The network interface the multicast group is sent on and joined on.
+         *
+         * @param name an interface name such as {@code eth1}
+         * @return this
+         */
+        public Builder multicastInterface(final String name) {
+            this.multicastInterface = Objects.requireNonNull(name, "name");
             return this;
         }
 
@@ -356,6 +372,8 @@ public final class SyncDaemon implements AutoCloseable {
                         return this;
                     case "--sync-group":
                         return group(endpoint(value));
+                    case "--sync-interface":
+                        return multicastInterface(value);
                     case "--sync-listen":
                         return listen(endpoint(value));
                     case "--sync-interval":
@@ -429,7 +447,7 @@ public final class SyncDaemon implements AutoCloseable {
                 throw new IllegalArgumentException("--sync backup needs --sync-listen ADDR:PORT or --sync-group "
                     + "ADDR:PORT");
             }
-            final Settings s = new Settings(role, syncId, peers, group, listen, intervalMillis, deadIntervalMillis,
+            final Settings s = new Settings(role, syncId, peers, group, multicastInterface, listen, intervalMillis, deadIntervalMillis,
                 mtu, maxRecordsPerSecond, maxEntries, clock);
             s.datagramLimit();
             return s;

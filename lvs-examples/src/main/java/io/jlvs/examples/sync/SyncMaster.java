@@ -87,6 +87,10 @@ public final class SyncMaster implements AutoCloseable {
         if (s.group() != null) {
             ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 1);
             ch.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);
+            if (s.multicastInterface() != null) {
+                ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, SyncBackup.namedInterface(s.multicastInterface(),
+                    ch));
+            }
         }
         final SyncMaster m = new SyncMaster(s, lb, ch);
         m.timer.scheduleAtFixedRate(m::roundSafely, 0, s.intervalMillis(), TimeUnit.MILLISECONDS);

@@ -25,7 +25,13 @@ final class ChildJvm implements AutoCloseable {
     private final Path stderr;
 
     ChildJvm(final String name, final Path dir, final String mainClass, final String... args) throws IOException {
-        final List<String> cmd = new ArrayList<>();
+        this(name, dir, List.of(), mainClass, args);
+    }
+
+    /** A child started through a prefix command, such as {@code ip netns exec NS}. */
+    ChildJvm(final String name, final Path dir, final List<String> prefix, final String mainClass,
+        final String... args) throws IOException {
+        final List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-opens");
         cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
@@ -85,6 +91,14 @@ final class ChildJvm implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /** Waits for the child to exit by itself. */
+    int waitFor(final long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new AssertionError("the child still runs after " + seconds + " s; stderr: " + stderrText());
+        }
+        return process.exitValue();
     }
 
     /** SIGKILL, and wait until it is gone. */
