@@ -209,11 +209,14 @@ class SyncTakeoverTest {
         final Setup s = setup(dir);
         final LoadBalancer backupLb = LoadBalancer.builder().rules(s.rules()).eventLoops(1).build();
         closeables.add(() -> backupLb.close(Duration.ZERO));
+        // the master first: a backup that hears no master for its dead interval after it starts takes over, and a
+        // child JVM may take longer than that to start on a loaded machine
+        final int syncPort = freeUdpPort();
+        final ChildJvm master = master(dir, syncPort);
         final SyncDaemon backup = SyncDaemon.builder().role(SyncDaemon.Role.BACKUP).syncId(7)
-            .listen(new InetSocketAddress("127.0.0.1", 0)).deadInterval(Duration.ofSeconds(3)).start(backupLb);
+            .listen(new InetSocketAddress("127.0.0.1", syncPort)).deadInterval(Duration.ofSeconds(3)).start(backupLb);
         closeables.add(backup);
         final SyncBackup b = backup.backup();
-        final ChildJvm master = master(dir, b.address().getPort());
 
         final DatagramSocket warm = udpClient("127.30.1.2");
         final DatagramSocket flow = udpClient("127.30.1.1");
