@@ -86,6 +86,7 @@ public final class SyncBackup implements AutoCloseable {
     private final AtomicLong unknownServer = new AtomicLong();
     private final AtomicLong tableFull = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
+    private final AtomicLong datagramsApplied = new AtomicLong();
     private volatile long lastHeartbeatNs;
     private volatile long masterId;
     private volatile long takenOverNs;
@@ -206,6 +207,7 @@ public final class SyncBackup implements AutoCloseable {
                 final SyncMessage m = decoder.accept(buf);
                 if (m != null) {
                     apply(m);
+                    datagramsApplied.incrementAndGet();
                 }
             } catch (final ClosedChannelException e) {
                 return;
@@ -387,13 +389,15 @@ public final class SyncBackup implements AutoCloseable {
     }
 
     /**
-     * Counters: what the decoder accepted and dropped, heartbeats, templates and entries applied, templates whose
+     * Counters: what the decoder accepted and dropped, datagrams applied (counted after their last record),
+     * heartbeats, templates and entries applied, templates whose
      * service or server this director does not have, entries dropped because the table was full.
      *
      * @return a snapshot by name
      */
     public Map<String, Long> counters() {
         final Map<String, Long> m = new java.util.LinkedHashMap<>(decoder.counters());
+        m.put("datagrams_applied", datagramsApplied.get());
         m.put("heartbeats", heartbeats.get());
         m.put("templates_applied", templatesApplied.get());
         m.put("entries_applied", entriesApplied.get());
