@@ -118,7 +118,8 @@ public final class SyncBackup implements AutoCloseable {
         final InetSocketAddress bind = s.group() != null
             ? new InetSocketAddress(s.group().getPort()) : s.listen();
         final boolean v6 = (s.group() != null ? s.group() : s.listen()).getAddress() instanceof Inet6Address;
-        final DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        final DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6
+            : StandardProtocolFamily.INET);
         try {
             ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             ch.setOption(StandardSocketOptions.SO_RCVBUF, 256 * 1024); // bounded: a flood overflows here, not in us

@@ -27,7 +27,8 @@ import java.util.Objects;
 public final class SyncDaemon implements AutoCloseable {
     /** The options {@link Builder#option} understands. */
     public static final String OPTIONS = "--sync master|backup, --sync-id N, --sync-peers ADDR:PORT,..., "
-        + "--sync-group ADDR:PORT, --sync-interface NAME, --sync-listen ADDR:PORT, --sync-interval MS, --sync-dead-interval SECONDS, "
+        + "--sync-group ADDR:PORT, --sync-interface NAME, --sync-listen ADDR:PORT, --sync-interval MS, "
+        + "--sync-dead-interval SECONDS, "
         + "--sync-mtu BYTES, --sync-rate RECORDS_PER_SECOND";
 
     /** What a director does in the sync pair. */
@@ -124,8 +125,8 @@ public final class SyncDaemon implements AutoCloseable {
      * @param clock the clock of the director (the load balancer's)
      */
     public record Settings(Role role, int syncId, List<InetSocketAddress> peers, InetSocketAddress group,
-        String multicastInterface, InetSocketAddress listen, int intervalMillis, long deadIntervalMillis, int mtu, int maxRecordsPerSecond,
-        int maxEntries, NanoClock clock) {
+        String multicastInterface, InetSocketAddress listen, int intervalMillis, long deadIntervalMillis, int mtu,
+        int maxRecordsPerSecond, int maxEntries, NanoClock clock) {
         /**
          * Copies the peer list.
          *
@@ -447,8 +448,8 @@ public final class SyncDaemon implements AutoCloseable {
                 throw new IllegalArgumentException("--sync backup needs --sync-listen ADDR:PORT or --sync-group "
                     + "ADDR:PORT");
             }
-            final Settings s = new Settings(role, syncId, peers, group, multicastInterface, listen, intervalMillis, deadIntervalMillis,
-                mtu, maxRecordsPerSecond, maxEntries, clock);
+            final Settings s = new Settings(role, syncId, peers, group, multicastInterface, listen, intervalMillis,
+                deadIntervalMillis, mtu, maxRecordsPerSecond, maxEntries, clock);
             s.datagramLimit();
             return s;
         }

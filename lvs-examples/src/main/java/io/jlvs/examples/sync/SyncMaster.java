@@ -83,7 +83,8 @@ public final class SyncMaster implements AutoCloseable {
 
     static SyncMaster start(final SyncDaemon.Settings s, final LoadBalancer lb) throws IOException {
         final boolean v6 = (s.group() != null ? s.group() : s.peers().get(0)).getAddress() instanceof Inet6Address;
-        final DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        final DatagramChannel ch = DatagramChannel.open(v6 ? StandardProtocolFamily.INET6
+            : StandardProtocolFamily.INET);
         if (s.group() != null) {
             ch.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 1);
             ch.setOption(StandardSocketOptions.IP_MULTICAST_LOOP, true);

@@ -237,8 +237,8 @@ class SyncTakeoverTest {
             assertTrue(Pattern.compile("TCP +\\d\\d:\\d\\d +ASSURED +" + source(i).getHostAddress() + ":0 +" + VIP + ":"
                 + s.tcpPort() + " +127\\.0\\.0\\.1:\\d+").matcher(listing).find(), "template row for " + source(i)
                 + " in\n" + listing);
-            assertTrue(Pattern.compile("TCP +\\d\\d:\\d\\d +ESTABLISHED +" + source(i).getHostAddress() + ":\\d+ +" + VIP
-                + ":" + s.tcpPort()).matcher(listing).find(), "entry row for " + source(i));
+            assertTrue(Pattern.compile("TCP +\\d\\d:\\d\\d +ESTABLISHED +" + source(i).getHostAddress() + ":\\d+ +"
+                + VIP + ":" + s.tcpPort()).matcher(listing).find(), "entry row for " + source(i));
         }
         assertTrue(listing.contains("UDP") && listing.contains("127.30.1.1:" + flow.getLocalPort()), listing);
 
