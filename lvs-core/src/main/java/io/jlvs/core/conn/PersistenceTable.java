@@ -156,4 +156,106 @@ public final class PersistenceTable {
     public int size() {
         return templates.size();
     }
+
+    // ---- state sync (io.jlvs.core.sync): export on a master, import on a backup ----
+
+    /**
+     * How long a template has left: until its last refresh plus its timeout, and at least the 60 s re-arm while it
+     * still controls connections (it cannot expire before they end). For a sync master.
+     *
+     * @param t the template
+     * @param now the current time of the director's clock
+     * @return nanoseconds, 0 when due
+     */
+    public static long remainingNs(final Template t, final long now) {
+        final long left = Math.max(0, t.refreshedAtNs + t.timeoutNs - now);
+        return t.controls.get() > 0 ? Math.max(left, Template.REARM_NS) : left;
+    }
+
+    /**
+     * Imports a template a sync master sent: it matches new connections of its network at once, as one this
+     * director created would, and expires {@code remainingNs} from now unless a connection refreshes it. An imported
+     * template belongs to no event loop: {@link #expireImported} times it out. A template already in the table that
+     * this director created itself is kept (its own decision is newer); an imported one is replaced.
+     *
+     * @param key the template's key
+     * @param service the service (of this director)
+     * @param server the real server (a member of that service)
+     * @param remainingNs how long it has left
+     * @param assured whether it was ASSURED on the master
+     * @param now the current time of the director's clock
+     * @return the imported template, or null if the table kept its own
+     */
+    public Template importTemplate(final TemplateKey key, final VirtualService service, final RealServer server,
+        final long remainingNs, final boolean assured, final long now) {
+        final long timeout = Math.max(service.config().persistenceSeconds() * 1_000_000_000L, remainingNs);
+        final Template t = new Template(key, service, server, null, now + remainingNs - timeout, timeout);
+        t.assured = assured;
+        while (true) {
+            final Template prev = templates.get(key);
+            if (prev == null) {
+                if (templates.putIfAbsent(key, t) == null) {
+                    server.bindTemplate();
+                    return t;
+                }
+            } else if (prev.owner != null) {
+                return null;
+            } else if (prev.server == server && prev.controls.get() >= 0) {
+                // the same choice: refresh the one in place (connections may be attached to it)
+                prev.timeoutNs = timeout;
+                prev.refreshedAtNs = now + remainingNs - timeout;
+                prev.assured |= assured;
+                return prev;
+            } else if (prev.controls.compareAndSet(0, -1) || prev.controls.get() < 0) {
+                if (templates.replace(key, prev, t)) {
+                    prev.server.unbindTemplate();
+                    server.bindTemplate();
+                    return t;
+                }
+            } else {
+                return prev; // the old choice still controls live connections: it stays until they end
+            }
+        }
+    }
+
+    /**
+     * Expires imported templates that are due: those that control no connection are removed; those that still do are
+     * re-armed for 60 s, as an event loop does with its own. Call it about once a second from any one thread.
+     *
+     * @param now the current time of the director's clock
+     * @return how many were removed
+     */
+    public int expireImported(final long now) {
+        int n = 0;
+        for (final Template t : templates.values()) {
+            if (t.owner != null || now - (t.refreshedAtNs + t.timeoutNs) < 0) {
+                continue;
+            }
+            if (t.controls.compareAndSet(0, -1)) {
+                if (templates.remove(t.key, t)) {
+                    t.server.unbindTemplate();
+                    n++;
+                }
+            } else if (t.controls.get() > 0) {
+                t.timeoutNs = Template.REARM_NS;
+                t.refreshedAtNs = now;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The imported templates that currently match (for a backup's {@code -Lnc}).
+     *
+     * @return a copy
+     */
+    public List<Template> importedTemplates() {
+        final List<Template> l = new ArrayList<>();
+        for (final Template t : templates.values()) {
+            if (t.owner == null) {
+                l.add(t);
+            }
+        }
+        return l;
+    }
 }
