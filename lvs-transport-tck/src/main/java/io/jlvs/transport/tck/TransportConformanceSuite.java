@@ -80,10 +80,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code no_destination}, {@code sorry_server}, {@code sorry_file}, {@code proxy_header_errors},
  * {@code max_conns_pauses}, {@code resets}, {@code idle_expired}.
  *
- * <p>Environment: Linux (loopback addresses 127.0.0.2 and up are used as distinct clients; {@code /proc/net/tcp}
- * proves that a director consumed bytes; {@code /bin/bash} sets the child JVM's {@code ulimit -n}). Tests that need
- * what the host lacks are skipped with the reason. Each test starts its own director and servers and closes them;
- * the whole suite takes some 20 s.
+ * <p>Environment: Linux (loopback addresses 127.0.0.2 and up are used as distinct clients; {@code ss} or
+ * {@code /proc/net/tcp} prove that a director consumed bytes; {@code /bin/bash} sets the child JVM's
+ * {@code ulimit -n}). Tests that need what the host lacks are skipped with the reason. Each test starts its own
+ * director and servers and closes them; the whole suite takes some 20 s.
  *
  * <p>Not thread-safe: JUnit runs one test of an instance at a time; the servers' threads only touch atomics and
  * futures the test reads.
@@ -597,7 +597,8 @@ public abstract class TransportConformanceSuite {
     /**
      * A trusted client sends its PROXY v1 header in two writes, and the second is sent only after the kernel shows
      * that the director read the first (the client's send queue is acknowledged and the director's socket has
-     * nothing left unread, from {@code /proc/net/tcp}), so the director got the header in two reads. The server
+     * nothing left unread: Send-Q and Recv-Q from {@code ss} or {@code /proc/net/tcp}), so the director got the
+     * header in two reads. The server
      * then receives a v2 header naming the client from the header, then the payload that followed it, and the
      * connection is listed under that client. Fails if a partial header is taken as complete or as an error, or
      * if the client from the header is not used.
@@ -608,8 +609,9 @@ public abstract class TransportConformanceSuite {
         requiresHost(KernelSockets.unavailable());
         final CompletableFuture<byte[]> got = new CompletableFuture<>();
         final TcpBackend b = capture(got, 28 + 2);
+        // the header timeout is long here: the observation between the halves may take a while on a busy host
         final Started d = startTcp(s -> s.option("accept-proxy", "127.0.0.0/8").option("proxy-protocol", "v2"),
-            server(b.port(), 1));
+            o -> o.options().proxyHeaderTimeout(Duration.ofSeconds(30)), server(b.port(), 1));
         try (Socket s = client(d.port())) {
             final OutputStream out = s.getOutputStream();
             final int cport = s.getLocalPort();
@@ -617,9 +619,8 @@ public abstract class TransportConformanceSuite {
             out.write("PROXY TCP4 198.51.100.7 ".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             waitUntil("the director to read the first half of the header", () -> {
-                final KernelSockets.Queues mine = KernelSockets.find(cport, vport);
-                final KernelSockets.Queues its = KernelSockets.find(vport, cport);
-                return mine != null && its != null && mine.tx() == 0 && its.rx() == 0;
+                final KernelSockets.Connection k = KernelSockets.find(cport, vport);
+                return k.a() != null && k.b() != null && k.a().tx() == 0 && k.b().rx() == 0;
             });
             assertEquals(0, b.accepted.get(), "a server was connected before the header was complete");
             out.write(("203.0.113.9 40000 " + vport + "\r\nhi").getBytes(StandardCharsets.US_ASCII));
