@@ -21,8 +21,8 @@ final class KernelSockets {
     private static final Path[] TABLES = {Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")};
     private static final Path SS = findSs();
 
-    /** The queues of one socket. */
-    record Queues(long tx, long rx) {
+    /** The queues of one socket, and whether its peer has closed (CLOSE-WAIT). */
+    record Queues(long tx, long rx, boolean peerClosed) {
     }
 
     /** The queues of both sockets of a connection; either is null if the kernel did not list it. */
@@ -72,7 +72,7 @@ final class KernelSockets {
             if (f.length < 5) {
                 continue;
             }
-            final Queues q = new Queues(Long.parseLong(f[2]), Long.parseLong(f[1]));
+            final Queues q = new Queues(Long.parseLong(f[2]), Long.parseLong(f[1]), f[0].equals("CLOSE-WAIT"));
             if (f[3].endsWith(":" + portA) && f[4].endsWith(":" + portB)) {
                 a = q;
             } else if (f[3].endsWith(":" + portB) && f[4].endsWith(":" + portA)) {
@@ -95,7 +95,7 @@ final class KernelSockets {
                 // sl local_address rem_address st tx_queue:rx_queue ...
                 if (f.length > 4 && f[1].endsWith(local) && f[2].endsWith(remote)) {
                     final String[] q = f[4].split(":");
-                    return new Queues(Long.parseLong(q[0], 16), Long.parseLong(q[1], 16));
+                    return new Queues(Long.parseLong(q[0], 16), Long.parseLong(q[1], 16), f[3].equals("08"));
                 }
             }
         }
