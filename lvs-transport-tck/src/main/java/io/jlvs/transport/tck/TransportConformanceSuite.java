@@ -196,9 +196,9 @@ public abstract class TransportConformanceSuite {
             }
         }
         final long expected = total;
-        waitUntil("InBytes and OutBytes to be " + expected + " (what was sent, both ways)",
-            () -> d.stats().inBytes() == expected && d.stats().outBytes() == expected);
-        waitUntil("every connection closed", () -> d.lb.liveConnections() == 0);
+        awaitEquals("InBytes: what was sent", expected, () -> d.stats().inBytes());
+        awaitEquals("OutBytes: what was echoed", expected, () -> d.stats().outBytes());
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
     }
 
     /**
@@ -224,7 +224,7 @@ public abstract class TransportConformanceSuite {
             s.shutdownOutput();
             assertArrayEquals(fromClient, serverGot.get(WAIT.toSeconds(), TimeUnit.SECONDS),
                 "what the client sent after the server's FIN");
-            waitUntil("the connection closed", () -> d.lb.liveConnections() == 0);
+            awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
         }
         waitUntil("one TIME_WAIT entry", () -> d.rows().size() == 1 && d.rows().get(0).state().equals("TIME_WAIT"));
     }
@@ -250,7 +250,7 @@ public abstract class TransportConformanceSuite {
             assertArrayEquals(fromServer, s.getInputStream().readAllBytes(), "the answer sent after the client's FIN");
             assertArrayEquals(fromClient, serverGot.get(WAIT.toSeconds(), TimeUnit.SECONDS));
         }
-        waitUntil("the connection closed", () -> d.lb.liveConnections() == 0);
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
     }
 
     /**
@@ -274,8 +274,8 @@ public abstract class TransportConformanceSuite {
             assertTrue(String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset"),
                 e.toString());
         }
-        waitUntil("the connection closed", () -> d.lb.liveConnections() == 0);
-        waitUntil("counter resets = 1", () -> d.counter("resets") == 1L);
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
+        awaitEquals("counter resets", 1, () -> d.counter("resets"));
     }
 
     /**
@@ -304,7 +304,7 @@ public abstract class TransportConformanceSuite {
         c.setSoLinger(true, 0);
         c.close();
         assertEquals("reset", next.get(WAIT.toSeconds(), TimeUnit.SECONDS));
-        waitUntil("the connection closed", () -> d.lb.liveConnections() == 0);
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
     }
 
     // ---------------------------------------------------------------- connect failures and redispatch
@@ -486,7 +486,7 @@ public abstract class TransportConformanceSuite {
         assertTrue(b.maxLive.get() <= 2, "the server held " + b.maxLive.get() + " connections at once");
         second.close();
         third.close();
-        waitUntil("every connection closed", () -> d.lb.liveConnections() == 0);
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
     }
 
     // ---------------------------------------------------------------- drain
@@ -637,8 +637,9 @@ public abstract class TransportConformanceSuite {
 
     /**
      * A trusted client's binary PROXY v2 header (with payload behind it in the same write) is taken, and the
-     * server, set to v1, receives a v1 header naming the client from it. Fails on a v2 parsing or forwarding
-     * difference.
+     * server, set to v1, receives a v1 header naming the client from it, and InBytes counts the payload (not the
+     * header). Fails on a v2 parsing or forwarding difference, or if the payload read with the header is not
+     * counted.
      */
     @Test
     final void acceptsAProxyV2HeaderFromATrustedClient() throws Exception {
@@ -653,6 +654,9 @@ public abstract class TransportConformanceSuite {
                 new byte[] {(byte) 192, 0, 2, 1}, 443), payload));
             assertEquals("PROXY TCP4 203.0.113.5 127.0.0.1 5555 " + d.port() + "\r\n" + payload,
                 new String(got.get(WAIT.toSeconds(), TimeUnit.SECONDS), StandardCharsets.US_ASCII));
+            // the payload that came in the header's read is the client's data: InBytes counts it, not the header
+            awaitEquals("InBytes: the payload, without the client's PROXY header", payload.length(),
+                () -> d.stats().inBytes());
         }
     }
 
@@ -699,7 +703,7 @@ public abstract class TransportConformanceSuite {
                 }
             }
         }
-        waitUntil("counter proxy_header_errors = 4", () -> d.counter("proxy_header_errors") == 4L);
+        awaitEquals("counter proxy_header_errors", 4, () -> d.counter("proxy_header_errors"));
         assertEquals(0, b.accepted.get());
     }
 
@@ -726,11 +730,10 @@ public abstract class TransportConformanceSuite {
         try (Socket open = client(d.port())) {
             open.getOutputStream().write(new byte[10]);
             assertEquals(10, open.getInputStream().readNBytes(10).length);
-            waitUntil("four connections closed", () -> d.lb.liveConnections() == 1);
-            waitUntil("service: 5 connections, 410 bytes in, 410 out", () -> {
-                final StatsSnapshot st = d.stats();
-                return st.conns() == 5 && st.inBytes() == 410 && st.outBytes() == 410;
-            });
+            awaitEquals("live connections (four closed)", 1, () -> (long) d.lb.liveConnections());
+            awaitEquals("service connections", 5, () -> d.stats().conns());
+            awaitEquals("service InBytes", 410, () -> d.stats().inBytes());
+            awaitEquals("service OutBytes", 410, () -> d.stats().outBytes());
             final StatsSnapshot st = d.stats();
             assertTrue(st.inPackets() >= 5 && st.inPackets() <= 410, "InPkts (reads) " + st.inPackets());
             assertTrue(st.outPackets() >= 5 && st.outPackets() <= 410, "OutPkts (reads) " + st.outPackets());
@@ -780,7 +783,7 @@ public abstract class TransportConformanceSuite {
                     e.toString());
             }
         }
-        waitUntil("the connection gone", () -> d.lb.liveConnections() == 0);
+        awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
         assertEquals(1L, d.counter("idle_expired"));
     }
 
@@ -820,11 +823,11 @@ public abstract class TransportConformanceSuite {
             }
         }
         final long in = bytesIn;
-        waitUntil("40 flows, 120 packets and " + in + " bytes each way (+2 per reply)", () -> {
-            final StatsSnapshot st = d.stats();
-            return st.conns() == 40 && st.inPackets() == 120 && st.outPackets() == 120 && st.inBytes() == in
-                && st.outBytes() == in + 240;
-        });
+        awaitEquals("flows", 40, () -> d.stats().conns());
+        awaitEquals("InPkts", 120, () -> d.stats().inPackets());
+        awaitEquals("OutPkts", 120, () -> d.stats().outPackets());
+        awaitEquals("InBytes", in, () -> d.stats().inBytes());
+        awaitEquals("OutBytes (each reply is 2 bytes longer)", in + 240, () -> d.stats().outBytes());
         assertEquals(40, d.server(a.port()).inactiveConns() + d.server(b.port()).inactiveConns());
         assertEquals(0, d.server(a.port()).activeConns() + d.server(b.port()).activeConns(),
             "UDP flows are inactive");
@@ -851,7 +854,7 @@ public abstract class TransportConformanceSuite {
         }
         assertEquals("bababa", seen.toString());
         assertEquals(0, d.rows().size(), "one-packet datagrams keep no entry");
-        waitUntil("six connections counted", () -> d.stats().conns() == 6);
+        awaitEquals("connections counted", 6, () -> d.stats().conns());
     }
 
     /**
@@ -877,7 +880,7 @@ public abstract class TransportConformanceSuite {
         clock.addAndGet(TimeUnit.SECONDS.toNanos(1) + 1_000_000);
         waitUntil("the flow expired", () -> d.server(a.port()).inactiveConns() == 0 && d.rows().isEmpty());
         assertEquals("a:y", ask(c, d.port(), "y"));
-        waitUntil("a second flow counted", () -> d.stats().conns() == 2);
+        awaitEquals("flows counted", 2, () -> d.stats().conns());
     }
 
     // ---------------------------------------------------------------- file descriptors
@@ -1119,6 +1122,12 @@ public abstract class TransportConformanceSuite {
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(tail, 0, out, a.length, tail.length);
         return out;
+    }
+
+    /** Waits until {@code actual} reads {@code expected}; on timeout the failure shows the last value read. */
+    private static void awaitEquals(final String what, final long expected, final Callable<Long> actual) {
+        await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+            .untilAsserted(() -> assertEquals(expected, actual.call(), what));
     }
 
     private static void waitUntil(final String what, final Callable<Boolean> condition) {
