@@ -25,7 +25,8 @@ import java.util.Map;
  *
  * <p>Commands (one per line) and answers:
  * <ul>
- * <li>{@code FILL}: opens {@code /dev/null} until the process is out of file descriptors; {@code FILLED n}</li>
+ * <li>{@code FILL [k]}: opens {@code /dev/null} until the process is out of file descriptors, then closes
+ * {@code k} of them (default 0) so that exactly {@code k} are free; {@code FILLED n} (n held)</li>
  * <li>{@code RELEASE}: closes what {@code FILL} opened; {@code RELEASED n}</li>
  * <li>{@code COUNTERS}: {@code COUNTERS live=L accepted=A accept_pauses=P}</li>
  * <li>{@code EXIT} (or the end of input): closes the director; {@code BYE}, exit status 0</li>
@@ -68,9 +69,13 @@ public final class DirectorChild {
         System.out.flush();
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String cmd = in.readLine(); cmd != null && !cmd.equals("EXIT"); cmd = in.readLine()) {
-            switch (cmd) {
+            final String[] words = cmd.trim().split(" ");
+            switch (words[0]) {
                 case "FILL":
                     fill(fillers);
+                    for (int k = words.length > 1 ? Integer.parseInt(words[1]) : 0; k > 0; k--) {
+                        fillers.remove(fillers.size() - 1).close();
+                    }
                     System.out.println("FILLED " + fillers.size());
                     break;
                 case "RELEASE":

@@ -889,8 +889,10 @@ public abstract class TransportConformanceSuite {
      * In a child JVM limited to 1024 descriptors the director's process is filled up to its last descriptor: a
      * client connecting then waits in the backlog while the director counts accept pauses, retrying no faster
      * than its 100 ms back-off (no spinning) and connecting no server. Once descriptors are freed the waiting
-     * client is served and relays, a new client is served too, and the child exits cleanly. Fails if the
-     * director dies, spins, drops the waiting client, or never resumes.
+     * client is served and relays, and a new client is served too. With exactly one descriptor free a client is
+     * accepted but no server socket can be opened: that client is closed and the next one, with descriptors
+     * back, is served. The child exits cleanly. Fails if the director dies, spins, drops the waiting client,
+     * leaves the unlucky client hanging, or never resumes.
      */
     @Test
     final void pausesAcceptingWhenOutOfDescriptorsAndRecovers() throws Exception {
@@ -928,6 +930,21 @@ public abstract class TransportConformanceSuite {
             assertEquals("emfile", line(fresh.getInputStream()), "a new client is served after recovery");
         }
         assertEquals(3, b.accepted.get());
+        // one descriptor left: the client is accepted but no server socket can be opened; the client is closed
+        child.ask("FILL 1", "FILLED ");
+        try (Socket unlucky = client(vport)) {
+            try {
+                assertEquals(-1, unlucky.getInputStream().read(), "a client with no server socket is closed");
+            } catch (final SocketException e) {
+                assertTrue(String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset"),
+                    e.toString());
+            }
+        }
+        assertEquals(3, b.accepted.get());
+        child.ask("RELEASE", "RELEASED ");
+        try (Socket later = client(vport)) {
+            assertEquals("emfile", line(later.getInputStream()), "the director still serves after that failure");
+        }
         child.ask("EXIT", "BYE");
         assertEquals(0, child.awaitExit(), "child exit status" + child.diagnostics());
     }
