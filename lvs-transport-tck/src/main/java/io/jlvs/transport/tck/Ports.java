@@ -18,6 +18,11 @@ import java.net.ServerSocket;
 final class Ports {
     private static final int ATTEMPTS = 5;
 
+    /** Which kind of port. */
+    enum Family {
+        TCP4, UDP4, TCP6
+    }
+
     /** Builds a director for a virtual port. */
     interface Factory {
         LoadBalancer build(int port) throws IOException;
@@ -27,13 +32,14 @@ final class Ports {
     }
 
     static LoadBalancer startTcp(final Factory f) throws IOException {
-        return start(f, false);
+        return start(f, Family.TCP4);
     }
 
-    static LoadBalancer start(final Factory f, final boolean udp) throws IOException {
+    static LoadBalancer start(final Factory f, final Family family) throws IOException {
         IOException last = null;
         for (int i = 0; i < ATTEMPTS; i++) {
-            final LoadBalancer lb = f.build(udp ? freeUdp() : freeTcp());
+            final LoadBalancer lb = f.build(family == Family.UDP4 ? freeUdp() : freeTcp(family == Family.TCP6
+                ? InetAddress.getByName("::1") : InetAddress.getLoopbackAddress()));
             try {
                 return lb.start();
             } catch (final IOException e) {
@@ -47,9 +53,9 @@ final class Ports {
         throw last;
     }
 
-    private static int freeTcp() throws IOException {
+    private static int freeTcp(final InetAddress address) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            s.bind(new InetSocketAddress(address, 0));
             return s.getLocalPort();
         }
     }

@@ -35,9 +35,13 @@ final class TcpBackend implements AutoCloseable {
     private volatile boolean closed;
 
     TcpBackend(final String name, final Handler handler) throws IOException {
+        this(name, InetAddress.getLoopbackAddress(), handler);
+    }
+
+    TcpBackend(final String name, final InetAddress address, final Handler handler) throws IOException {
         this.name = name;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        server.bind(new InetSocketAddress(address, 0), 128);
         acceptor = new Thread(() -> acceptLoop(handler), "tck-backend-" + name);
         acceptor.setDaemon(true);
         acceptor.start();

@@ -307,6 +307,76 @@ public abstract class TransportConformanceSuite {
         awaitEquals("live connections", 0, () -> (long) d.lb.liveConnections());
     }
 
+    /**
+     * A service on the IPv6 loopback relays bytes unchanged and lists the connection with IPv6 addresses; a server
+     * set to PROXY v1 receives a {@code TCP6} line. Skipped if this host has no {@code ::1}. Fails if the transport
+     * assumes IPv4 anywhere on the path.
+     */
+    @Test
+    final void relaysOverIpv6() throws Exception {
+        requiresHost(ipv6Unavailable());
+        final String payload = "six";
+        final CompletableFuture<byte[]> got = new CompletableFuture<>();
+        final TcpBackend b = new TcpBackend("capture6", InetAddress.getByName("::1"), (s, self) -> {
+            final ByteArrayOutputStream head = new ByteArrayOutputStream();
+            final InputStream in = s.getInputStream();
+            for (int c = in.read(); c >= 0; c = in.read()) {
+                head.write(c);
+                if (head.toString(StandardCharsets.ISO_8859_1).endsWith(payload)) {
+                    break;
+                }
+            }
+            got.complete(head.toByteArray());
+        });
+        closeables.add(b);
+        final Started d = start6(RealServerConfig.builder("::1", b.port()).option("proxy-protocol", "v1").build());
+        try (Socket s = new Socket(InetAddress.getByName("::1"), d.port())) {
+            closeables.add(s);
+            s.setSoTimeout(SO_TIMEOUT_MS);
+            s.getOutputStream().write(payload.getBytes(StandardCharsets.US_ASCII));
+            final String head = new String(got.get(WAIT.toSeconds(), TimeUnit.SECONDS), StandardCharsets.US_ASCII);
+            assertTrue(head.endsWith("\r\n" + payload), head);
+            final String[] f = head.substring(0, head.length() - payload.length() - 2).split(" ");
+            assertEquals(6, f.length, head);
+            assertEquals("PROXY TCP6", f[0] + " " + f[1], head);
+            // any textual form inet_pton reads (::1 is canonical; 0:0:0:0:0:0:0:1 is read the same)
+            assertEquals(InetAddress.getByName("::1"), InetAddress.getByName(f[2]), head);
+            assertEquals(InetAddress.getByName("::1"), InetAddress.getByName(f[3]), head);
+            assertEquals(s.getLocalPort() + " " + d.port(), f[4] + " " + f[5], head);
+            waitUntil("the connection listed from [::1]", () -> d.lb.connections().stream().anyMatch(c ->
+                c.clientPort() == s.getLocalPort() && c.clientAddress().getHostAddress().startsWith("0:0:0:0:0:0:0:1")));
+        }
+    }
+
+    /**
+     * With persistence ({@code -p 300}, /24 networks) over rr, five clients of 127.0.0.0/24 all reach the server
+     * the first one got, and a client of 127.0.1.0/24 is scheduled anew (rr moves on to the other server); the
+     * template is listed. Fails if the transport schedules without the client's address or ignores templates.
+     */
+    @Test
+    final void keepsAClientNetworkOnOneServerWithPersistence() throws Exception {
+        final TcpBackend a = tcpBackend("a", TcpBackend::named);
+        final TcpBackend b = tcpBackend("b", TcpBackend::named);
+        final Started d = startTcp(s -> s.scheduler("rr").persistent(300).prefixLength(24), server(a.port(), 1),
+            server(b.port(), 1));
+        String first = null;
+        for (int i = 2; i < 7; i++) {
+            try (Socket s = client(d.port(), "127.0.0." + i)) {
+                final String got = line(s.getInputStream());
+                if (first == null) {
+                    first = got;
+                }
+                assertEquals(first, got, "client 127.0.0." + i);
+            }
+        }
+        try (Socket s = client(d.port(), "127.0.1.2")) {
+            assertEquals(first.equals("a") ? "b" : "a", line(s.getInputStream()), "another /24 is scheduled anew");
+        }
+        assertTrue(d.lb.connections().stream().anyMatch(c -> c.clientPort() == 0
+            && c.clientAddress().getHostAddress().equals("127.0.0.0")), "no template for 127.0.0.0/24 in "
+            + d.lb.connections());
+    }
+
     // ---------------------------------------------------------------- connect failures and redispatch
 
     /**
@@ -1026,9 +1096,31 @@ public abstract class TransportConformanceSuite {
             tweak.accept(b);
             configure(b);
             return b.service(svc.apply(VirtualServiceConfig.builder(key[0])).build(), servers).build();
-        }, udp);
+        }, udp ? Ports.Family.UDP4 : Ports.Family.TCP4);
         closeables.add(() -> lb.close(Duration.ZERO));
         return new Started(lb, key[0]);
+    }
+
+    private Started start6(final RealServerConfig... servers) throws IOException {
+        final ServiceKey[] key = new ServiceKey[1];
+        final LoadBalancer lb = Ports.start(port -> {
+            key[0] = ServiceKey.tcp("::1", port);
+            final LoadBalancer.Builder b = LoadBalancer.builder().transport(transport()).eventLoops(2)
+                .drainTimeout(Duration.ofSeconds(5));
+            configure(b);
+            return b.service(VirtualServiceConfig.builder(key[0]).build(), servers).build();
+        }, Ports.Family.TCP6);
+        closeables.add(() -> lb.close(Duration.ZERO));
+        return new Started(lb, key[0]);
+    }
+
+    private static String ipv6Unavailable() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+            return null;
+        } catch (final IOException e) {
+            return "no IPv6 loopback here: " + e.getMessage();
+        }
     }
 
     private static RealServerConfig server(final int port, final int weight) {
