@@ -343,8 +343,9 @@ public abstract class TransportConformanceSuite {
             assertEquals(InetAddress.getByName("::1"), InetAddress.getByName(f[2]), head);
             assertEquals(InetAddress.getByName("::1"), InetAddress.getByName(f[3]), head);
             assertEquals(s.getLocalPort() + " " + d.port(), f[4] + " " + f[5], head);
+            final InetAddress loop6 = InetAddress.getByName("::1");
             waitUntil("the connection listed from [::1]", () -> d.lb.connections().stream().anyMatch(c ->
-                c.clientPort() == s.getLocalPort() && c.clientAddress().getHostAddress().startsWith("0:0:0:0:0:0:0:1")));
+                c.clientPort() == s.getLocalPort() && c.clientAddress().equals(loop6)));
         }
     }
 
