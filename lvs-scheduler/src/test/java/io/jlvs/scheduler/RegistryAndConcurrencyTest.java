@@ -5,13 +5,17 @@ import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.service.RealServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +51,11 @@ class RegistryAndConcurrencyTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void everySchedulerShouldPickOnlyListedServersWhileTheListChanges() throws Exception {
+        // fails if a scheduler answers with a server that is not in the list (a stale or torn view of it), throws
+        // while the list changes under it, or loses a server; the list keeps changing until both pickers made
+        // 200 picks each during the changes, so the pickers really ran against a changing list
         for (final String name : ALL) {
             final Fixture f = new Fixture(name);
             final io.jlvs.core.service.VirtualService vs = new io.jlvs.core.service.VirtualService(
@@ -56,6 +64,8 @@ class RegistryAndConcurrencyTest {
                 vs.addServer(RealServerConfig.builder("10.0.1." + i, 80).weight(i).build());
             }
             final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicBoolean changing = new AtomicBoolean();
+            final AtomicLong[] picksWhileChanging = {new AtomicLong(), new AtomicLong()};
             final AtomicReference<Throwable> failure = new AtomicReference<>();
             final Thread[] pickers = new Thread[2];
             for (int t = 0; t < pickers.length; t++) {
@@ -69,6 +79,9 @@ class RegistryAndConcurrencyTest {
                             if (s != null && !s.address().getHostAddress().startsWith("10.0.1.")) {
                                 throw new AssertionError("foreign server " + s);
                             }
+                            if (changing.get()) {
+                                picksWhileChanging[seed].incrementAndGet();
+                            }
                             k += 2;
                         }
                     } catch (final Throwable e) {
@@ -77,7 +90,13 @@ class RegistryAndConcurrencyTest {
                 });
                 pickers[t].start();
             }
-            for (int round = 0; round < 200; round++) {
+            changing.set(true);
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (int round = 0; round < 200 || picksWhileChanging[0].get() < 200
+                || picksWhileChanging[1].get() < 200; round++) {
+                if (System.nanoTime() - deadline > 0 || failure.get() != null) {
+                    break;
+                }
                 final int i = 1 + round % 8;
                 final InetAddress a = InetAddress.getByName("10.0.1." + i);
                 vs.removeServer(a, 80);
@@ -87,9 +106,13 @@ class RegistryAndConcurrencyTest {
             stop.set(true);
             for (final Thread t : pickers) {
                 t.join(10_000);
+                assertFalse(t.isAlive(), name + ": a picker still running 10 s after stop");
             }
             assertNull(failure.get(), name);
-            assertTrue(vs.servers().size() == 8, name);
+            assertTrue(picksWhileChanging[0].get() >= 200 && picksWhileChanging[1].get() >= 200,
+                name + ": the pickers made " + picksWhileChanging[0] + " and " + picksWhileChanging[1]
+                    + " picks in 30 s of changes (expected 200 each)");
+            assertEquals(8, vs.servers().size(), name);
         }
     }
 

@@ -2,8 +2,14 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flows;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class RoundRobinTest {
     @Test
@@ -58,7 +64,9 @@ class RoundRobinTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldLetThreadsShareTheCycleWithoutLosingPicks() throws Exception {
+        // fails if two threads take the same step of the cycle (a lost CAS): the counts are then uneven
         final Fixture f = new Fixture("rr");
         f.add("A", 1);
         f.add("B", 1);
@@ -66,18 +74,25 @@ class RoundRobinTest {
         f.add("D", 1);
         final int[][] counts = new int[2][4];
         final Thread[] ts = new Thread[2];
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int t = 0; t < 2; t++) {
             final int id = t;
             ts[t] = new Thread(() -> {
-                for (int i = 0; i < 100_000; i++) {
-                    counts[id][f.servers.indexOf(f.service.schedule(Flows.ofKey(i)))]++;
+                try {
+                    for (int i = 0; i < 100_000; i++) {
+                        counts[id][f.servers.indexOf(f.service.schedule(Flows.ofKey(i)))]++;
+                    }
+                } catch (final Throwable e) {
+                    failure.compareAndSet(null, e);
                 }
             });
             ts[t].start();
         }
         for (final Thread t : ts) {
-            t.join();
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " still picking after 30 s");
         }
+        assertNull(failure.get(), "a picker failed");
         for (int s = 0; s < 4; s++) {
             assertEquals(50_000, counts[0][s] + counts[1][s], "server " + s); // every CAS step is one pick
         }

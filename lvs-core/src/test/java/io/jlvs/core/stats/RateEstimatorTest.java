@@ -1,9 +1,15 @@
 package io.jlvs.core.stats;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class RateEstimatorTest {
     @Test
@@ -83,22 +89,31 @@ class RateEstimatorTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldSumStripesFromManyThreads() throws Exception {
+        // fails if an add is lost (non-atomic read-modify-write on a shared stripe) or a stripe is not summed
         final StatsCounters c = new StatsCounters(4);
         final Thread[] ts = new Thread[4];
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int t = 0; t < ts.length; t++) {
             final int stripe = t;
             ts[t] = new Thread(() -> {
-                for (int i = 0; i < 100_000; i++) {
-                    c.addIn(stripe, 1, 3);
-                    c.addOut(stripe + 1, 1, 5); // another thread's stripe on purpose: adds stay atomic
+                try {
+                    for (int i = 0; i < 100_000; i++) {
+                        c.addIn(stripe, 1, 3);
+                        c.addOut(stripe + 1, 1, 5); // another thread's stripe on purpose: adds stay atomic
+                    }
+                } catch (final Throwable e) {
+                    failure.compareAndSet(null, e);
                 }
             });
             ts[t].start();
         }
         for (final Thread t : ts) {
-            t.join();
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " still adding after 30 s");
         }
+        assertNull(failure.get());
         final StatsSnapshot s = c.snapshot();
         assertEquals(400_000, s.inPackets());
         assertEquals(1_200_000, s.inBytes());

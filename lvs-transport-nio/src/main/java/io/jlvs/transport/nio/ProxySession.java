@@ -252,6 +252,9 @@ final class ProxySession implements Handler {
             loop.table.event(conn, SocketEvent.CONNECTED, loop.now);
             server.connectSucceeded();
             state.service.scheduler().observeLatency(server, loop.now - connectStart);
+            if (preamble != null) { // client bytes read with its PROXY header, before there was a connection
+                loop.table.countIn(conn, preamble.remaining(), loop.now);
+            }
             final int version = Extensions.proxyProtocol(state.service.config(), server.config());
             if (version != 0) {
                 final byte[] h = version == 1 ? ProxyProtocol.v1(source, local) : ProxyProtocol.v2(source, local,
@@ -621,10 +624,7 @@ final class ProxySession implements Handler {
         view.position(h.length());
         if (view.hasRemaining()) {
             preamble = ByteBuffer.allocate(view.remaining());
-            preamble.put(view).flip();
-            if (conn != null) {
-                loop.table.countIn(conn, preamble.remaining(), loop.now);
-            }
+            preamble.put(view).flip(); // counted as the client's bytes once a server is connected
         }
         headerIn = null;
         schedule();
