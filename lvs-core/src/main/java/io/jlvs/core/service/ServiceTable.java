@@ -323,7 +323,7 @@ public final class ServiceTable implements LvsControl {
      * @return an immutable configuration
      */
     public synchronized DirectorConfig config() {
-        final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(n -> true);
+        final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(DirectorConfig.Checks.NONE);
         for (final VirtualService s : services.values()) {
             b.addService(s.config());
             final ServerList list = s.members();
