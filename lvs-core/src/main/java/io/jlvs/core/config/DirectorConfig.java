@@ -305,13 +305,20 @@ public final class DirectorConfig {
             }
         }
 
-        /** Whether a real server at address:port of a service with the same protocol as key is key's listener. */
+        /**
+         * Whether a real server at address:port (of a service with the same protocol as key) is key's listener: the
+         * same address, a local address when key is the wildcard, or the wildcard when key is a loopback address.
+         */
         private boolean loops(final ServiceKey key, final InetAddress address, final int port) {
             if (key.port() != port) {
                 return false;
             }
             if (key.address().equals(address)) {
                 return true;
+            }
+            if (address.isAnyLocalAddress() && key.address().isLoopbackAddress()
+                && key.isIpv6() == (address instanceof java.net.Inet6Address)) {
+                return true; // a connection to the wildcard address reaches this host's loopback
             }
             return key.address().isAnyLocalAddress() && key.isIpv6() == (address instanceof java.net.Inet6Address)
                 && checks.localAddress().test(address);
@@ -341,19 +348,22 @@ public final class DirectorConfig {
             services.put(key, new Entry(e.service, list));
         }
 
+        private static String how(final ServiceKey key, final InetAddress server) {
+            return key.address().equals(server) ? "the address of" : key.address().isAnyLocalAddress()
+                ? "a local address on the port of" : "the wildcard address (this host) on the port of";
+        }
+
         private void checkLoop(final ServiceKey key, final RealServerConfig server) {
             if (loops(key, server.address(), server.port())) {
                 throw new LvsException("real server " + server.addressAndPort() + " is "
-                    + (key.address().isAnyLocalAddress() ? "a local address on the port of" : "the address of")
-                    + " the virtual service itself: every connection would loop through the director (expected: an "
+                    + how(key, server.address()) + " the virtual service itself: every connection would loop through the director (expected: an "
                     + "address and port that no " + key.protocol().label() + " service of this director listens on)");
             }
             for (final Entry other : services.values()) {
                 final ServiceKey k = other.service.key();
                 if (!k.equals(key) && k.protocol() == key.protocol() && loops(k, server.address(), server.port())) {
                     throw new LvsException("real server " + server.addressAndPort() + " is "
-                        + (k.address().isAnyLocalAddress() ? "a local address on the port of" : "the address of")
-                        + " the virtual service " + k + " of this director: connections would loop through the "
+                        + how(k, server.address()) + " the virtual service " + k + " of this director: connections would loop through the "
                         + "director (expected: an address and port that no " + key.protocol().label()
                         + " service of this director listens on)");
                 }

@@ -18,7 +18,10 @@ import java.util.function.Function;
 /**
  * The options JLVS has beyond ipvsadm, as they appear in the rules format ({@code --name value} on {@code -A}/{@code
  * -E} or {@code -a}/{@code -e} lines) and in the options of {@link VirtualServiceConfig} and {@link RealServerConfig},
- * with typed readers.
+ * with typed readers. One definition per option serves the rules parser (its {@link RuleExtension} validator) and the
+ * configuration builders ({@link #parse}, run by {@link VirtualServiceConfig.Builder#build()} and {@link
+ * RealServerConfig.Builder#build()}), so rules, builder and admin commands accept and refuse the same values; the
+ * parsed values are kept in {@link ExtensionValues}.
  *
  * <table>
  * <caption>Extension options</caption>

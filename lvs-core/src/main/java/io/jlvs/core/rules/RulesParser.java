@@ -34,7 +34,14 @@ import java.util.function.Predicate;
 /**
  * Reads the rules format: one ipvsadm command per line, as {@code ipvsadm-save} writes and {@code ipvsadm -R}
  * reads, with {@code #} comments, blank lines, long option names, bundled short options ({@code -Ln}) and
- * {@code --long-options} for JLVS's extensions.
+ * {@code --long-options} for JLVS's extensions. Lines may end in LF, CRLF or CR; {@link #read} and {@link #decode}
+ * turn a file's bytes into text strictly (a byte that is not UTF-8 is an error naming its line and byte offset).
+ *
+ * <p>Loading ({@link #load}) checks each command against the configuration built so far with the same code the
+ * {@code LoadBalancer} builder and the admin commands use ({@link DirectorConfig.Builder}): scheduler and health
+ * checker names, {@code --sorry-file} (a readable regular file), and real servers that would loop through the
+ * director (a server equal to a virtual service of the same protocol, or a local address on the port of a wildcard
+ * service). Every error names its line.
  *
  * <p>Defaults and checks are ipvsadm's: the option/command table (which option is required, illegal or exclusive
  * with which command), scheduler {@code wlc}, persistence 360 s, weight 1, forwarding {@code -g}, server port =

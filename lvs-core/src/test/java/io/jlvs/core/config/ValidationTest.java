@@ -182,6 +182,9 @@ class ValidationTest {
             .contains("virtual service TCP 0.0.0.0:80 would receive the connections of TCP 10.0.0.1:80, whose real "
                 + "server 127.0.0.5:80 it covers (it listens on every local address)"));
         assertTrue(loadError("-A -t [::]:80\n-a -t [::]:80 -r [::1]:80 -m\n").contains("local address"));
+        assertTrue(loadError("-A -t 127.0.0.1:80\n-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 0.0.0.0:80 -m\n")
+            .contains("real server 0.0.0.0:80 is the wildcard address (this host) on the port of the virtual service "
+                + "TCP 127.0.0.1:80 of this director"));
         // a remote address, or another port, is fine
         assertEquals(2, load("-A -t 0.0.0.0:80\n-a -t 0.0.0.0:80 -r 10.9.9.9:80 -m\n"
             + "-a -t 0.0.0.0:80 -r 127.0.0.1:81 -m\n").servers(ServiceKey.tcp("0.0.0.0", 80)).size());
