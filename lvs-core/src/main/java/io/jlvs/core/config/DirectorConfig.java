@@ -356,15 +356,17 @@ public final class DirectorConfig {
         private void checkLoop(final ServiceKey key, final RealServerConfig server) {
             if (loops(key, server.address(), server.port())) {
                 throw new LvsException("real server " + server.addressAndPort() + " is "
-                    + how(key, server.address()) + " the virtual service itself: every connection would loop through the director (expected: an "
-                    + "address and port that no " + key.protocol().label() + " service of this director listens on)");
+                    + how(key, server.address()) + " the virtual service itself: every connection would loop through "
+                    + "the director (expected: an address and port that no " + key.protocol().label()
+                    + " service of this director listens on)");
             }
             for (final Entry other : services.values()) {
                 final ServiceKey k = other.service.key();
                 if (!k.equals(key) && k.protocol() == key.protocol() && loops(k, server.address(), server.port())) {
                     throw new LvsException("real server " + server.addressAndPort() + " is "
-                        + how(k, server.address()) + " the virtual service " + k + " of this director: connections would loop through the "
-                        + "director (expected: an address and port that no " + key.protocol().label()
+                        + how(k, server.address()) + " the virtual service " + k + " of this director: connections "
+                        + "would loop through the director (expected: an address and port that no "
+                        + key.protocol().label()
                         + " service of this director listens on)");
                 }
             }

@@ -912,7 +912,8 @@ public final class RulesParser {
                 throw error(label, message);
             }
             for (int k = 0; k < s.length(); k++) {
-                if (!Character.isDigit(s.charAt(k)) && !(k == 0 && s.charAt(k) == '-' && s.length() > 1)) {
+                final char c = s.charAt(k);
+                if (!(c >= '0' && c <= '9') && !(k == 0 && c == '-' && s.length() > 1)) {
                     throw error(label, message);
                 }
             }

@@ -71,6 +71,12 @@ class ValidationTest {
         assertEquals("option --max-conns: not a real-server option (expected on a service)",
             assertThrows(IllegalArgumentException.class,
                 () -> RealServerConfig.builder("10.0.0.2", 80).option("max-conns", "3").build()).getMessage());
+        // numbers are ASCII digits only, as ipvsadm reads them
+        assertEquals("line 2: -w \uff11\uff12: weight must be 0..65535",
+            loadError("-A -t 10.0.0.1:80\n-a -t 10.0.0.1:80 -r 10.0.0.2 -m -w \uff11\uff12\n"));
+        assertEquals("option --rise: '\u0661' (expected: a number 1..1000)",
+            assertThrows(IllegalArgumentException.class,
+                () -> VirtualServiceConfig.builder(WEB).option("rise", "\u0661").build()).getMessage());
         // the rules give the same verdict with the line
         assertEquals("line 1: --check-interval fast: must be a number 10..86400000",
             loadError("-A -t 10.0.0.1:80 --check-interval fast\n"));

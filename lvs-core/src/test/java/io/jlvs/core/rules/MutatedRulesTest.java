@@ -31,8 +31,8 @@ class MutatedRulesTest {
     private static final long SEED = Long.getLong("fuzz.seed", 0x4a4c5653L); // "JLVS"
     private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 12_000);
     private static final Pattern LINE_MESSAGE = Pattern.compile("line [0-9]+: .+", Pattern.DOTALL);
-    private static final DirectorConfig.Checks CHECKS = DirectorConfig.Checks.of(
-        Set.of("rr", "wrr", "lc", "wlc", "sed", "nq", "dh", "sh", "lblc", "lblcr", "mh", "fo", "ovf", "twos")::contains);
+    private static final DirectorConfig.Checks CHECKS = DirectorConfig.Checks.of(Set.of("rr", "wrr", "lc", "wlc",
+        "sed", "nq", "dh", "sh", "lblc", "lblcr", "mh", "fo", "ovf", "twos")::contains);
     private static final String[] TOKENS = {"-A", "-E", "-D", "-a", "-e", "-d", "-C", "--set", "-L", "-Z", "-S", "-R",
         "-t", "-u", "-f", "-r", "-s", "-p", "-M", "-w", "-x", "-y", "-m", "-g", "-i", "-o", "-b", "-n", "-6", "--pe",
         "--tun-type", "gue", "--tun-port", "--tun-csum", "--check", "--check-interval", "--sorry-server", "--rise",
@@ -41,7 +41,10 @@ class MutatedRulesTest {
         "sh-fallback,sh-port", "mh-fallback", "0", "1", "-1", "65535", "65536", "2147483647", "2147483648",
         "99999999999999999999", "0.0.0.0:80", "127.0.0.1", "10.0.0.1:80", "10.0.0.2:0", "[::1]:80", "[::]:80",
         "::1", "[2001:db8::1", "255.255.255.0", "128", "10.0.0.0/8,127.0.0.1/32", "200-299,301", "#", "=", ":",
-        "--weight=3", "--scheduler=", "-pM", "-Ln", "\t", "caf\u00e9", "\u0661\u0662", "\u0000"};
+        "--weight=3", "--scheduler=", "-pM", "-Ln", "\t", "caf\u00e9", "\u0661\u0662", "\u0000",
+        "fe80::1%eth0", "[fe80::1%1]:80", "::ffff:127.0.0.1", "[::ffff:10.0.0.1]:80", "1.2.3.4.5", "999.1.1.1",
+        "-A=", "--=", "---", "--", "-", "--check=", "--sorry-server=[::1]:0", "--http-status=599-100", "-p=",
+        "-x=1", "-M=0.0.0.0", "--set=1", "\uff11\uff12", "-w\uff15", "-tu", "-at", "-s=", "[]:80", "[:80"};
     private static final String[] NUMBERS = {"0", "-0", "-1", "00000000001", "4294967296", "2147483648",
         "9223372036854775808", "99999999999999999999999999", "1e3", "0x10", "+5", "\u0665"};
 
