@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class MutatedRulesTest {
     private static final long SEED = Long.getLong("fuzz.seed", 0x4a4c5653L); // "JLVS"
-    private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 12_000);
+    private static final int ROUNDS = Integer.getInteger("fuzz.rounds", 4_000);
     private static final Pattern LINE_MESSAGE = Pattern.compile("line [0-9]+: .+", Pattern.DOTALL);
     private static final DirectorConfig.Checks CHECKS = DirectorConfig.Checks.of(Set.of("rr", "wrr", "lc", "wlc",
         "sed", "nq", "dh", "sh", "lblc", "lblcr", "mh", "fo", "ovf", "twos")::contains);
@@ -70,7 +70,7 @@ class MutatedRulesTest {
     }
 
     @Test
-    @Timeout(120)
+    @Timeout(600)
     void shouldLoadOrNameALineForEveryMutation() throws IOException {
         final RulesParser parser = RulesParser.withExtensions(Extensions.transport());
         final List<String> corpus = corpus();
