@@ -84,6 +84,7 @@ class ReloadTest {
         final AtomicLong sent = new AtomicLong();
         final AtomicLong received = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Object progress = new Object();
         final Thread writer;
         final Thread reader;
         volatile boolean stop;
@@ -107,14 +108,18 @@ class ReloadTest {
                         out.write(chunk, 0, n);
                         sentDigest.update(chunk, 0, n);
                         sent.addAndGet(n);
-                        // stay well below the socket buffers so that a stop is seen soon
-                        while (!stop && sent.get() - received.get() > 256 * 1024) {
-                            Thread.onSpinWait();
-                            Thread.yield();
+                        // at most 256 KiB in flight: the stream stays paced by the echo, and a stop is seen soon
+                        synchronized (progress) {
+                            while (!stop && sent.get() - received.get() > 256 * 1024) {
+                                progress.wait(100);
+                            }
                         }
                     }
                     socket.shutdownOutput();
                 } catch (final IOException e) {
+                    failure.compareAndSet(null, e);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
                     failure.compareAndSet(null, e);
                 }
             }, "reload-writer-" + seed);
@@ -125,6 +130,9 @@ class ReloadTest {
                     for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
                         receivedDigest.update(buf, 0, n);
                         received.addAndGet(n);
+                        synchronized (progress) {
+                            progress.notifyAll();
+                        }
                     }
                 } catch (final IOException e) {
                     failure.compareAndSet(null, e);
@@ -139,6 +147,9 @@ class ReloadTest {
         /** Stops writing, waits for the echo of everything and checks it byte for byte. */
         void finish() throws InterruptedException {
             stop = true;
+            synchronized (progress) {
+                progress.notifyAll();
+            }
             writer.join(30_000);
             reader.join(30_000);
             assertNull(failure.get(), () -> "stream to " + backend + " failed: " + failure.get());
