@@ -66,7 +66,14 @@ import java.util.concurrent.TimeUnit;
  * touch live ones. {@link #close()} drains: it stops accepting, lets live connections finish until the drain
  * timeout, then closes the rest.
  *
- * <p>Thread-safe.
+ * <p>Every change is checked before it is made, with the same code that checks rules files ({@link
+ * DirectorConfig.Builder}): a refused change names what is wrong and changes nothing. {@link #reload} applies the
+ * difference between the running table and a rules file.
+ *
+ * <p>Thread-safe. Configuration changes (the {@link LvsControl} methods, {@link #weight}, {@link #reload}) are
+ * serialised on one private lock, so that each is checked against the table it is applied to; {@code started} and
+ * {@code closed} are guarded by this object's monitor; the engine and the estimator are published through volatile
+ * fields.
  */
 public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final ServiceTable services;

@@ -212,6 +212,17 @@ class ValidationTest {
             assertThrows(LvsException.class, () -> lb.addServer(WEB, RealServerConfig.builder("10.0.0.1", 80)
                 .build()));
             assertEquals(1, lb.services().service(WEB).members().size());
+            // the admin socket's path: a line parsed by the rules parser, applied to the running director
+            final LvsException admin = assertThrows(LvsException.class,
+                () -> PARSER.parseLine("-a -t 10.0.0.1:80 -r 10.0.0.1", 1).applyTo(lb));
+            assertTrue(admin.getMessage().startsWith("real server 10.0.0.1:80 is the address of the virtual service "
+                + "itself"), admin.getMessage());
+            final LvsException sorry = assertThrows(LvsException.class, () -> PARSER.parseLine(
+                "-E -t 10.0.0.1:80 -s rr --sorry-file /nonexistent/sorry.html", 1).applyTo(lb));
+            assertEquals("--sorry-file /nonexistent/sorry.html: no such file (expected: a readable regular file)",
+                sorry.getMessage());
+            assertEquals(web, lb.config().service(WEB));
+            assertEquals(1, lb.services().service(WEB).members().size());
         }
     }
 
