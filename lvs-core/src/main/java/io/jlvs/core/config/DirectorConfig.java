@@ -256,10 +256,19 @@ public final class DirectorConfig {
                 throw new LvsException("Service already exists");
             }
             checkService(service);
+            checkSorryServer(service);
             final ServiceKey k = service.key();
             for (final Entry e : services.values()) {
                 if (e.service.key().protocol() != k.protocol()) {
                     continue;
+                }
+                final java.net.InetSocketAddress sorry = e.service.extensions().endpoint(Extensions.SORRY_SERVER);
+                if (sorry != null && k.protocol() == io.jlvs.core.Protocol.TCP
+                    && loops(k, sorry.getAddress(), sorry.getPort())) {
+                    throw new LvsException("virtual service " + k + " is the --" + Extensions.SORRY_SERVER + " "
+                        + Extensions.format(sorry) + " of " + e.service.key() + ": its sorry connections would loop "
+                        + "through the director (expected: a virtual address and port that no sorry server of this "
+                        + "director uses)");
                 }
                 for (final RealServerConfig r : e.servers) {
                     if (loops(k, r.address(), r.port())) {
@@ -281,7 +290,27 @@ public final class DirectorConfig {
                 throw new LvsException("No such service");
             }
             checkService(service);
+            checkSorryServer(service);
             services.put(service.key(), new Entry(service, new ArrayList<>(e.servers)));
+        }
+
+        /** A TCP service's sorry server must not be a TCP service of this director (itself included). */
+        private void checkSorryServer(final VirtualServiceConfig service) {
+            final java.net.InetSocketAddress sorry = service.extensions().endpoint(Extensions.SORRY_SERVER);
+            if (sorry == null || service.key().protocol() != io.jlvs.core.Protocol.TCP) {
+                return;
+            }
+            final List<ServiceKey> keys = new ArrayList<>(services.keySet());
+            keys.remove(service.key());
+            keys.add(0, service.key());
+            for (final ServiceKey k : keys) {
+                if (k.protocol() == io.jlvs.core.Protocol.TCP && loops(k, sorry.getAddress(), sorry.getPort())) {
+                    throw new LvsException("--" + Extensions.SORRY_SERVER + " " + Extensions.format(sorry) + ": "
+                        + (k.equals(service.key()) ? "the virtual service itself" : "the virtual service " + k
+                        + " of this director") + ": sorry connections would loop through the director (expected: "
+                        + "an address and port that no TCP service of this director listens on)");
+                }
+            }
         }
 
         private void checkService(final VirtualServiceConfig service) {

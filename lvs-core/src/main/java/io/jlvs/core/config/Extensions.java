@@ -357,6 +357,16 @@ public final class Extensions {
     }
 
     /**
+     * Formats an endpoint as {@link #endpoint(String)} reads it: {@code ADDR:PORT} or {@code [IPv6]:PORT}.
+     *
+     * @param a the endpoint
+     * @return the text
+     */
+    public static String format(final InetSocketAddress a) {
+        return Addresses.formatWithPort(a.getAddress(), a.getPort());
+    }
+
+    /**
      * Parses comma-separated networks ({@code ADDR/LEN} or a bare address).
      *
      * @param v the text

@@ -181,6 +181,23 @@ class ValidationTest {
     }
 
     @Test
+    void shouldRefuseASorryServerThatIsAVirtualService() {
+        assertEquals("line 1: -A -t 10.0.0.1:80: --sorry-server 10.0.0.1:80: the virtual service itself: sorry "
+            + "connections would loop through the director (expected: an address and port that no TCP service of "
+            + "this director listens on)", loadError("-A -t 10.0.0.1:80 --sorry-server 10.0.0.1:80\n"));
+        assertTrue(loadError("-A -t 10.0.0.2:80\n-A -t 10.0.0.1:80 --sorry-server 10.0.0.2:80\n").startsWith(
+            "line 2: -A -t 10.0.0.1:80: --sorry-server 10.0.0.2:80: the virtual service TCP 10.0.0.2:80 of this "
+                + "director"));
+        assertTrue(loadError("-A -t 10.0.0.1:80 --sorry-server 10.0.0.2:80\n-A -t 10.0.0.2:80\n").startsWith(
+            "line 2: -A -t 10.0.0.2:80: virtual service TCP 10.0.0.2:80 is the --sorry-server 10.0.0.2:80 of TCP "
+                + "10.0.0.1:80"));
+        assertTrue(loadError("-A -t 10.0.0.1:80\n-E -t 10.0.0.1:80 --sorry-server 10.0.0.1:80\n")
+            .startsWith("line 2: -E -t 10.0.0.1:80: --sorry-server 10.0.0.1:80: the virtual service itself"));
+        assertEquals(2, load("-A -t 10.0.0.1:80 --sorry-server 10.0.0.2:81\n-A -t 10.0.0.2:80\n").services()
+            .size());
+    }
+
+    @Test
     void shouldRefuseALocalServerOnTheWildcardServicesPort() {
         assertTrue(loadError("-A -t 0.0.0.0:80\n-a -t 0.0.0.0:80 -r 127.0.0.1:80 -m\n").contains(
             "real server 127.0.0.1:80 is a local address on the port of the virtual service itself"));
