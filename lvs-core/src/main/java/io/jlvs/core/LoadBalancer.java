@@ -1,5 +1,6 @@
 package io.jlvs.core;
 
+import io.jlvs.core.config.ConfigDiff;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsControl;
@@ -65,7 +66,14 @@ import java.util.concurrent.TimeUnit;
  * touch live ones. {@link #close()} drains: it stops accepting, lets live connections finish until the drain
  * timeout, then closes the rest.
  *
- * <p>Thread-safe.
+ * <p>Every change is checked before it is made, with the same code that checks rules files ({@link
+ * DirectorConfig.Builder}): a refused change names what is wrong and changes nothing. {@link #reload} applies the
+ * difference between the running table and a rules file.
+ *
+ * <p>Thread-safe. Configuration changes (the {@link LvsControl} methods, {@link #weight}, {@link #reload}) are
+ * serialised on one private lock, so that each is checked against the table it is applied to; {@code started} and
+ * {@code closed} are guarded by this object's monitor; the engine and the estimator are published through volatile
+ * fields.
  */
 public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final ServiceTable services;
@@ -77,6 +85,10 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final List<String> warnings;
     private final Map<String, HealthChecker> checkers;
     private final List<HealthListener> healthListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final SchedulerRegistry registry;
+    private final DirectorConfig.Checks checks;
+    /** Serialises configuration changes (admin commands, reloads) so that each is checked and applied at once. */
+    private final Object control = new Object();
     private volatile TransportEngine engine;
     private volatile ScheduledExecutorService estimator;
     private boolean started;
@@ -91,6 +103,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         this.warnings = List.copyOf(b.warnings);
         this.checkers = Map.copyOf(b.checkers);
         this.healthListeners.addAll(b.healthListeners);
+        this.registry = b.registry;
+        this.checks = b.checks();
         for (final Map.Entry<ServiceKey, Scheduler> e : b.instances.entrySet()) {
             services.addService(b.config.service(e.getKey()), e.getValue());
         }
@@ -320,13 +334,25 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         if (i < 0) {
             throw new LvsException("No such destination");
         }
-        final RealServer r = s.members().get(i);
-        services.editServer(key, r.config().toBuilder().weight(weight).build());
+        synchronized (control) {
+            final RealServer r = s.members().get(i);
+            services.editServer(key, r.config().toBuilder().weight(weight).build());
+        }
     }
 
+    /**
+     * {@code -A}: checks the service as a rules line would be checked (scheduler and health checker names, the
+     * sorry file, loops through the director), then adds it.
+     *
+     * @param service the service
+     * @throws LvsException naming what is wrong; nothing changes then
+     */
     @Override
     public void addService(final VirtualServiceConfig service) {
-        services.addService(service);
+        synchronized (control) {
+            checked(b -> b.addService(service));
+            services.addService(service);
+        }
     }
 
     /**
@@ -336,43 +362,195 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
      * @param scheduler a new scheduler used by this service only
      */
     public void addService(final VirtualServiceConfig service, final Scheduler scheduler) {
-        services.addService(service, scheduler);
+        synchronized (control) {
+            final DirectorConfig.Checks anyScheduler = new DirectorConfig.Checks(n -> true, checks.knownChecker(),
+                checks.localAddress(), checks.files());
+            checked(anyScheduler, b -> b.addService(service));
+            services.addService(service, scheduler);
+        }
     }
 
+    /**
+     * {@code -E}: checks the service as a rules line would be checked, then changes it.
+     *
+     * @param service the service
+     * @throws LvsException naming what is wrong; nothing changes then
+     */
     @Override
     public void editService(final VirtualServiceConfig service) {
-        services.editService(service);
+        synchronized (control) {
+            final VirtualService live = services.service(service.key());
+            if (live != null && !registry.contains(service.scheduler())
+                && !service.scheduler().equals(live.config().scheduler())) {
+                throw new LvsException("Scheduler or persistence engine not found");
+            }
+            checked(live != null && service.scheduler().equals(live.config().scheduler())
+                ? new DirectorConfig.Checks(n -> true, checks.knownChecker(), checks.localAddress(), checks.files())
+                : checks, b -> b.editService(service));
+            services.editService(service);
+        }
     }
 
     @Override
     public void deleteService(final ServiceKey key) {
-        services.deleteService(key);
+        synchronized (control) {
+            services.deleteService(key);
+        }
     }
 
+    /**
+     * {@code -a}: checks the server as a rules line would be checked (address family, a loop through the
+     * director), then adds it.
+     *
+     * @param key the service
+     * @param server the server
+     * @throws LvsException naming what is wrong; nothing changes then
+     */
     @Override
     public void addServer(final ServiceKey key, final RealServerConfig server) {
-        services.addServer(key, server);
+        synchronized (control) {
+            checked(b -> b.addServer(key, server));
+            services.addServer(key, server);
+        }
     }
 
     @Override
     public void editServer(final ServiceKey key, final RealServerConfig server) {
-        services.editServer(key, server);
+        synchronized (control) {
+            checked(b -> b.editServer(key, server));
+            services.editServer(key, server);
+        }
     }
 
     @Override
     public void deleteServer(final ServiceKey key, final InetAddress address, final int port) {
-        services.deleteServer(key, address, port);
+        synchronized (control) {
+            services.deleteServer(key, address, port);
+        }
     }
 
     @Override
     public void clear() {
-        services.clear();
+        synchronized (control) {
+            services.clear();
+        }
     }
 
     @Override
     public void setTimeouts(final int tcpSeconds, final int tcpFinSeconds, final int udpSeconds) {
-        services.setTimeouts(tcpSeconds, tcpFinSeconds, udpSeconds);
-        timeouts.set(services.timeouts());
+        synchronized (control) {
+            services.setTimeouts(tcpSeconds, tcpFinSeconds, udpSeconds);
+            timeouts.set(services.timeouts());
+        }
+    }
+
+    private void checked(final java.util.function.Consumer<DirectorConfig.Builder> command) {
+        checked(checks, command);
+    }
+
+    /** Runs a command on a copy of the running configuration with the builder's checks; throws what it refuses. */
+    private void checked(final DirectorConfig.Checks with,
+        final java.util.function.Consumer<DirectorConfig.Builder> command) {
+        command.accept(services.config().toBuilder(with));
+    }
+
+    /**
+     * Reloads the rules a file holds ({@link RulesParser#read} decodes it strictly as UTF-8), as
+     * {@link #reload(String, String)} does.
+     *
+     * @param file the rules file
+     * @return what changed
+     * @throws IOException if the file cannot be read (nothing changes)
+     * @throws io.jlvs.core.rules.RulesException naming the line of every error (nothing changes)
+     */
+    public ReloadResult reload(final java.nio.file.Path file) throws IOException {
+        return reload(RulesParser.read(file), file.toString());
+    }
+
+    /**
+     * Makes the running director what the rules describe, applying only the difference, as {@code ipvsadm-restore}
+     * over a running table with keepalived's reload semantics: the rules are the whole wanted configuration (the
+     * same a fresh start with them would run), so services and servers they lack are removed and timeouts they do
+     * not set return to the defaults.
+     *
+     * <p>Everything is checked first, with the checks of the builder (scheduler and health checker names, sorry
+     * files, loops through the director): rules with an error change nothing. Then the difference goes through the
+     * same paths as the admin commands, so the transport opens and closes listeners as for them:
+     * <ul>
+     * <li>a new service starts listening;</li>
+     * <li>a removed service stops accepting; its live connections continue until they end (its servers wait in
+     * the trash, as IPVS keeps a deleted destination that connections still use);</li>
+     * <li>a changed service (scheduler, flags, persistence, options) keeps its listener, statistics and servers;
+     * the change applies to new connections;</li>
+     * <li>a removed server leaves the rotation and its live connections continue; a changed server (weight,
+     * thresholds, options) keeps its counters; a new server is added at the head of the list, as {@code -a}
+     * does;</li>
+     * <li>services and servers that did not change are not touched: their counters continue.</li>
+     * </ul>
+     * Existing servers keep their place in the scheduling order even when the rules list them in another order.
+     *
+     * @param rulesText the rules (the ipvsadm-save format with JLVS's extensions); line ends LF, CRLF or CR
+     * @param sourceName what to call the rules in messages, for example the file name
+     * @return what changed, the rules' warnings and the configuration now running
+     * @throws io.jlvs.core.rules.RulesException naming the line of every error; nothing changes then
+     * @throws IllegalStateException if the director is closed
+     */
+    public ReloadResult reload(final String rulesText, final String sourceName) {
+        Objects.requireNonNull(rulesText, "rulesText");
+        synchronized (control) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("closed");
+                }
+            }
+            final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(rulesText,
+                DirectorConfig.EMPTY, reloadChecks());
+            checkInstances(l);
+            final DirectorConfig next = l.config();
+            final DirectorConfig now = services.config();
+            final ConfigDiff diff = ConfigDiff.between(now, next);
+            services.apply(next);
+            timeouts.set(services.timeouts());
+            final List<String> warnings = new ArrayList<>(l.warnings());
+            return new ReloadResult(diff, warnings, services.config());
+        }
+    }
+
+    /**
+     * The builder's checks, except that a scheduler name not in the registry (an instance the application gave) is
+     * known only if a running service has it; {@link #checkInstances} then makes sure that only that service keeps
+     * it, since a new service could not be given an instance by rules.
+     */
+    private DirectorConfig.Checks reloadChecks() {
+        final java.util.Set<String> live = new java.util.HashSet<>();
+        for (final VirtualService s : services.services()) {
+            live.add(s.config().scheduler());
+        }
+        return new DirectorConfig.Checks(n -> registry.contains(n) || live.contains(n), checks.knownChecker(),
+            checks.localAddress(), checks.files());
+    }
+
+    private void checkInstances(final RulesParser.Loaded l) {
+        for (final VirtualServiceConfig s : l.config().services()) {
+            if (registry.contains(s.scheduler())) {
+                continue;
+            }
+            final VirtualService live = services.service(s.key());
+            if (live == null || !live.config().scheduler().equals(s.scheduler())) {
+                int line = 0;
+                String text = "-A";
+                for (final io.jlvs.core.rules.RuleCommand c : l.commands()) {
+                    if (s.key().equals(c.service()) && c.serviceConfig() != null) {
+                        line = c.line();
+                        text = c.text();
+                    }
+                }
+                throw new io.jlvs.core.rules.RulesException(line, text, "scheduler '" + s.scheduler() + "' is an "
+                    + "instance the application gave to another service; rules can only name schedulers of the "
+                    + "registry (" + (live == null ? "new service" : "the service runs " + live.config().scheduler())
+                    + ")");
+            }
+        }
     }
 
     /** Parses address literals for {@link LoadBalancer#weight}. */
@@ -404,6 +582,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private final java.util.Set<String> instanceNames = new java.util.HashSet<>();
         private final Map<String, HealthChecker> checkers = new java.util.HashMap<>();
         private final List<HealthListener> healthListeners = new ArrayList<>();
+        /** The rules line that last added or edited each service, for messages. */
+        private final Map<ServiceKey, Integer> ruleLines = new java.util.HashMap<>();
 
         private Builder() {
         }
@@ -412,9 +592,28 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
             return registry.contains(scheduler) || instanceNames.contains(scheduler);
         }
 
+        /**
+         * The checks of every command: health checker names are only checked in {@link #build()}, when every
+         * checker has been registered.
+         */
+        private DirectorConfig.Checks commandChecks() {
+            return new DirectorConfig.Checks(this::known, n -> true, DirectorConfig.Checks::hostLocal, true);
+        }
+
+        /** The checks of the finished configuration and of later changes. */
+        DirectorConfig.Checks checks() {
+            final java.util.Set<String> names = new java.util.HashSet<>(DirectorConfig.Checks.BUILT_IN_CHECKERS);
+            names.addAll(checkers.keySet());
+            final java.util.Set<String> known = java.util.Set.copyOf(names);
+            final SchedulerRegistry r = registry;
+            final java.util.Set<String> instances = java.util.Set.copyOf(instanceNames);
+            return new DirectorConfig.Checks(n -> r.contains(n) || instances.contains(n), known::contains,
+                DirectorConfig.Checks::hostLocal, true);
+        }
+
         private DirectorConfig.Builder cfg() {
             if (configBuilder == null) {
-                configBuilder = config.toBuilder(this::known);
+                configBuilder = config.toBuilder(commandChecks());
             }
             return configBuilder;
         }
@@ -474,9 +673,14 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         public Builder rules(final String rules) {
             final DirectorConfig base = cfg().build();
             final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(rules, base,
-                this::known);
-            configBuilder = l.config().toBuilder(this::known);
+                commandChecks());
+            configBuilder = l.config().toBuilder(commandChecks());
             warnings.addAll(l.warnings());
+            for (final io.jlvs.core.rules.RuleCommand c : l.commands()) {
+                if (c.serviceConfig() != null) {
+                    ruleLines.put(c.service(), c.line());
+                }
+            }
             return this;
         }
 
@@ -632,12 +836,27 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         }
 
         /**
-         * Builds the director (not started).
+         * Checks the whole configuration and builds the director (not started). Besides what each call checked
+         * already (option names and values, schedulers, sorry files, loops through the director), every
+         * {@code --check} must now name a built-in checker ({@code tcp}, {@code http}, {@code udp}), {@code none}
+         * or one registered with {@link #healthChecker}.
          *
          * @return the director
+         * @throws LvsException naming the service (and the rules line it came from) and what is wrong; nothing is
+         *     built then
          */
         public LoadBalancer build() {
-            config = cfg().build();
+            final DirectorConfig c = cfg().build();
+            for (final VirtualServiceConfig s : c.services()) {
+                final Integer line = ruleLines.get(s.key());
+                try {
+                    DirectorConfig.EMPTY.toBuilder(checks()).addService(s);
+                } catch (final LvsException e) {
+                    throw new LvsException("service " + s.key() + (line == null ? "" : " (rules line " + line + ")")
+                        + ": " + e.getMessage());
+                }
+            }
+            config = c;
             return new LoadBalancer(this);
         }
     }

@@ -5,15 +5,23 @@ import io.jlvs.core.rules.RuleExtension;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
  * The options JLVS has beyond ipvsadm, as they appear in the rules format ({@code --name value} on {@code -A}/{@code
  * -E} or {@code -a}/{@code -e} lines) and in the options of {@link VirtualServiceConfig} and {@link RealServerConfig},
- * with typed readers.
+ * with typed readers. One definition per option serves the rules parser (its {@link RuleExtension} validator) and the
+ * configuration builders ({@link #parse}, run by {@link VirtualServiceConfig.Builder#build()} and {@link
+ * RealServerConfig.Builder#build()}), so rules, builder and admin commands accept and refuse the same values; the
+ * parsed values are kept in {@link ExtensionValues}.
  *
  * <table>
  * <caption>Extension options</caption>
@@ -82,66 +90,191 @@ public final class Extensions {
     /** {@code --slow-start MS}. */
     public static final String SLOW_START = "slow-start";
 
-    private static final List<RuleExtension> ALL = new ArrayList<>();
+    /** An option definition: its rule extension and the parser that turns its text into a typed value. */
+    private static final class Def {
+        final RuleExtension rule;
+        final Function<String, Object> parse;
+        final String expected;
 
-    static {
-        ALL.add(new RuleExtension(MAX_CONNS, RuleExtension.Scope.SERVICE, true,
-            v -> positiveInt(v) > 0 ? null : "must be a number 1..1000000000", "at most this many live connections"));
-        ALL.add(new RuleExtension(SORRY_SERVER, RuleExtension.Scope.SERVICE, true,
-            v -> endpoint(v) != null ? null : "must be a numeric ADDR:PORT ([IPv6]:PORT), port 1..65535",
-            "proxy here when no real server is available"));
-        ALL.add(new RuleExtension(SORRY_FILE, RuleExtension.Scope.SERVICE, true,
-            v -> v.isEmpty() ? "must be a file path" : null, "send this file and close when no real server is available"));
-        ALL.add(new RuleExtension(PROXY_PROTOCOL, RuleExtension.Scope.BOTH, true,
-            v -> v.equals("v1") || v.equals("v2") || v.equals("none") ? null : "must be v1, v2 or none",
-            "send a PROXY header to the real server"));
-        ALL.add(new RuleExtension(ACCEPT_PROXY, RuleExtension.Scope.SERVICE, true,
-            v -> networks(v) != null ? null : "must be comma-separated networks such as 10.0.0.0/8,127.0.0.1/32",
-            "read a PROXY header from clients in these networks"));
-        ALL.add(new RuleExtension(CHECK, RuleExtension.Scope.SERVICE, true,
-            v -> v.matches("[a-z][a-z0-9_-]*") ? null : "must be tcp, http, udp, none or a registered checker name",
-            "active health check: tcp, http, udp, or a checker the application registered"));
-        ALL.add(service(CHECK_INTERVAL, 10, 86_400_000, "milliseconds between checks of a server (default 2000)"));
-        ALL.add(service(CHECK_TIMEOUT, 1, 3_600_000, "milliseconds a check may take (default 1000)"));
-        ALL.add(service(RISE, 1, 1000, "consecutive passes that bring a server up (default 2)"));
-        ALL.add(service(FALL, 1, 1000, "consecutive failures that take a server down (default 3)"));
-        ALL.add(new RuleExtension(CHECK_INITIAL, RuleExtension.Scope.SERVICE, true,
-            v -> v.equals("up") || v.equals("down") ? null : "must be up or down",
-            "state of a new server before its first check (down: keepalived's alpha)"));
-        ALL.add(service(CHECK_PORT, 1, 65535, "port to check instead of the server's"));
-        ALL.add(new RuleExtension(HTTP_PATH, RuleExtension.Scope.SERVICE, true,
-            v -> v.startsWith("/") && v.chars().allMatch(c -> c > 32 && c < 127) ? null
-                : "must be a path starting with /, without spaces", "path of the HTTP check (default /)"));
-        ALL.add(new RuleExtension(HTTP_HOST, RuleExtension.Scope.SERVICE, true,
-            v -> !v.isEmpty() && v.chars().allMatch(c -> c > 32 && c < 127) ? null : "must be a host name",
-            "Host header of the HTTP check"));
-        ALL.add(new RuleExtension(HTTP_STATUS, RuleExtension.Scope.SERVICE, true,
-            v -> statuses(v) != null ? null : "must be status codes or ranges, such as 200-299,301",
-            "status codes that pass the HTTP check (default 200-399)"));
-        ALL.add(new RuleExtension(HTTP_BODY, RuleExtension.Scope.SERVICE, true, v -> null,
-            "text the HTTP response body must contain"));
-        ALL.add(new RuleExtension(UDP_SEND, RuleExtension.Scope.SERVICE, true, v -> null,
-            "datagram the UDP check sends"));
-        ALL.add(new RuleExtension(UDP_EXPECT, RuleExtension.Scope.SERVICE, true, v -> null,
-            "text the UDP check's reply must contain"));
-        ALL.add(new RuleExtension(ON_DOWN, RuleExtension.Scope.SERVICE, true,
-            v -> v.equals("remove") || v.equals("inhibit") ? null : "must be remove or inhibit",
-            "take a down server out of rotation (remove) or set its weight to 0 (inhibit)"));
-        ALL.add(new RuleExtension(SHUTDOWN_SESSIONS, RuleExtension.Scope.SERVICE, false, v -> null,
-            "close the live connections of a server that goes down"));
-        ALL.add(service(OBSERVE, 1, 1000, "consecutive failed connects of real traffic that eject a server"));
-        ALL.add(service(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)"));
-        ALL.add(service(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on"));
-        ALL.add(service(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight"));
+        Def(final String name, final RuleExtension.Scope scope, final boolean takesValue,
+            final Function<String, Object> parse, final String expected, final String description) {
+            this.parse = parse;
+            this.expected = expected;
+            this.rule = new RuleExtension(name, scope, takesValue, v -> parse.apply(v) != null ? null
+                : "must be " + expected, description);
+        }
     }
 
-    private static RuleExtension service(final String name, final int min, final int max, final String what) {
-        return new RuleExtension(name, RuleExtension.Scope.SERVICE, true,
-            v -> intIn(v, min, max) ? null : "must be a number " + min + ".." + max, what);
+    private static final Map<String, Def> DEFS = new LinkedHashMap<>();
+    private static final List<RuleExtension> ALL = new ArrayList<>();
+
+    private static void def(final String name, final RuleExtension.Scope scope, final Function<String, Object> parse,
+        final String expected, final String description) {
+        final Def d = new Def(name, scope, true, parse, expected, description);
+        DEFS.put(name, d);
+        ALL.add(d.rule);
+    }
+
+    private static void number(final String name, final int min, final int max, final String description) {
+        def(name, RuleExtension.Scope.SERVICE, v -> intIn(v, min, max) ? Integer.valueOf(v) : null,
+            "a number " + min + ".." + max, description);
+    }
+
+    private static Function<String, Object> oneOf(final String... words) {
+        return v -> {
+            for (final String w : words) {
+                if (w.equals(v)) {
+                    return w;
+                }
+            }
+            return null;
+        };
+    }
+
+    private static boolean printable(final String v) {
+        return !v.isEmpty() && v.chars().allMatch(c -> c > 32 && c < 127);
+    }
+
+    static {
+        number(MAX_CONNS, 1, 1_000_000_000, "at most this many live connections");
+        def(SORRY_SERVER, RuleExtension.Scope.SERVICE, Extensions::endpoint,
+            "a numeric ADDR:PORT ([IPv6]:PORT), port 1..65535", "proxy here when no real server is available");
+        def(SORRY_FILE, RuleExtension.Scope.SERVICE, Extensions::filePath, "a file path",
+            "send this file and close when no real server is available");
+        def(PROXY_PROTOCOL, RuleExtension.Scope.BOTH, oneOf("v1", "v2", "none"), "v1, v2 or none",
+            "send a PROXY header to the real server");
+        def(ACCEPT_PROXY, RuleExtension.Scope.SERVICE, Extensions::networks,
+            "comma-separated networks such as 10.0.0.0/8,127.0.0.1/32",
+            "read a PROXY header from clients in these networks");
+        def(CHECK, RuleExtension.Scope.SERVICE, v -> v.matches("[a-z][a-z0-9_-]*") ? v : null,
+            "tcp, http, udp, none or a registered checker name",
+            "active health check: tcp, http, udp, or a checker the application registered");
+        number(CHECK_INTERVAL, 10, 86_400_000, "milliseconds between checks of a server (default 2000)");
+        number(CHECK_TIMEOUT, 1, 3_600_000, "milliseconds a check may take (default 1000)");
+        number(RISE, 1, 1000, "consecutive passes that bring a server up (default 2)");
+        number(FALL, 1, 1000, "consecutive failures that take a server down (default 3)");
+        def(CHECK_INITIAL, RuleExtension.Scope.SERVICE, oneOf("up", "down"), "up or down",
+            "state of a new server before its first check (down: keepalived's alpha)");
+        number(CHECK_PORT, 1, 65535, "port to check instead of the server's");
+        def(HTTP_PATH, RuleExtension.Scope.SERVICE, v -> v.startsWith("/") && printable(v) ? v : null,
+            "a path starting with /, without spaces", "path of the HTTP check (default /)");
+        def(HTTP_HOST, RuleExtension.Scope.SERVICE, v -> printable(v) ? v : null, "a host name",
+            "Host header of the HTTP check");
+        def(HTTP_STATUS, RuleExtension.Scope.SERVICE, Extensions::statuses,
+            "status codes or ranges, such as 200-299,301", "status codes that pass the HTTP check (default 200-399)");
+        def(HTTP_BODY, RuleExtension.Scope.SERVICE, v -> v, "text", "text the HTTP response body must contain");
+        def(UDP_SEND, RuleExtension.Scope.SERVICE, v -> v, "text", "datagram the UDP check sends");
+        def(UDP_EXPECT, RuleExtension.Scope.SERVICE, v -> v, "text", "text the UDP check's reply must contain");
+        def(ON_DOWN, RuleExtension.Scope.SERVICE, oneOf("remove", "inhibit"), "remove or inhibit",
+            "take a down server out of rotation (remove) or set its weight to 0 (inhibit)");
+        final Def shutdown = new Def(SHUTDOWN_SESSIONS, RuleExtension.Scope.SERVICE, false,
+            v -> v.equals("true") ? Boolean.TRUE : null, "true (a switch: given or not)",
+            "close the live connections of a server that goes down");
+        DEFS.put(SHUTDOWN_SESSIONS, shutdown);
+        ALL.add(shutdown.rule);
+        number(OBSERVE, 1, 1000, "consecutive failed connects of real traffic that eject a server");
+        number(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)");
+        number(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on");
+        number(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight");
+    }
+
+    private static Object filePath(final String v) {
+        if (v.isEmpty() || v.indexOf('\0') >= 0) {
+            return null;
+        }
+        try {
+            return Path.of(v);
+        } catch (final InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Parses and checks extension options into typed values, as {@link VirtualServiceConfig} and {@link
+     * RealServerConfig} do when they are built.
+     *
+     * @param options the options by long name
+     * @param onService true for a service's options, false for a real server's
+     * @return the typed values
+     * @throws IllegalArgumentException naming the option, its value and what was expected, for an unknown option, an
+     *     option of the other scope, or a bad value
+     */
+    public static ExtensionValues parse(final Map<String, String> options, final boolean onService) {
+        if (options.isEmpty()) {
+            return ExtensionValues.NONE;
+        }
+        final Map<String, Object> out = new TreeMap<>();
+        for (final Map.Entry<String, String> e : options.entrySet()) {
+            final String name = e.getKey();
+            final String value = e.getValue();
+            final Def d = DEFS.get(name);
+            if (d == null) {
+                throw new IllegalArgumentException("option --" + name + ": unknown option" + suggestion(name)
+                    + " (expected one of: " + names(onService) + ")");
+            }
+            final RuleExtension.Scope scope = d.rule.scope();
+            if (scope != RuleExtension.Scope.BOTH && (scope == RuleExtension.Scope.SERVICE) != onService) {
+                throw new IllegalArgumentException("option --" + name + ": not a " + (onService ? "service"
+                    : "real-server") + " option (expected on a " + (onService ? "real server" : "service") + ")");
+            }
+            final Object typed = d.parse.apply(value);
+            if (typed == null) {
+                throw new IllegalArgumentException("option --" + name + ": '" + value + "' (expected: " + d.expected
+                    + ")");
+            }
+            out.put(name, typed);
+        }
+        return new ExtensionValues(out);
+    }
+
+    private static String names(final boolean onService) {
+        final StringBuilder sb = new StringBuilder();
+        for (final Def d : DEFS.values()) {
+            final RuleExtension.Scope scope = d.rule.scope();
+            if (scope == RuleExtension.Scope.BOTH || (scope == RuleExtension.Scope.SERVICE) == onService) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(d.rule.name());
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String suggestion(final String name) {
+        String best = null;
+        int bestDistance = 3;
+        for (final String known : DEFS.keySet()) {
+            final int d = distance(name, known);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        return best == null ? "" : " (did you mean --" + best + "?)";
+    }
+
+    private static int distance(final String a, final String b) {
+        if (Math.abs(a.length() - b.length()) > 3 || a.length() > 64) {
+            return Integer.MAX_VALUE;
+        }
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                final int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            final int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static boolean intIn(final String v, final int min, final int max) {
-        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(Character::isDigit)) {
+        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return false;
         }
         final long n = Long.parseLong(v);
@@ -186,14 +319,6 @@ public final class Extensions {
         return Collections.unmodifiableList(ALL);
     }
 
-    private static int positiveInt(final String v) {
-        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(Character::isDigit)) {
-            return -1;
-        }
-        final long n = Long.parseLong(v);
-        return n >= 1 && n <= 1_000_000_000L ? (int) n : -1;
-    }
-
     /**
      * Parses {@code ADDR:PORT} or {@code [IPv6]:PORT}, numeric only.
      *
@@ -224,11 +349,21 @@ public final class Extensions {
         }
         final InetAddress a = Addresses.parseLiteral(host);
         final String p = v.substring(colon + 1);
-        if (a == null || p.isEmpty() || p.length() > 5 || !p.chars().allMatch(Character::isDigit)) {
+        if (a == null || p.isEmpty() || p.length() > 5 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return null;
         }
         final int port = Integer.parseInt(p);
         return port >= (allowPortZero ? 0 : 1) && port <= 65535 ? new InetSocketAddress(a, port) : null;
+    }
+
+    /**
+     * Formats an endpoint as {@link #endpoint(String)} reads it: {@code ADDR:PORT} or {@code [IPv6]:PORT}.
+     *
+     * @param a the endpoint
+     * @return the text
+     */
+    public static String format(final InetSocketAddress a) {
+        return Addresses.formatWithPort(a.getAddress(), a.getPort());
     }
 
     /**
@@ -249,12 +384,6 @@ public final class Extensions {
         return out.isEmpty() ? null : Collections.unmodifiableList(out);
     }
 
-    private static <T> T read(final java.util.Map<String, String> options, final String name,
-        final Function<String, T> parse) {
-        final String v = options.get(name);
-        return v == null ? null : parse.apply(v);
-    }
-
     /**
      * A service's {@code --max-conns}.
      *
@@ -262,8 +391,7 @@ public final class Extensions {
      * @return the limit, or 0 for none
      */
     public static int maxConnections(final VirtualServiceConfig c) {
-        final Integer n = read(c.options(), MAX_CONNS, Extensions::positiveInt);
-        return n == null || n < 0 ? 0 : n;
+        return c.extensions().intValue(MAX_CONNS, 0);
     }
 
     /**
@@ -273,7 +401,7 @@ public final class Extensions {
      * @return the address, or null
      */
     public static InetSocketAddress sorryServer(final VirtualServiceConfig c) {
-        return read(c.options(), SORRY_SERVER, Extensions::endpoint);
+        return c.extensions().endpoint(SORRY_SERVER);
     }
 
     /**
@@ -294,9 +422,9 @@ public final class Extensions {
      * @return 1, 2, or 0 for none
      */
     public static int proxyProtocol(final VirtualServiceConfig service, final RealServerConfig server) {
-        String v = server.options().get(PROXY_PROTOCOL);
+        String v = server.extensions().text(PROXY_PROTOCOL);
         if (v == null) {
-            v = service.options().get(PROXY_PROTOCOL);
+            v = service.extensions().text(PROXY_PROTOCOL);
         }
         if (v == null || v.equals("none")) {
             return 0;
@@ -311,8 +439,7 @@ public final class Extensions {
      * @return the trusted networks, empty for none
      */
     public static List<Network> acceptProxy(final VirtualServiceConfig c) {
-        final List<Network> n = read(c.options(), ACCEPT_PROXY, Extensions::networks);
-        return n == null ? List.of() : n;
+        return c.extensions().networks(ACCEPT_PROXY);
     }
 
     /**
@@ -340,7 +467,7 @@ public final class Extensions {
             int len = max;
             if (slash >= 0) {
                 final String l = s.substring(slash + 1);
-                if (l.isEmpty() || l.length() > 3 || !l.chars().allMatch(Character::isDigit)) {
+                if (l.isEmpty() || l.length() > 3 || !l.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     return null;
                 }
                 len = Integer.parseInt(l);

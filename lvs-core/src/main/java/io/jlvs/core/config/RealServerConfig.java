@@ -27,8 +27,9 @@ public final class RealServerConfig {
     private final int upperThreshold;
     private final int lowerThreshold;
     private final Map<String, String> options;
+    private final ExtensionValues extensions;
 
-    private RealServerConfig(final Builder b) {
+    private RealServerConfig(final Builder b, final ExtensionValues extensions) {
         this.address = b.address;
         this.port = b.port;
         this.forwarding = b.forwarding;
@@ -36,6 +37,7 @@ public final class RealServerConfig {
         this.upperThreshold = b.upperThreshold;
         this.lowerThreshold = b.lowerThreshold;
         this.options = Collections.unmodifiableMap(new TreeMap<>(b.options));
+        this.extensions = extensions;
     }
 
     /**
@@ -136,6 +138,15 @@ public final class RealServerConfig {
      */
     public Map<String, String> options() {
         return options;
+    }
+
+    /**
+     * The extension options parsed into typed values (checked when this configuration was built).
+     *
+     * @return the typed values
+     */
+    public ExtensionValues extensions() {
+        return extensions;
     }
 
     /**
@@ -277,14 +288,15 @@ public final class RealServerConfig {
          *
          * @return the configuration
          * @throws IllegalArgumentException if the lower threshold exceeds the upper one (IPVS refuses that, so a
-         *     lower threshold needs an upper one)
+         *     lower threshold needs an upper one), or an extension option is unknown, belongs on the service or has
+         *     a bad value (the message names the option, the value and what was expected)
          */
         public RealServerConfig build() {
             if (lowerThreshold > upperThreshold) {
                 throw new IllegalArgumentException("lowerThreshold: " + lowerThreshold
                     + " (expected: <= upperThreshold " + upperThreshold + ")");
             }
-            return new RealServerConfig(this);
+            return new RealServerConfig(this, Extensions.parse(options, false));
         }
     }
 }

@@ -33,8 +33,9 @@ public final class VirtualServiceConfig {
     private final int netmask;
     private final boolean onePacket;
     private final Map<String, String> options;
+    private final ExtensionValues extensions;
 
-    private VirtualServiceConfig(final Builder b) {
+    private VirtualServiceConfig(final Builder b, final ExtensionValues extensions) {
         this.key = b.key;
         this.scheduler = b.scheduler;
         this.schedulerFlags = b.schedulerFlags;
@@ -43,6 +44,7 @@ public final class VirtualServiceConfig {
         this.netmask = b.netmask;
         this.onePacket = b.onePacket;
         this.options = Collections.unmodifiableMap(new TreeMap<>(b.options));
+        this.extensions = extensions;
     }
 
     /**
@@ -142,6 +144,15 @@ public final class VirtualServiceConfig {
      */
     public Map<String, String> options() {
         return options;
+    }
+
+    /**
+     * The extension options parsed into typed values (checked when this configuration was built).
+     *
+     * @return the typed values
+     */
+    public ExtensionValues extensions() {
+        return extensions;
     }
 
     /**
@@ -342,7 +353,9 @@ public final class VirtualServiceConfig {
          * Checks ipvsadm's rules and builds.
          *
          * @return the configuration
-         * @throws IllegalArgumentException if port 0 is used without persistence, or one-packet scheduling on TCP
+         * @throws IllegalArgumentException if port 0 is used without persistence, or one-packet scheduling on TCP,
+         *     or an extension option is unknown, belongs on a real server or has a bad value (the message names the
+         *     option, the value and what was expected)
          */
         public VirtualServiceConfig build() {
             if (key.port() == 0 && !persistent) {
@@ -351,7 +364,7 @@ public final class VirtualServiceConfig {
             if (onePacket && key.protocol() != Protocol.UDP) {
                 throw new IllegalArgumentException("onePacket: true (one-packet scheduling is only for UDP services)");
             }
-            return new VirtualServiceConfig(this);
+            return new VirtualServiceConfig(this, Extensions.parse(options, true));
         }
     }
 }

@@ -1,13 +1,14 @@
 package io.jlvs.core.health;
 
+import io.jlvs.core.config.ExtensionValues;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.VirtualServiceConfig;
 
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A service's health-checking settings, read from its extension options ({@link Extensions}).
+ * A service's health-checking settings, read from its extension options ({@link Extensions}), which were parsed
+ * and checked when the service's configuration was built.
  *
  * <p>Immutable.
  *
@@ -53,32 +54,29 @@ public record HealthCheckConfig(String check, long intervalNs, long timeoutNs, i
      * @return the settings, or null when the service has neither active nor passive checking nor quorum
      */
     public static HealthCheckConfig of(final VirtualServiceConfig c) {
-        final Map<String, String> o = c.options();
-        String check = o.get(Extensions.CHECK);
+        final ExtensionValues o = c.extensions();
+        String check = o.text(Extensions.CHECK);
         if ("none".equals(check)) {
             check = null;
         }
-        final int observe = intOr(o, Extensions.OBSERVE, 0);
-        final int quorum = intOr(o, Extensions.QUORUM, 0);
+        final int observe = o.intValue(Extensions.OBSERVE, 0);
+        final int quorum = o.intValue(Extensions.QUORUM, 0);
         if (check == null && observe == 0 && quorum == 0) {
             return null;
         }
-        final String statuses = o.getOrDefault(Extensions.HTTP_STATUS, "200-399");
+        final int[] statuses = o.ranges(Extensions.HTTP_STATUS);
+        final String udpSend = o.text(Extensions.UDP_SEND);
         return new HealthCheckConfig(check,
-            TimeUnit.MILLISECONDS.toNanos(intOr(o, Extensions.CHECK_INTERVAL, (int) DEFAULT_INTERVAL_MS)),
-            TimeUnit.MILLISECONDS.toNanos(intOr(o, Extensions.CHECK_TIMEOUT, (int) DEFAULT_TIMEOUT_MS)),
-            intOr(o, Extensions.RISE, DEFAULT_RISE), intOr(o, Extensions.FALL, DEFAULT_FALL),
-            !"down".equals(o.get(Extensions.CHECK_INITIAL)), intOr(o, Extensions.CHECK_PORT, 0),
-            o.getOrDefault(Extensions.HTTP_PATH, "/"), o.get(Extensions.HTTP_HOST), Extensions.statuses(statuses),
-            o.get(Extensions.HTTP_BODY), o.getOrDefault(Extensions.UDP_SEND, "ping"), o.get(Extensions.UDP_EXPECT),
-            "inhibit".equals(o.get(Extensions.ON_DOWN)), o.containsKey(Extensions.SHUTDOWN_SESSIONS), observe,
-            TimeUnit.MILLISECONDS.toNanos(intOr(o, Extensions.EJECT_TIME, (int) DEFAULT_EJECT_MS)), quorum,
-            TimeUnit.MILLISECONDS.toNanos(intOr(o, Extensions.SLOW_START, 0)));
-    }
-
-    private static int intOr(final Map<String, String> o, final String name, final int dflt) {
-        final String v = o.get(name);
-        return v == null ? dflt : Integer.parseInt(v);
+            TimeUnit.MILLISECONDS.toNanos(o.intValue(Extensions.CHECK_INTERVAL, (int) DEFAULT_INTERVAL_MS)),
+            TimeUnit.MILLISECONDS.toNanos(o.intValue(Extensions.CHECK_TIMEOUT, (int) DEFAULT_TIMEOUT_MS)),
+            o.intValue(Extensions.RISE, DEFAULT_RISE), o.intValue(Extensions.FALL, DEFAULT_FALL),
+            !"down".equals(o.text(Extensions.CHECK_INITIAL)), o.intValue(Extensions.CHECK_PORT, 0),
+            o.has(Extensions.HTTP_PATH) ? o.text(Extensions.HTTP_PATH) : "/", o.text(Extensions.HTTP_HOST),
+            statuses != null ? statuses : new int[] {200, 399}, o.text(Extensions.HTTP_BODY),
+            udpSend != null ? udpSend : "ping", o.text(Extensions.UDP_EXPECT),
+            "inhibit".equals(o.text(Extensions.ON_DOWN)), o.has(Extensions.SHUTDOWN_SESSIONS), observe,
+            TimeUnit.MILLISECONDS.toNanos(o.intValue(Extensions.EJECT_TIME, (int) DEFAULT_EJECT_MS)), quorum,
+            TimeUnit.MILLISECONDS.toNanos(o.intValue(Extensions.SLOW_START, 0)));
     }
 
     /**

@@ -12,8 +12,17 @@ import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.net.Addresses;
 
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -25,7 +34,14 @@ import java.util.function.Predicate;
 /**
  * Reads the rules format: one ipvsadm command per line, as {@code ipvsadm-save} writes and {@code ipvsadm -R}
  * reads, with {@code #} comments, blank lines, long option names, bundled short options ({@code -Ln}) and
- * {@code --long-options} for JLVS's extensions.
+ * {@code --long-options} for JLVS's extensions. Lines may end in LF, CRLF or CR; {@link #read} and {@link #decode}
+ * turn a file's bytes into text strictly (a byte that is not UTF-8 is an error naming its line and byte offset).
+ *
+ * <p>Loading ({@link #load}) checks each command against the configuration built so far with the same code the
+ * {@code LoadBalancer} builder and the admin commands use ({@link DirectorConfig.Builder}): scheduler and health
+ * checker names, {@code --sorry-file} (a readable regular file), and real servers that would loop through the
+ * director (a server equal to a virtual service of the same protocol, or a local address on the port of a wildcard
+ * service). Every error names its line.
  *
  * <p>Defaults and checks are ipvsadm's: the option/command table (which option is required, illegal or exclusive
  * with which command), scheduler {@code wlc}, persistence 360 s, weight 1, forwarding {@code -g}, server port =
@@ -248,7 +264,8 @@ public final class RulesParser {
     }
 
     /**
-     * Parses every line and applies the configuration commands to a starting configuration, all or nothing.
+     * Parses every line and applies the configuration commands to a starting configuration, all or nothing, with
+     * the built-in health checkers only ({@link DirectorConfig.Checks#of}).
      *
      * @param text the rules
      * @param base the configuration to start from (for example {@link DirectorConfig#EMPTY})
@@ -258,6 +275,20 @@ public final class RulesParser {
      *     then nothing was changed
      */
     public Loaded load(final String text, final DirectorConfig base, final Predicate<String> knownScheduler) {
+        return load(text, base, DirectorConfig.Checks.of(knownScheduler));
+    }
+
+    /**
+     * Parses every line and applies the configuration commands to a starting configuration, all or nothing.
+     *
+     * @param text the rules
+     * @param base the configuration to start from (for example {@link DirectorConfig#EMPTY})
+     * @param checks what each command is checked against (scheduler and checker names, local addresses, files)
+     * @return the new configuration with the warnings
+     * @throws RulesException listing every line that does not parse, or the first command that cannot be applied;
+     *     then nothing was changed
+     */
+    public Loaded load(final String text, final DirectorConfig base, final DirectorConfig.Checks checks) {
         final List<RuleCommand> commands = parse(text);
         final List<String> errors = new ArrayList<>();
         for (final RuleCommand c : commands) {
@@ -269,17 +300,67 @@ public final class RulesParser {
         if (!errors.isEmpty()) {
             throw new RulesException(errors);
         }
-        final DirectorConfig.Builder b = base.toBuilder(knownScheduler);
+        final DirectorConfig.Builder b = base.toBuilder(checks);
         final List<String> warnings = new ArrayList<>();
         for (final RuleCommand c : commands) {
             try {
                 c.applyTo(b);
-            } catch (final LvsException e) {
+            } catch (final LvsException | IllegalArgumentException e) {
                 throw new RulesException(c.line(), subject(c), e.getMessage());
             }
             warnings.addAll(c.warnings());
         }
         return new Loaded(b.build(), Collections.unmodifiableList(commands), Collections.unmodifiableList(warnings));
+    }
+
+    /**
+     * Reads a rules file strictly as UTF-8 ({@link #decode}).
+     *
+     * @param path the file
+     * @return its text
+     * @throws IOException if it cannot be read
+     * @throws RulesException naming the line and byte offset of the first byte that is not UTF-8
+     */
+    public static String read(final Path path) throws IOException {
+        return decode(Files.readAllBytes(path), path.toString());
+    }
+
+    /**
+     * Decodes rules strictly as UTF-8: a malformed or unmappable byte is an error naming its line and its byte
+     * offset, never replaced or skipped. A leading byte-order mark is dropped. Lines may end in LF, CRLF or CR.
+     *
+     * @param bytes the rules file's bytes
+     * @param sourceName what to call the input in messages (a file name, {@code stdin})
+     * @return the text
+     * @throws RulesException {@code line N: SOURCE: byte 0xNN at byte offset K (byte J of the line) is not valid
+     *     UTF-8}
+     */
+    public static String decode(final byte[] bytes, final String sourceName) {
+        final CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+        final ByteBuffer in = ByteBuffer.wrap(bytes);
+        final CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+        CoderResult r = d.decode(in, out, true);
+        if (!r.isError()) {
+            r = d.flush(out);
+        }
+        if (r.isError()) {
+            final int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                final byte b = bytes[i];
+                if (b == '\n' || b == '\r' && (i + 1 >= bytes.length || bytes[i + 1] != '\n')) {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new RulesException(line, sourceName, String.format("byte 0x%02X at byte offset %d (byte %d of the "
+                + "line) is not valid UTF-8 (expected: a UTF-8 text file)", bytes[at] & 0xff, at, at - lineStart + 1));
+        }
+        out.flip();
+        final String text = out.toString();
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
     private static String firstToken(final String text) {
@@ -315,7 +396,7 @@ public final class RulesParser {
     public List<RuleCommand> parse(final String text) {
         final List<RuleCommand> out = new ArrayList<>();
         final List<String> errors = new ArrayList<>();
-        final String[] lines = text.split("\r?\n", -1);
+        final String[] lines = text.split("\r\n|\r|\n", -1);
         for (int i = 0; i < lines.length; i++) {
             try {
                 final RuleCommand c = parseLine(lines[i], i + 1);
@@ -646,13 +727,13 @@ public final class RulesParser {
             switch (kind) {
                 case ADD_SERVICE:
                 case EDIT_SERVICE:
-                    return command(key, serviceConfig(key), null, null, 0, null, null);
+                    return command(key, built(() -> serviceConfig(key)), null, null, 0, null, null);
                 case DELETE_SERVICE:
                 case ZERO:
                     return command(key, null, null, null, 0, null, null);
                 case ADD_SERVER:
                 case EDIT_SERVER:
-                    return command(key, null, serverConfig(key), null, 0, null, null);
+                    return command(key, null, built(() -> serverConfig(key)), null, 0, null, null);
                 case DELETE_SERVER: {
                     final Endpoint e = endpoint(values[O_SERVER], labels[O_SERVER], "real server");
                     checkFamily(key, e.address);
@@ -683,6 +764,15 @@ public final class RulesParser {
                 }
                 default:
                     return command(key, null, null, null, 0, null, null);
+            }
+        }
+
+        /** Runs a configuration builder, turning what it refuses into this line's error. */
+        private <T> T built(final java.util.function.Supplier<T> build) {
+            try {
+                return build.get();
+            } catch (final IllegalArgumentException e) {
+                throw error(commandToken, e.getMessage());
             }
         }
 
@@ -822,7 +912,8 @@ public final class RulesParser {
                 throw error(label, message);
             }
             for (int k = 0; k < s.length(); k++) {
-                if (!Character.isDigit(s.charAt(k)) && !(k == 0 && s.charAt(k) == '-' && s.length() > 1)) {
+                final char c = s.charAt(k);
+                if (!(c >= '0' && c <= '9') && !(k == 0 && c == '-' && s.length() > 1)) {
                     throw error(label, message);
                 }
             }

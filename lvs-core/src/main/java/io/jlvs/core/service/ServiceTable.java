@@ -175,7 +175,8 @@ public final class ServiceTable implements LvsControl {
      * @param scheduler a scheduler not yet initialised, used by this service only; null to find it by name
      * @throws LvsException {@code Service already exists}, or {@code Scheduler or persistence engine not found}
      */
-    public synchronized void addService(final VirtualServiceConfig config, final io.jlvs.core.sched.Scheduler scheduler) {
+    public synchronized void addService(final VirtualServiceConfig config,
+        final io.jlvs.core.sched.Scheduler scheduler) {
         if (services.containsKey(config.key())) {
             throw new LvsException("Service already exists");
         }
@@ -323,7 +324,7 @@ public final class ServiceTable implements LvsControl {
      * @return an immutable configuration
      */
     public synchronized DirectorConfig config() {
-        final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(n -> true);
+        final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(DirectorConfig.Checks.NONE);
         for (final VirtualService s : services.values()) {
             b.addService(s.config());
             final ServerList list = s.members();
