@@ -28,6 +28,7 @@ final class Counters {
     final AtomicLong udpTruncated = new AtomicLong();
     final AtomicLong udpPortUnreachable = new AtomicLong();
     final AtomicLong udpNoDestination = new AtomicLong();
+    final AtomicLong duplicateConnections = new AtomicLong();
 
     Map<String, Long> snapshot() {
         final Map<String, Long> m = new LinkedHashMap<>();
@@ -49,6 +50,7 @@ final class Counters {
         m.put("udp_truncated", udpTruncated.get());
         m.put("udp_port_unreachable", udpPortUnreachable.get());
         m.put("udp_no_destination", udpNoDestination.get());
+        m.put("duplicate_connections", duplicateConnections.get());
         return m;
     }
 }

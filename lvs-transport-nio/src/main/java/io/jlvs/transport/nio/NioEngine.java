@@ -47,6 +47,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
         final RateLimitedLog noDestinationLog;
         final RateLimitedLog proxyHeaderLog;
+        final RateLimitedLog duplicateLog;
         private volatile VirtualServiceConfig cachedFor;
         private volatile int cachedMax;
 
@@ -55,6 +56,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
             this.noDestinationLog = new RateLimitedLog(LOG, "no destination", 5, TimeUnit.SECONDS);
             this.proxyHeaderLog = new RateLimitedLog(LOG, "bad PROXY header (connection closed)", 5,
                 TimeUnit.SECONDS);
+            this.duplicateLog = new RateLimitedLog(LOG, "duplicate connection refused", 5, TimeUnit.SECONDS);
         }
 
         int maxConnections() {

@@ -154,6 +154,14 @@ final class ProxySession implements Handler {
         setFlow();
         conn = loop.table.open(state.service, loop.flow, Protocol.TCP, source.getAddress(), source.getPort(),
             local.getAddress(), local.getPort(), loop.now);
+        if (conn == null && loop.table.lastOpenRefusedDuplicate()) {
+            // a trusted PROXY header named the client of a live connection: that one keeps going, this one is reset
+            loop.counters.duplicateConnections.incrementAndGet();
+            state.duplicateLog.warn(loop.now, "TCP " + source + " -> " + state.service.key().addressAndPort()
+                + " is a live connection already (repeated by a PROXY header): the new connection was reset");
+            close(true);
+            return;
+        }
         if (conn == null) {
             loop.counters.noDestination.incrementAndGet();
             state.noDestinationLog.warn(loop.now, state.service.config().scheduler() + ": TCP "
