@@ -29,6 +29,8 @@ final class Counters {
     final AtomicLong udpPortUnreachable = new AtomicLong();
     final AtomicLong udpNoDestination = new AtomicLong();
     final AtomicLong duplicateConnections = new AtomicLong();
+    final AtomicLong bufferWaits = new AtomicLong();
+    final AtomicLong loopRestarts = new AtomicLong();
 
     Map<String, Long> snapshot() {
         final Map<String, Long> m = new LinkedHashMap<>();
@@ -51,6 +53,8 @@ final class Counters {
         m.put("udp_port_unreachable", udpPortUnreachable.get());
         m.put("udp_no_destination", udpNoDestination.get());
         m.put("duplicate_connections", duplicateConnections.get());
+        m.put("buffer_waits", bufferWaits.get());
+        m.put("loop_restarts", loopRestarts.get());
         return m;
     }
 }

@@ -9,10 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,11 +31,26 @@ import java.util.function.Consumer;
  * {@value #EXPIRE_LIMIT} table entries, fire due connect and PROXY-header timeouts, resume paused listeners, then
  * select until the next deadline (at most 100 ms) and dispatch ready keys.
  *
- * <p>Thread-safe only through {@link #execute}; every other method runs on the loop thread.
+ * <p>Failures: a handler or command that throws anything (an {@code Error} included) costs only its connection: the
+ * loop closes it, counts it ({@code handler_errors}), logs at most one line per interval and goes on. A failure of
+ * the duty cycle itself (outside any handler) restarts the cycle on the same thread, logged at ERROR and counted
+ * ({@code loop_restarts}); more than {@value #RESTARTS} of them within {@value #RESTART_WINDOW_SECONDS} s mean the loop
+ * cannot work: it closes its listeners (so the kernel sends new connections to the other loops) and its connections,
+ * records why it died, and ends; {@link NioEngine#health()} then reports the director unhealthy. Restarting in
+ * place rather than stopping the process: a library must not exit its embedder's JVM, the loop's state (selector,
+ * table, sessions) is consistent between duty cycles, and an embedder or the {@code jlvs} command decides from
+ * {@code health()} whether to exit.
+ *
+ * <p>Thread-safe only through {@link #execute}; every other method runs on the loop thread, except {@link #death()}
+ * (a volatile field written once by the loop thread as it ends).
  */
 final class EventLoop implements Runnable {
     static final int COMMAND_LIMIT = 1024;
     static final int EXPIRE_LIMIT = 10_000;
+    static final int RESTARTS = 10;
+    static final int RESTART_WINDOW_SECONDS = 10;
+    /** How often sessions waiting for a buffer look for one again while the budget is spent. */
+    private static final long STARVED_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
     final int index;
@@ -53,6 +70,14 @@ final class EventLoop implements Runnable {
     private final Thread thread;
     private final RateLimitedLog handlerLog;
     private volatile boolean running = true;
+    /** Why the loop died, or null while it runs (or after a normal stop). Written once by the loop thread. */
+    private volatile String death;
+    private final ArrayDeque<ProxySession> starved = new ArrayDeque<>();
+    private ByteBuffer scratch;
+    private final long[] restartTimes = new long[RESTARTS];
+    private int restarts;
+    /** Test hook: run at the top of each duty cycle, outside any handler's containment. Loop thread only. */
+    Runnable dutyHook;
     long now;
 
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
@@ -73,7 +98,8 @@ final class EventLoop implements Runnable {
         this.clock = engine.runtime.clock();
         this.counters = engine.counters;
         this.selector = Selector.open();
-        this.pool = new BufferPool(engine.runtime.options().bufferSize(), engine.runtime.options().maxPooledBuffers());
+        this.pool = new BufferPool(engine.runtime.options().bufferSize(), engine.runtime.options().maxPooledBuffers(),
+            engine.budget, engine.runtime.options().eventLoops());
         this.handlerLog = new RateLimitedLog(LOG, "error in a connection handler (the connection was closed)", 10,
             TimeUnit.SECONDS);
         this.thread = new Thread(this, "jlvs-loop-" + index);
@@ -133,16 +159,89 @@ final class EventLoop implements Runnable {
     public void run() {
         try {
             while (running) {
-                doWork();
+                try {
+                    doWork();
+                } catch (final ClosedSelectorException e) {
+                    if (running) {
+                        died(e);
+                    }
+                    return;
+                } catch (final Throwable e) {
+                    if (!restart(e)) {
+                        return;
+                    }
+                }
             }
-        } catch (final ClosedSelectorException e) {
-            // closing down
         } finally {
             closeEverything();
         }
     }
 
+    /** The duty cycle failed outside any handler: restart it, or give up after too many failures in a row. */
+    private boolean restart(final Throwable e) {
+        final long t = System.nanoTime();
+        final long oldest = restartTimes[restarts % RESTARTS];
+        restartTimes[restarts % RESTARTS] = t;
+        restarts++;
+        engine.counters.loopRestarts.incrementAndGet();
+        if (restarts > RESTARTS && t - oldest < TimeUnit.SECONDS.toNanos(RESTART_WINDOW_SECONDS)) {
+            died(e);
+            return false;
+        }
+        LOG.error("{}: duty cycle failed, restarting it ({} restart(s) so far)", thread.getName(), restarts, e);
+        return true;
+    }
+
+    private void died(final Throwable e) {
+        death = thread.getName() + " died: " + e + " (" + restarts + " restart(s); its listeners and connections "
+            + "are closed)";
+        LOG.error("{}", death, e);
+    }
+
+    /**
+     * Why the loop died, or null while it runs.
+     *
+     * @return the reason, naming the thread
+     */
+    String death() {
+        return death;
+    }
+
+    boolean alive() {
+        return thread.isAlive();
+    }
+
+    /** A handler or command threw: counted by the caller, logged here at most once per interval. */
+    void handlerFailed(final Throwable e) {
+        handlerLog.warn(now, String.valueOf(e));
+    }
+
+    /** A per-loop buffer for bytes that are dropped or sent at once (UDP replies, draining after a sorry file). */
+    ByteBuffer scratch() {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(pool.bufferSize());
+        }
+        scratch.clear();
+        return scratch;
+    }
+
+    /** A session found no buffer: it waits (not reading) until the pool has one. */
+    void starved(final ProxySession s) {
+        starved.addLast(s);
+        counters.bufferWaits.incrementAndGet();
+    }
+
+    private void resumeStarved() {
+        for (int i = 0; i < 256 && !starved.isEmpty() && pool.mayAcquire(); i++) {
+            starved.pollFirst().resume();
+        }
+    }
+
     private void doWork() {
+        final Runnable hook = dutyHook;
+        if (hook != null) {
+            hook.run();
+        }
         for (int i = 0; i < COMMAND_LIMIT; i++) {
             final Runnable r = commands.poll();
             if (r == null) {
@@ -150,7 +249,7 @@ final class EventLoop implements Runnable {
             }
             try {
                 r.run();
-            } catch (final RuntimeException e) {
+            } catch (final Throwable e) {
                 counters.handlerErrors.incrementAndGet();
                 handlerLog.warn(now, "command failed: " + e);
             }
@@ -168,7 +267,10 @@ final class EventLoop implements Runnable {
         }
         fireTimeouts();
         resumePaused();
-        long waitNs = TimeUnit.MILLISECONDS.toNanos(100);
+        if (!starved.isEmpty()) {
+            resumeStarved();
+        }
+        long waitNs = starved.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(100) : STARVED_POLL_NS;
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
         waitNs = Math.min(waitNs, awaitingHeader.nextDeadline() - now);
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
@@ -231,14 +333,13 @@ final class EventLoop implements Runnable {
         now = clock.nanoTime();
         try {
             h.handle(key);
-        } catch (final Error e) {
-            throw e;
         } catch (final Throwable e) {
+            // anything, an Error included (direct memory, a stack overflow in a handler): only this connection ends
             counters.handlerErrors.incrementAndGet();
             handlerLog.warn(now, e.toString());
             try {
                 h.fail(e);
-            } catch (final RuntimeException ignored) {
+            } catch (final Throwable ignored) {
                 // closing is best effort
             }
         }
@@ -320,7 +421,15 @@ final class EventLoop implements Runnable {
     /** Closes every live session now (the end of a drain). */
     void closeAllSessions() {
         while (liveHead != null) {
-            liveHead.abort();
+            final ProxySession s = liveHead;
+            try {
+                s.abort();
+            } catch (final Throwable e) {
+                counters.handlerErrors.incrementAndGet();
+            }
+            if (liveHead == s) {
+                removeLive(s); // the close failed half-way: unlink it anyway, so this ends
+            }
         }
     }
 
@@ -340,7 +449,9 @@ final class EventLoop implements Runnable {
         try {
             closeListeners();
             closeAllSessions();
-        } catch (final RuntimeException e) {
+            starved.clear();
+            pool.clear();
+        } catch (final Throwable e) {
             LOG.debug("closing loop {}", index, e);
         }
         try {

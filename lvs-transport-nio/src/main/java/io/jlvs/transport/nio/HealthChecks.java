@@ -98,6 +98,23 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
         this.now = clock.nanoTime();
     }
 
+    /** Why the health thread died, or null while it runs (or after a normal stop). Written once by that thread. */
+    private volatile String death;
+
+    private void died(final Throwable e) {
+        death = "jlvs-health died: " + e + " (health checks have stopped: servers are no longer marked up or down)";
+        LOG.error("{}", death, e);
+    }
+
+    /**
+     * Why the health thread died, or null.
+     *
+     * @return the reason, naming the thread
+     */
+    String death() {
+        return death;
+    }
+
     void start() {
         for (final VirtualService s : engine.runtime.services().services()) {
             serviceAdded(s);
@@ -265,7 +282,14 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
                 }
             }
         } catch (final IOException | ClosedSelectorException e) {
-            LOG.debug("health thread stopping", e);
+            if (running) {
+                died(e);
+            } else {
+                LOG.debug("health thread stopping", e);
+            }
+        } catch (final Throwable e) {
+            died(e);
+            throw e;
         } finally {
             for (final Probe p : new ArrayList<>(inFlight)) {
                 p.finish(CheckResult.fail("shutting down"));

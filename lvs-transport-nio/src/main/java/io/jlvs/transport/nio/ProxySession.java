@@ -75,6 +75,8 @@ final class ProxySession implements Handler {
     /** Whether the last read of each direction filled its buffer: the next one uses a large buffer. */
     private boolean c2sBulk;
     private boolean s2cBulk;
+    /** No buffer could be had (the relay budget is spent): reading stops until the loop resumes this session. */
+    private boolean starved;
 
     // timer list links (owned by EventLoop.SessionList)
     ProxySession timerPrev;
@@ -97,8 +99,9 @@ final class ProxySession implements Handler {
         loop.addLive(s);
         try {
             s.start();
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException | RuntimeException | Error e) {
             loop.counters.handlerErrors.incrementAndGet();
+            loop.handlerFailed(e);
             LOG.debug("accepting a connection on {}", state.service.key(), e);
             s.close(true);
         }
@@ -412,6 +415,10 @@ final class ProxySession implements Handler {
         }
         for (int i = 0; i < READS_PER_EVENT && !closed && c2s == null && !clientEof; i++) {
             final ByteBuffer buf = loop.pool.acquire(c2sBulk);
+            if (buf == null) {
+                starve();
+                return;
+            }
             final int n;
             try {
                 n = client.read(buf);
@@ -456,6 +463,10 @@ final class ProxySession implements Handler {
     private void readBackend() throws IOException {
         for (int i = 0; i < READS_PER_EVENT && !closed && s2c == null && !serverEof; i++) {
             final ByteBuffer buf = loop.pool.acquire(s2cBulk);
+            if (buf == null) {
+                starve();
+                return;
+            }
             final int n;
             try {
                 n = backend.read(buf);
@@ -576,7 +587,7 @@ final class ProxySession implements Handler {
     }
 
     private void drainAfterSorry() throws IOException {
-        final ByteBuffer buf = loop.pool.acquire(false);
+        final ByteBuffer buf = loop.scratch();
         try {
             for (int i = 0; i < READS_PER_EVENT; i++) {
                 buf.clear();
@@ -591,9 +602,25 @@ final class ProxySession implements Handler {
             }
         } catch (final IOException e) {
             close(true);
-        } finally {
-            loop.pool.release(buf);
         }
+    }
+
+    /** Out of buffers: stop reading both sockets (the connection stays) until the loop has buffers again. */
+    private void starve() {
+        if (!starved) {
+            starved = true;
+            loop.starved(this);
+        }
+    }
+
+    /** The loop has buffers again: read where the session left off. Returns whether the session was waiting. */
+    boolean resume() {
+        if (!starved || closed) {
+            return false;
+        }
+        starved = false;
+        updateInterest();
+        return true;
     }
 
     private void readHeader() throws IOException {
@@ -719,7 +746,7 @@ final class ProxySession implements Handler {
         } else if (sorryFile != null) {
             c = SelectionKey.OP_WRITE;
         } else if (connected) {
-            if (!clientEof && c2s == null && preamble == null) {
+            if (!clientEof && c2s == null && preamble == null && !starved) {
                 c |= SelectionKey.OP_READ;
             }
             if (s2c != null) {
@@ -735,7 +762,7 @@ final class ProxySession implements Handler {
             if (connecting) {
                 b = SelectionKey.OP_CONNECT;
             } else if (connected) {
-                if (!serverEof && s2c == null) {
+                if (!serverEof && s2c == null && !starved) {
                     b |= SelectionKey.OP_READ;
                 }
                 if (c2s != null || preamble != null) {

@@ -97,7 +97,7 @@ final class UdpFlow implements Handler {
     @Override
     public void handle(final SelectionKey k) {
         final EventLoop loop = endpoint.loop;
-        final ByteBuffer buf = loop.pool.acquire();
+        final ByteBuffer buf = loop.scratch();
         try {
             for (int i = 0; i < 64 && !closed; i++) {
                 buf.clear();
@@ -123,8 +123,6 @@ final class UdpFlow implements Handler {
             }
         } catch (final IOException e) {
             endpoint.loop.counters.handlerErrors.incrementAndGet();
-        } finally {
-            loop.pool.release(buf);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.jlvs.transport.nio;
 
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.config.LvsException;
+import io.jlvs.core.transport.Health;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
@@ -8,10 +10,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +27,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jlvs.transport.nio.TcpEngineTest.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Faults from clients, real servers and the environment: the director keeps serving what it can, byte-exact. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -94,5 +106,207 @@ class FaultTest {
         assertEquals(20L, lb.counters().get("duplicate_connections"));
         waitFor("only the live one left", () -> lb.liveConnections() == 1);
         assertEquals(1, echo.accepted.get());
+    }
+
+    private static VirtualServiceConfig tcp(final int port) {
+        return VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", port)).scheduler("rr").build();
+    }
+
+    private static RealServerConfig server(final int port) {
+        return RealServerConfig.builder("127.0.0.1", port).build();
+    }
+
+    /** Sends a line through the director and expects the named backend's greeting and the echo back. */
+    private void served(final int vport, final String name, final String text) throws IOException {
+        final Socket s = client(vport);
+        assertEquals(name, line(s.getInputStream()));
+        s.getOutputStream().write((text + "\n").getBytes(StandardCharsets.US_ASCII));
+        assertEquals(text, line(s.getInputStream()));
+        s.close();
+    }
+
+    @Test
+    void shouldRefuseASecondDirectorOnTheSameAddressUnlessSharingOnPurpose() throws Exception {
+        final Backend a = backend("a", Backend::named);
+        final int vport = Backend.freePort();
+        start(LoadBalancer.builder().eventLoops(2).service(tcp(vport), server(a.port())));
+        final LoadBalancer second = LoadBalancer.builder().eventLoops(2).transport(new NioTransport())
+            .service(tcp(vport), server(a.port())).build();
+        final IOException e = assertThrows(IOException.class, second::start);
+        assertTrue(e.getMessage().contains("127.0.0.1:" + vport), e.getMessage());
+        assertTrue(e.getMessage().contains("another listener holds"), e.getMessage());
+        assertTrue(e.getMessage().contains("reusePortShare"), e.getMessage());
+        assertTrue(second.listening().isEmpty());
+        served(vport, "a", "first still serves");
+        // a port held by something else entirely is refused the same way
+        try (ServerSocket other = new ServerSocket()) {
+            other.bind(new InetSocketAddress("127.0.0.1", 0));
+            final LoadBalancer third = LoadBalancer.builder().eventLoops(1).transport(new NioTransport())
+                .service(tcp(other.getLocalPort()), server(a.port())).build();
+            assertTrue(assertThrows(IOException.class, third::start).getMessage().contains("another listener holds"));
+        }
+        // on purpose: both directors listen and serve
+        final LoadBalancer sharing = start(LoadBalancer.builder().eventLoops(1).reusePortShare(true)
+            .service(tcp(vport), server(a.port())));
+        assertEquals(1, sharing.listening().size());
+        served(vport, "a", "shared");
+    }
+
+    @Test
+    void shouldRefuseAServiceAddedAtRuntimeOnAPortThatCannotBeBound() throws Exception {
+        final Backend a = backend("a", Backend::named);
+        final int vport = Backend.freePort();
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(2).service(tcp(vport), server(a.port())));
+        try (ServerSocket held = new ServerSocket()) {
+            held.bind(new InetSocketAddress("127.0.0.1", 0));
+            final int port = held.getLocalPort();
+            final LvsException e = assertThrows(LvsException.class, () -> lb.addService(tcp(port)));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + port), e.getMessage());
+            assertTrue(e.getMessage().contains("another listener holds"), e.getMessage());
+            assertEquals(1, lb.services().services().size());
+            assertFalse(lb.list(io.jlvs.core.listing.ListFormat.DEFAULT).contains(":" + port), "not listed");
+            assertEquals(1, lb.listening().size());
+        }
+        // an address this host does not have: the reason is the kernel's
+        final LvsException e = assertThrows(LvsException.class,
+            () -> lb.addService(VirtualServiceConfig.builder(ServiceKey.tcp("192.0.2.123", 80)).build()));
+        assertTrue(e.getMessage().contains("192.0.2.123:80"), e.getMessage());
+        assertEquals(1, lb.services().services().size());
+        // the table still takes what can be bound
+        final int free = Backend.freePort();
+        lb.addService(tcp(free));
+        lb.addServer(ServiceKey.tcp("127.0.0.1", free), server(a.port()));
+        served(free, "a", "added");
+        served(vport, "a", "old");
+    }
+
+    @Test
+    void shouldLogConnectFailuresPerServerRateLimited() throws Exception {
+        final int dead = Backend.freePort(); // bound and closed by the test: nothing listens
+        final int vport = Backend.freePort();
+        final PrintStream err = System.err;
+        final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        final LoadBalancer lb;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            lb = start(LoadBalancer.builder().eventLoops(1).connectRetries(0).service(tcp(vport), server(dead)));
+            for (int i = 0; i < 30; i++) {
+                final Socket s = client(vport);
+                assertTrue(endsWithoutData(s));
+                s.close();
+            }
+            waitFor("30 failures counted", () -> lb.counters().get("connect_failures") == 30L);
+        } finally {
+            System.setErr(err);
+        }
+        final String log = captured.toString(StandardCharsets.UTF_8);
+        final long lines = log.lines().filter(l -> l.contains("connect to real server 127.0.0.1:" + dead)).count();
+        assertTrue(lines >= 1 && lines <= 3, "one line per server per interval, got " + lines + ":\n" + log);
+        assertTrue(log.contains("TCP 127.0.0.1:" + vport), log);
+        assertTrue(log.contains("refused"), log);
+    }
+
+    /** A handler that throws an Error on its first readiness, registered beside real traffic on loop 0. */
+    private static final class Throwing implements Handler {
+        final Error error;
+        final AtomicInteger failed = new AtomicInteger();
+
+        Throwing(final Error error) {
+            this.error = error;
+        }
+
+        @Override
+        public void handle(final SelectionKey key) {
+            throw error;
+        }
+
+        @Override
+        public void fail(final Throwable cause) {
+            failed.incrementAndGet();
+            try {
+                key(cause).channel().close();
+            } catch (final IOException ignored) {
+                // closing
+            }
+        }
+
+        SelectionKey key;
+
+        SelectionKey key(final Throwable cause) {
+            return key;
+        }
+    }
+
+    @Test
+    void shouldContainAnErrorThrownByOneConnectionAndKeepTheLoopServing() throws Exception {
+        final Backend a = backend("a", Backend::named);
+        final int vport = Backend.freePort();
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(vport), server(a.port())));
+        final NioEngine engine = (NioEngine) lb.engine();
+        final EventLoop loop = engine.loops[0];
+        final Socket live = client(vport);
+        assertEquals("a", line(live.getInputStream()));
+        final Error[] errors = {new OutOfMemoryError("Cannot reserve 524288 bytes of direct buffer memory (test)"),
+            new StackOverflowError("test"), new AssertionError("test")};
+        for (final Error error : errors) {
+            final Throwing h = new Throwing(error);
+            try (ServerSocket peer = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                final SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                    peer.getLocalPort()));
+                ch.configureBlocking(false);
+                loop.submit(() -> {
+                    try {
+                        h.key = ch.register(loop.selector, SelectionKey.OP_WRITE, h);
+                        return h.key;
+                    } catch (final IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                waitFor("the handler failed and was closed", () -> h.failed.get() == 1);
+            }
+            // a command that throws is contained too
+            loop.execute(() -> {
+                throw error;
+            });
+            served(vport, "a", "after " + error.getClass().getSimpleName());
+            live.getOutputStream().write("live\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("live", line(live.getInputStream()));
+        }
+        waitFor("six errors counted", () -> lb.counters().get("handler_errors") == 6L);
+        assertEquals(0L, lb.counters().get("loop_restarts"));
+        assertEquals(Health.OK, lb.health());
+    }
+
+    @Test
+    void shouldRestartAFailingDutyCycleAndReportALoopThatKeepsFailingAsDead() throws Exception {
+        final Backend a = backend("a", Backend::named);
+        final int vport = Backend.freePort();
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(2).service(tcp(vport), server(a.port())));
+        final NioEngine engine = (NioEngine) lb.engine();
+        final EventLoop loop = engine.loops[0];
+        // a few failures: the cycle restarts, the loop goes on
+        final AtomicInteger left = new AtomicInteger(3);
+        loop.execute(() -> loop.dutyHook = () -> {
+            if (left.getAndDecrement() > 0) {
+                throw new IllegalStateException("transient (test)");
+            }
+        });
+        waitFor("three restarts", () -> lb.counters().get("loop_restarts") == 3L);
+        assertEquals(Health.OK, lb.health());
+        loop.submit(() -> loop.dutyHook = null).get(10, TimeUnit.SECONDS);
+        // failing for good: the loop gives up, closes its listener and is reported
+        loop.execute(() -> loop.dutyHook = () -> {
+            throw new OutOfMemoryError("for good (test)");
+        });
+        waitFor("the loop died", () -> !lb.health().healthy());
+        final Health h = lb.health();
+        assertEquals(1, h.problems().size(), h.toString());
+        assertTrue(h.problems().get(0).startsWith("jlvs-loop-0 died: java.lang.OutOfMemoryError: for good (test)"),
+            h.toString());
+        waitFor("the loop thread ended", () -> !loop.alive());
+        // the other loop serves every new client (the dead loop's listener is closed, so the kernel skips it)
+        for (int i = 0; i < 20; i++) {
+            served(vport, "a", "client " + i);
+        }
     }
 }
