@@ -28,7 +28,7 @@ final class RelayBudget {
 
     RelayBudget(final long limitBytes) {
         this.limit = limitBytes;
-        this.largeLimit = limitBytes / 100 * LARGE_SHARE_PERCENT;
+        this.largeLimit = (long) (limitBytes * (LARGE_SHARE_PERCENT / 100.0));
     }
 
     /**
@@ -36,7 +36,7 @@ final class RelayBudget {
      * direct-memory limit.
      */
     static long resolve(final long configured) {
-        return configured > 0 ? configured : maxDirectMemory() / 100 * DEFAULT_PERCENT;
+        return configured > 0 ? configured : (long) (maxDirectMemory() * (DEFAULT_PERCENT / 100.0));
     }
 
     /**

@@ -309,4 +309,111 @@ class FaultTest {
             served(vport, "a", "client " + i);
         }
     }
+
+    /** Runs a main class of the test class path in a child JVM and returns its output once it exits. */
+    static String child(final List<String> jvmArgs, final Class<?> main, final int expectedExit) throws Exception {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+        cmd.add(main.getName());
+        final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        final java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (final IOException e) {
+                    return "output lost: " + e;
+                }
+            });
+        if (!p.waitFor(110, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("child JVM did not finish: " + out.getNow("(no output)"));
+        }
+        final String text = out.get(10, TimeUnit.SECONDS);
+        assertEquals(expectedExit, p.exitValue(), text);
+        return text;
+    }
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void shouldServeNewClientsByteExactWhileSlowReadersPinBuffersUnderASmallDirectMemoryLimit() throws Exception {
+        final String out = child(List.of("-XX:MaxDirectMemorySize=64m", "-Xmx256m"), SlowReadersMain.class, 0);
+        assertTrue(out.contains("OK budget=" + (32 << 20) + " "), out);
+        assertFalse(out.contains("Cannot reserve"), out);
+        assertFalse(out.contains("ERROR"), out);
+    }
+
+    /** Sends {@code n} bytes of a pattern that a reader can check position by position. */
+    static void pattern(final Socket s, final int n) throws IOException {
+        final OutputStream out = s.getOutputStream();
+        final byte[] chunk = new byte[32 * 1024];
+        for (int sent = 0; sent < n; sent += chunk.length) {
+            for (int j = 0; j < chunk.length; j++) {
+                chunk[j] = (byte) ((sent + j) * 31 >>> 3);
+            }
+            out.write(chunk, 0, Math.min(chunk.length, n - sent));
+        }
+        s.shutdownOutput();
+        while (s.getInputStream().read() >= 0) {
+            // until the client goes
+        }
+    }
+
+    @Test
+    void shouldMakeConnectionsWaitForABufferWhenTheBudgetIsSpentAndLoseNothing() throws Exception {
+        final int size = 2 << 20;
+        final Backend flood = backend("flood", (s, b) -> pattern(s, size));
+        final int vport = Backend.freePort();
+        final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(1).bufferSize(128 * 1024)
+            .relayBufferBudget(512 * 1024);
+        b.options().receiveBufferSize(1 << 20).sendBufferSize(64 * 1024);
+        final LoadBalancer lb = start(b.service(tcp(vport), server(flood.port())));
+        final NioEngine engine = (NioEngine) lb.engine();
+        final List<Socket> clients = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            final Socket s = new Socket();
+            s.setReceiveBufferSize(8 * 1024);
+            s.setSoTimeout(20_000);
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), vport));
+            closeables.add(s);
+            clients.add(s);
+        }
+        // at most 2 large buffers (half the budget), then small ones are pinned; the other connections wait, open
+        try {
+            waitFor("the budget spent", () -> lb.counters().get("buffer_waits") >= 8);
+        } catch (final AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + lb.counters() + " in flight " + engine.buffersInFlight(),
+                e);
+        }
+        assertTrue(lb.counters().get("relay_reserved_bytes") <= 512 * 1024, lb.counters().toString());
+        assertTrue(engine.buffersInFlight() <= 32, "in flight: " + engine.buffersInFlight());
+        assertEquals(40, lb.liveConnections());
+        final List<java.util.concurrent.CompletableFuture<Integer>> reads = new ArrayList<>();
+        for (final Socket s : clients) {
+            reads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    final InputStream in = s.getInputStream();
+                    final byte[] buf = new byte[10_000];
+                    int pos = 0;
+                    for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                        for (int j = 0; j < n; j++, pos++) {
+                            if (buf[j] != (byte) (pos * 31 >>> 3)) {
+                                return -pos;
+                            }
+                        }
+                    }
+                    return pos;
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (final java.util.concurrent.CompletableFuture<Integer> r : reads) {
+            assertEquals(size, r.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(0L, lb.counters().get("handler_errors"));
+        assertEquals(0L, lb.counters().get("resets"));
+    }
 }
