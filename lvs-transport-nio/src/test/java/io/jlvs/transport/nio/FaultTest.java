@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -415,5 +416,272 @@ class FaultTest {
         }
         assertEquals(0L, lb.counters().get("handler_errors"));
         assertEquals(0L, lb.counters().get("resets"));
+    }
+
+    /** Echoes a payload of {@code n} random bytes through the director and checks every byte. */
+    private static void echoed(final int vport, final int n, final long seed) throws Exception {
+        final byte[] payload = new byte[n];
+        new Random(seed).nextBytes(payload);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), vport)) {
+            s.setSoTimeout(20_000);
+            echoedOn(s, payload);
+        }
+    }
+
+    private static void echoedOn(final Socket s, final byte[] payload) throws Exception {
+        final InputStream in = s.getInputStream();
+        final java.util.concurrent.CompletableFuture<byte[]> back = java.util.concurrent.CompletableFuture
+            .supplyAsync(() -> {
+                try {
+                    return in.readAllBytes();
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        s.getOutputStream().write(payload);
+        s.shutdownOutput();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(payload, back.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void shouldResetTheClientOfABackendKilledMidStreamAndServeTheNextOne() throws Exception {
+        final java.util.concurrent.CountDownLatch kill = new java.util.concurrent.CountDownLatch(1);
+        final Backend dying = backend("dying", (s, b) -> {
+            s.getOutputStream().write(new byte[100_000]);
+            s.getOutputStream().flush();
+            try {
+                kill.await(20, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.setSoLinger(true, 0);
+            s.close(); // an RST in the middle of the stream, as a killed process's kernel sends
+        });
+        final Backend echo = backend("echo", Backend::echo);
+        final int vport = Backend.freePort();
+        final ServiceKey key = ServiceKey.tcp("127.0.0.1", vport);
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(vport), server(dying.port())));
+        final Socket c = client(vport);
+        final byte[] first = c.getInputStream().readNBytes(100_000);
+        assertEquals(100_000, first.length);
+        kill.countDown();
+        assertTrue(endsWithoutData(c), "the client sees the end (reset) of the stream");
+        waitFor("the session closed", () -> lb.liveConnections() == 0);
+        assertEquals(1L, lb.counters().get("resets"));
+        lb.addServer(key, server(echo.port()));
+        lb.deleteServer(key, InetAddress.getByName("127.0.0.1"), dying.port());
+        echoed(vport, 300_000, 1);
+        assertEquals(Health.OK, lb.health());
+    }
+
+    @Test
+    void shouldNotLetABackendThatNeverAnswersHoldAnythingButItsOwnConnections() throws Exception {
+        final java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        final Backend mute = backend("mute", (s, b) -> {
+            try {
+                never.await(60, TimeUnit.SECONDS); // accepts, never reads nor writes
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        closeables.add(never::countDown);
+        final Backend echo = backend("echo", Backend::echo);
+        final int muteVip = Backend.freePort();
+        final int echoVip = Backend.freePort();
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(muteVip), server(mute.port()))
+            .service(tcp(echoVip), server(echo.port())));
+        final List<Socket> stuck = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            final Socket s = client(muteVip);
+            s.getOutputStream().write(new byte[200_000]); // fills the mute backend's receive queue
+            stuck.add(s);
+        }
+        waitFor("ten connected", () -> mute.accepted.get() == 10);
+        for (int i = 0; i < 5; i++) {
+            echoed(echoVip, 500_000, i);
+        }
+        for (final Socket s : stuck) {
+            s.setSoLinger(true, 0);
+            s.close();
+        }
+        waitFor("the client resets closed their sessions", () -> lb.liveConnections() == 0);
+        assertEquals(0L, lb.counters().get("handler_errors"));
+    }
+
+    @Test
+    void shouldRedispatchPastAServerThatResetsOnConnectAndOneWhereNothingListens() throws Exception {
+        final Backend rst = backend("rst", (s, b) -> {
+            s.setSoLinger(true, 0);
+            s.close();
+        });
+        final int nothing = Backend.freePort(); // bound and closed by the test
+        final Backend echo = backend("echo", Backend::echo);
+        final int vport = Backend.freePort();
+        // fo (weighted failover) would pick the heaviest first: the dead port, then the echo server
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).connectRetries(2).service(
+            VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).scheduler("fo").build(),
+            RealServerConfig.builder("127.0.0.1", nothing).weight(3).build(),
+            RealServerConfig.builder("127.0.0.1", echo.port()).weight(2).build()));
+        for (int i = 0; i < 5; i++) {
+            echoed(vport, 100_000, i);
+        }
+        assertEquals(5L, lb.counters().get("connect_failures"));
+        assertEquals(5L, lb.counters().get("redispatches"));
+        // an RST right after the handshake is not a connect failure: that client is reset, the director goes on
+        final int rstVip = Backend.freePort();
+        lb.addService(tcp(rstVip));
+        lb.addServer(ServiceKey.tcp("127.0.0.1", rstVip), server(rst.port()));
+        for (int i = 0; i < 5; i++) {
+            final Socket s = client(rstVip);
+            s.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(endsWithoutData(s));
+        }
+        waitFor("all closed", () -> lb.liveConnections() == 0);
+        echoed(vport, 100_000, 9);
+        assertEquals(Health.OK, lb.health());
+    }
+
+    private static byte[] v2(final int famProto, final int len, final byte[] body) {
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + body.length);
+        b.put(ProxyProtocol.V2_SIGNATURE).put((byte) 0x21).put((byte) famProto).putShort((short) len).put(body);
+        return b.array();
+    }
+
+    @Test
+    void shouldSurviveAStormOfMalformedProxyHeadersBesideAGoodClient() throws Exception {
+        final Backend echo = backend("echo", Backend::echo);
+        final int vport = Backend.freePort();
+        final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(2).service(VirtualServiceConfig.builder(
+            ServiceKey.tcp("127.0.0.1", vport)).option("accept-proxy", "127.0.0.0/8").build(),
+            server(echo.port()));
+        b.options().proxyHeaderTimeout(Duration.ofMillis(500));
+        final LoadBalancer lb = start(b);
+        final byte[] wrongSig = ProxyProtocol.V2_SIGNATURE.clone();
+        wrongSig[11] = 0x0B;
+        final byte[] addr4 = {(byte) 198, 51, 100, 7, (byte) 203, 0, 113, 9, 0x1F, (byte) 0x90, 0, 80};
+        final byte[][] errors = {
+            ("PROXY " + "x".repeat(200)).getBytes(StandardCharsets.US_ASCII), // oversized v1
+            wrongSig, // wrong v2 signature
+            v2(0x11, 0xFFFF, addr4), // a length past the largest header
+            v2(0x11, 4, new byte[4]), // a length too short for the family's addresses
+            "PROXY TCP4 1.2.3.4 5.6.7.8 1 80\n".getBytes(StandardCharsets.US_ASCII), // no CR
+            "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII), // no header at all
+            v2(0x51, 12, addr4), // unknown family
+        };
+        final byte[][] stalls = {
+            "PROXY TCP4 198.51.100.7 ".getBytes(StandardCharsets.US_ASCII), // truncated v1, then silence
+            v2(0x11, 1000, addr4), // a length that promises more than is sent
+        };
+        final int rounds = 10;
+        final java.util.concurrent.ExecutorService storm = java.util.concurrent.Executors.newFixedThreadPool(4);
+        closeables.add(storm::shutdownNow);
+        final List<java.util.concurrent.Future<Boolean>> bad = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            for (final byte[] h : errors) {
+                bad.add(storm.submit(() -> {
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), vport)) {
+                        s.setSoTimeout(20_000);
+                        s.getOutputStream().write(h);
+                        return endsWithoutData(s);
+                    }
+                }));
+            }
+            for (final byte[] h : stalls) {
+                bad.add(storm.submit(() -> {
+                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), vport)) {
+                        s.setSoTimeout(20_000);
+                        s.getOutputStream().write(h);
+                        return endsWithoutData(s);
+                    }
+                }));
+            }
+            // a truncated header and a close: the director just closes too
+            bad.add(storm.submit(() -> {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), vport)) {
+                    s.getOutputStream().write("PROXY TCP4 1.2".getBytes(StandardCharsets.US_ASCII));
+                }
+                return true;
+            }));
+        }
+        // meanwhile a good client is served byte-exact, payload right behind its header
+        final byte[] payload = new byte[1 << 20];
+        new Random(5).nextBytes(payload);
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), vport)) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(("PROXY TCP4 198.51.100.7 203.0.113.9 " + (40000 + i) + " " + vport
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                echoedOn(s, payload);
+            }
+        }
+        for (final java.util.concurrent.Future<Boolean> f : bad) {
+            assertTrue(f.get(30, TimeUnit.SECONDS), "every bad header is answered by a close and no data");
+        }
+        waitFor("every bad one counted", () -> lb.counters().get("proxy_header_errors") == errors.length * rounds
+            && lb.counters().get("proxy_header_timeouts") == stalls.length * rounds);
+        waitFor("all closed", () -> lb.liveConnections() == 0);
+        assertEquals(3, echo.accepted.get(), "only the good clients reached the server");
+        assertEquals(Health.OK, lb.health());
+    }
+
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void shouldPauseAndRecoverWhenTheDirectorRunsOutOfFileDescriptors() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/bin/sh").canExecute(), "needs /bin/sh");
+        final Backend echo = backend("echo", Backend::echo);
+        final int limit = 160;
+        final String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        final Process p = new ProcessBuilder("/bin/sh", "-c", "ulimit -n " + limit + " && exec \"$0\" -Xmx64m -cp \"$1\" "
+            + EmfileMain.class.getName() + " " + echo.port(), javaBin, cp).redirectErrorStream(true).start();
+        closeables.add(p::destroyForcibly);
+        final java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+            StandardCharsets.UTF_8));
+        final java.io.PrintWriter in = new java.io.PrintWriter(p.getOutputStream(), true, StandardCharsets.US_ASCII);
+        final String ready = readUntil(out, "READY ");
+        final String[] f = ready.split(" ");
+        final int vport = Integer.parseInt(f[1]);
+        final int base = Integer.parseInt(f[2]);
+        assertTrue(base > 0 && base < limit - 20, ready);
+        // each proxied connection costs the director two descriptors: this is well past what it has left
+        final int n = (limit - base) / 2 + 30;
+        final List<Socket> held = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            held.add(client(vport));
+        }
+        in.println("counters");
+        String counters = readUntil(out, "COUNTERS ");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!counters.contains("accept_pauses=") || counters.contains("accept_pauses=0,")
+            && counters.contains("handler_errors=0,")) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the director never ran out of descriptors: " + counters);
+            }
+            in.println("counters");
+            counters = readUntil(out, "COUNTERS ");
+        }
+        for (final Socket s : held) {
+            s.close();
+        }
+        // descriptors are back: a new client is served byte-exact, the director is alive and healthy
+        echoed(vport, 200_000, 3);
+        in.println("counters");
+        counters = readUntil(out, "COUNTERS ");
+        assertTrue(counters.contains("HEALTH Health[healthy=true"), counters);
+        assertTrue(p.isAlive());
+        in.close();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+    }
+
+    private static String readUntil(final java.io.BufferedReader r, final String prefix) throws IOException {
+        final StringBuilder seen = new StringBuilder();
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+            seen.append(line).append('\n');
+        }
+        throw new AssertionError("the child ended before " + prefix + ": " + seen);
     }
 }
