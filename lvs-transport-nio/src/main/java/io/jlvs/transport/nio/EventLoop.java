@@ -3,6 +3,9 @@ package io.jlvs.transport.nio;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.sched.MutableFlow;
+import io.jlvs.core.session.RateLimitedLog;
+import io.jlvs.core.session.Session;
+import io.jlvs.core.session.SessionContext;
 import org.agrona.concurrent.NanoClock;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
@@ -63,6 +66,8 @@ final class EventLoop implements Runnable {
     final BufferPool pool;
     final MutableFlow flow = new MutableFlow();
     final Counters counters;
+    /** What this loop's sessions share (its table, the engine's options and counters). */
+    final SessionContext sessions;
     private final NanoClock clock;
     private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(256);
     private final AtomicBoolean sleeping = new AtomicBoolean();
@@ -102,14 +107,16 @@ final class EventLoop implements Runnable {
             engine.budget, engine.runtime.options().eventLoops());
         this.handlerLog = new RateLimitedLog(LOG, "error in a connection handler (the connection was closed)", 10,
             TimeUnit.SECONDS);
+        this.sessions = new SessionContext(table, engine.runtime.options(), engine.counters.session,
+            engine::connectFailed);
         this.thread = new Thread(this, "jlvs-loop-" + index);
         this.thread.setDaemon(true);
         this.now = clock.nanoTime();
         table.listener(c -> {
             final Object a = c.attachment();
-            if (a instanceof ProxySession) {
+            if (a instanceof Session) {
                 counters.idleExpired.incrementAndGet();
-                ((ProxySession) a).expired();
+                ((Session) a).expired();
             } else if (a instanceof UdpFlow) {
                 ((UdpFlow) a).expired();
             }

@@ -9,6 +9,8 @@ import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.session.ForwardedService;
+import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.Health;
@@ -45,32 +47,12 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(NioEngine.class);
     private static final long COMMAND_WAIT_SECONDS = 30;
 
-    /** What the engine knows of one service: its live connection count and its listeners' addresses. */
-    static final class ServiceState {
-        final VirtualService service;
-        final AtomicInteger live = new AtomicInteger();
+    /** What the engine knows of one service: what its sessions share, and its listeners' addresses. */
+    static final class ServiceState extends ForwardedService {
         final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
-        final RateLimitedLog noDestinationLog;
-        final RateLimitedLog proxyHeaderLog;
-        final RateLimitedLog duplicateLog;
-        private volatile VirtualServiceConfig cachedFor;
-        private volatile int cachedMax;
 
         ServiceState(final VirtualService service) {
-            this.service = service;
-            this.noDestinationLog = new RateLimitedLog(LOG, "no destination", 5, TimeUnit.SECONDS);
-            this.proxyHeaderLog = new RateLimitedLog(LOG, "bad PROXY header (connection closed)", 5,
-                TimeUnit.SECONDS);
-            this.duplicateLog = new RateLimitedLog(LOG, "duplicate connection refused", 5, TimeUnit.SECONDS);
-        }
-
-        int maxConnections() {
-            final VirtualServiceConfig c = service.config();
-            if (c != cachedFor) {
-                cachedMax = Extensions.maxConnections(c);
-                cachedFor = c;
-            }
-            return cachedMax;
+            super(service);
         }
     }
 
@@ -144,15 +126,15 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         failureListeners.add(l);
     }
 
-    void connectFailed(final ServiceState state, final RealServer server, final String why, final long now) {
+    void connectFailed(final VirtualService service, final RealServer server, final String why, final long now) {
         if (server == null) {
-            LOG.debug("{}: connect to the sorry server failed: {}", state.service.key(), why);
+            LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
             return;
         }
         RateLimitedLog log = connectFailureLogs.get(server);
         if (log == null) {
             log = new RateLimitedLog(LOG, "connect to real server " + server.addressAndPort() + " of "
-                + state.service.key() + " failed", 5, TimeUnit.SECONDS);
+                + service.key() + " failed", 5, TimeUnit.SECONDS);
             final RateLimitedLog other = connectFailureLogs.putIfAbsent(server, log);
             if (other != null) {
                 log = other;
@@ -160,7 +142,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
         log.warn(now, why);
         for (final FailureListener l : failureListeners) {
-            l.connectFailed(state.service, server, why, now);
+            l.connectFailed(service, server, why, now);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.session.ProxyProtocol;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
 
@@ -129,7 +130,7 @@ final class UdpFlow implements Handler {
     private void unreachable() {
         final EventLoop loop = endpoint.loop;
         loop.counters.udpPortUnreachable.incrementAndGet();
-        loop.engine.connectFailed(endpoint.state, server, "ICMP port unreachable", loop.now);
+        loop.engine.connectFailed(endpoint.state.service, server, "ICMP port unreachable", loop.now);
         if (conn != null) {
             loop.table.remove(conn);
             close();
