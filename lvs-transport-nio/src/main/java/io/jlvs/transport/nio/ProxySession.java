@@ -30,7 +30,6 @@ import java.nio.channels.SocketChannel;
  */
 final class ProxySession implements Handler, Session.Io {
     private static final Logger LOG = LoggerFactory.getLogger(ProxySession.class);
-    private static final int READS_PER_EVENT = 4;
 
     final EventLoop loop;
     final NioEngine.ServiceState state;
@@ -41,22 +40,21 @@ final class ProxySession implements Handler, Session.Io {
     private SelectionKey clientKey;
     private SocketChannel backend;
     private SelectionKey backendKey;
-    private FileChannel sorryFile;
-    private long sorryPosition;
+    /** The sorry file being sent, or null. */
+    private SorryFileReply sorry;
     private boolean awaitingHeader;
     private boolean connecting;
     private boolean connected;
-    private boolean lingering;
     private boolean closed;
     /** No buffer could be had (the relay budget is spent): reading stops until the loop resumes this session. */
     private boolean starved;
     private int clientOps = -1;
     private int backendOps = -1;
 
-    // timer list links (owned by EventLoop.SessionList)
+    // timer list links (owned by SessionList)
     ProxySession timerPrev;
     ProxySession timerNext;
-    EventLoop.SessionList timerList;
+    SessionList timerList;
     long timerDeadline;
     // live list links
     ProxySession livePrev;
@@ -167,8 +165,8 @@ final class ProxySession implements Handler, Session.Io {
                 }
             } else {
                 if ((ready & SelectionKey.OP_WRITE) != 0) {
-                    if (sorryFile != null) {
-                        sendSorryFile();
+                    if (sorry != null && sorry.sending()) {
+                        sorry.send();
                     } else {
                         s2c.drain();
                     }
@@ -194,8 +192,8 @@ final class ProxySession implements Handler, Session.Io {
     private void readClient() throws IOException {
         if (awaitingHeader) {
             readHeader();
-        } else if (lingering) {
-            drainAfterSorry();
+        } else if (lingering()) {
+            sorry.drain();
         } else {
             c2s.read();
         }
@@ -227,8 +225,12 @@ final class ProxySession implements Handler, Session.Io {
         }
     }
 
+    private boolean lingering() {
+        return sorry != null && sorry.lingering;
+    }
+
     void connectTimedOut() {
-        if (lingering) {
+        if (lingering()) {
             close(false);
             return;
         }
@@ -254,57 +256,15 @@ final class ProxySession implements Handler, Session.Io {
 
     @Override
     public void sendFile(final FileChannel file) {
-        sorryFile = file;
-        sorryPosition = 0;
+        sorry = new SorryFileReply(this, client, file);
         try {
-            sendSorryFile();
+            sorry.send();
         } catch (final IOException e) {
             close(true);
             return;
         }
         if (!closed) {
             updateInterest();
-        }
-    }
-
-    private void sendSorryFile() throws IOException {
-        final long size = sorryFile.size();
-        try {
-            while (sorryPosition < size) {
-                final long n = sorryFile.transferTo(sorryPosition, size - sorryPosition, client);
-                if (n <= 0) {
-                    return; // the socket is full: wait for OP_WRITE
-                }
-                sorryPosition += n;
-            }
-        } catch (final IOException e) {
-            close(true);
-            return;
-        }
-        sorryFile.close();
-        sorryFile = null;
-        client.shutdownOutput();
-        // read and drop what the client sends until it closes, so the close does not turn into a reset
-        lingering = true;
-        loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
-    }
-
-    private void drainAfterSorry() {
-        final ByteBuffer buf = loop.scratch();
-        try {
-            for (int i = 0; i < READS_PER_EVENT; i++) {
-                buf.clear();
-                final int n = client.read(buf);
-                if (n < 0) {
-                    close(false);
-                    return;
-                }
-                if (n == 0) {
-                    return;
-                }
-            }
-        } catch (final IOException e) {
-            close(true);
         }
     }
 
@@ -380,9 +340,9 @@ final class ProxySession implements Handler, Session.Io {
 
     private void updateInterest() {
         int c = 0;
-        if (awaitingHeader || lingering) {
+        if (awaitingHeader || lingering()) {
             c = SelectionKey.OP_READ;
-        } else if (sorryFile != null) {
+        } else if (sorry != null) {
             c = SelectionKey.OP_WRITE;
         } else if (connected) {
             if (c2s.wantsRead()) {
@@ -433,13 +393,8 @@ final class ProxySession implements Handler, Session.Io {
         closed = true;
         c2s.release();
         s2c.release();
-        if (sorryFile != null) {
-            try {
-                sorryFile.close();
-            } catch (final IOException ignored) {
-                // closing
-            }
-            sorryFile = null;
+        if (sorry != null) {
+            sorry.close();
         }
         closeQuietly(loop, clientKey, client, reset);
         closeQuietly(loop, backendKey, backend, reset);
