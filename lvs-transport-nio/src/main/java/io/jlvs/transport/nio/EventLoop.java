@@ -7,15 +7,12 @@ import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.session.SessionContext;
 import org.agrona.concurrent.NanoClock;
-import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,11 +20,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
- * One event loop: a thread with its own selector, connection table, buffer pool and command queue. Everything a
+ * One event loop, a {@link SelectorAgent}: a thread with its own selector, connection table, buffer pool and command
+ * queue. Everything a
  * connection does happens here; other threads reach the loop only through {@link #execute}.
  *
  * <p>Duty cycle: drain at most {@value #COMMAND_LIMIT} commands, read the clock once, expire at most
@@ -47,18 +43,14 @@ import java.util.function.Consumer;
  * <p>Thread-safe only through {@link #execute}; every other method runs on the loop thread, except {@link #death()}
  * (a volatile field written once by the loop thread as it ends).
  */
-final class EventLoop implements Runnable {
-    static final int COMMAND_LIMIT = 1024;
+final class EventLoop extends SelectorAgent {
     static final int EXPIRE_LIMIT = 10_000;
-    static final int RESTARTS = 10;
-    static final int RESTART_WINDOW_SECONDS = 10;
     /** How often sessions waiting for a buffer look for one again while the budget is spent. */
     private static final long STARVED_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
     final int index;
     final NioEngine engine;
-    final Selector selector;
     /** Channels whose keys are cancelled, closed once the selector has dropped them. */
     private SocketChannel[] closing = new SocketChannel[64];
     private int closingCount;
@@ -69,18 +61,9 @@ final class EventLoop implements Runnable {
     /** What this loop's sessions share (its table, the engine's options and counters). */
     final SessionContext sessions;
     private final NanoClock clock;
-    private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(256);
-    private final AtomicBoolean sleeping = new AtomicBoolean();
-    private final Consumer<SelectionKey> dispatch = this::dispatch;
-    private final Thread thread;
     private final RateLimitedLog handlerLog;
-    private volatile boolean running = true;
-    /** Why the loop died, or null while it runs (or after a normal stop). Written once by the loop thread. */
-    private volatile String death;
     private final ArrayDeque<ProxySession> starved = new ArrayDeque<>();
     private ByteBuffer scratch;
-    private final long[] restartTimes = new long[RESTARTS];
-    private int restarts;
     /** Test hook: run at the top of each duty cycle, outside any handler's containment. Loop thread only. */
     Runnable dutyHook;
     long now;
@@ -97,20 +80,18 @@ final class EventLoop implements Runnable {
     private int nodestCursor = -1;
 
     EventLoop(final NioEngine engine, final int index, final ConnectionTable table) throws IOException {
+        super("jlvs-loop-" + index);
         this.engine = engine;
         this.index = index;
         this.table = table;
         this.clock = engine.runtime.clock();
         this.counters = engine.counters;
-        this.selector = Selector.open();
         this.pool = new BufferPool(engine.runtime.options().bufferSize(), engine.runtime.options().maxPooledBuffers(),
             engine.budget, engine.runtime.options().eventLoops());
         this.handlerLog = new RateLimitedLog(LOG, "error in a connection handler (the connection was closed)", 10,
             TimeUnit.SECONDS);
         this.sessions = new SessionContext(table, engine.runtime.options(), engine.counters.session,
             engine::connectFailed);
-        this.thread = new Thread(this, "jlvs-loop-" + index);
-        this.thread.setDaemon(true);
         this.now = clock.nanoTime();
         table.listener(c -> {
             final Object a = c.attachment();
@@ -123,22 +104,8 @@ final class EventLoop implements Runnable {
         });
     }
 
-    void start() {
-        thread.start();
-    }
-
     boolean inLoop() {
-        return Thread.currentThread() == thread;
-    }
-
-    /**
-     * Runs a task on the loop thread. Thread-safe; wakes the loop if it sleeps.
-     */
-    void execute(final Runnable task) {
-        commands.offer(task);
-        if (sleeping.get()) {
-            selector.wakeup();
-        }
+        return inAgentThread();
     }
 
     <T> CompletableFuture<T> submit(final java.util.function.Supplier<T> task) {
@@ -153,69 +120,25 @@ final class EventLoop implements Runnable {
         return f;
     }
 
-    void stop() {
-        running = false;
-        selector.wakeup();
-    }
-
-    void join(final long millis) throws InterruptedException {
-        thread.join(millis);
+    @Override
+    String deathNote() {
+        return "its listeners and connections are closed";
     }
 
     @Override
-    public void run() {
-        try {
-            while (running) {
-                try {
-                    doWork();
-                } catch (final ClosedSelectorException e) {
-                    if (running) {
-                        died(e);
-                    }
-                    return;
-                } catch (final Throwable e) {
-                    if (!restart(e)) {
-                        return;
-                    }
-                }
-            }
-        } finally {
-            closeEverything();
-        }
+    void restarted() {
+        counters.loopRestarts.incrementAndGet();
     }
 
-    /** The duty cycle failed outside any handler: restart it, or give up after too many failures in a row. */
-    private boolean restart(final Throwable e) {
-        final long t = System.nanoTime();
-        final long oldest = restartTimes[restarts % RESTARTS];
-        restartTimes[restarts % RESTARTS] = t;
-        restarts++;
-        engine.counters.loopRestarts.incrementAndGet();
-        if (restarts > RESTARTS && t - oldest < TimeUnit.SECONDS.toNanos(RESTART_WINDOW_SECONDS)) {
-            died(e);
-            return false;
-        }
-        LOG.error("{}: duty cycle failed, restarting it ({} restart(s) so far)", thread.getName(), restarts, e);
-        return true;
+    @Override
+    void commandFailed(final Throwable e) {
+        counters.handlerErrors.incrementAndGet();
+        handlerLog.warn(now, "command failed: " + e);
     }
 
-    private void died(final Throwable e) {
-        death = thread.getName() + " died: " + e + " (" + restarts + " restart(s); its listeners and connections "
-            + "are closed)";
-        LOG.error("{}", death, e);
-    }
-
-    /**
-     * Why the loop died, or null while it runs.
-     *
-     * @return the reason, naming the thread
-     */
-    String death() {
-        return death;
-    }
-
-    boolean alive() {
-        return thread.isAlive();
+    @Override
+    void onClose() {
+        closeEverything();
     }
 
     /** A handler or command threw: counted by the caller, logged here at most once per interval. */
@@ -244,25 +167,14 @@ final class EventLoop implements Runnable {
         }
     }
 
-    private void doWork() {
+    @Override
+    int doWork() {
         final Runnable hook = dutyHook;
         if (hook != null) {
             hook.run();
         }
-        for (int i = 0; i < COMMAND_LIMIT; i++) {
-            final Runnable r = commands.poll();
-            if (r == null) {
-                break;
-            }
-            try {
-                r.run();
-            } catch (final Throwable e) {
-                counters.handlerErrors.incrementAndGet();
-                handlerLog.warn(now, "command failed: " + e);
-            }
-        }
         now = clock.nanoTime();
-        table.expire(now, EXPIRE_LIMIT);
+        int work = table.expire(now, EXPIRE_LIMIT);
         if (!udpEndpoints.isEmpty()) {
             final long udpTimeout = engine.runtime.timeouts().timeoutNs(io.jlvs.core.conn.ConnState.UDP);
             for (final UdpEndpoint u : udpEndpoints) {
@@ -271,11 +183,20 @@ final class EventLoop implements Runnable {
         }
         if (nodestCursor >= 0) {
             nodestCursor = table.expireNodest(nodestCursor, 4096);
+            work++;
         }
-        fireTimeouts();
+        work += fireTimeouts();
         resumePaused();
         if (!starved.isEmpty()) {
             resumeStarved();
+        }
+        return work;
+    }
+
+    @Override
+    long idleNs() {
+        if (closingCount > 0) {
+            return 0;
         }
         long waitNs = starved.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(100) : STARVED_POLL_NS;
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
@@ -284,21 +205,11 @@ final class EventLoop implements Runnable {
         for (final TcpListener l : paused) {
             waitNs = Math.min(waitNs, l.pausedUntil - now);
         }
-        try {
-            if (!commands.isEmpty() || waitNs <= 0 || closingCount > 0) {
-                selector.selectNow(dispatch);
-            } else {
-                sleeping.set(true);
-                if (!commands.isEmpty()) {
-                    selector.selectNow(dispatch);
-                } else {
-                    selector.select(dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNs)));
-                }
-                sleeping.set(false);
-            }
-        } catch (final IOException e) {
-            handlerLog.warn(now, "select failed: " + e);
-        }
+        return waitNs;
+    }
+
+    @Override
+    void afterSelect() {
         if (closingCount > 0) {
             closeDeregistered(false);
         }
@@ -335,7 +246,8 @@ final class EventLoop implements Runnable {
         closingCount = kept;
     }
 
-    private void dispatch(final SelectionKey key) {
+    @Override
+    void onReady(final SelectionKey key) {
         final Handler h = (Handler) key.attachment();
         now = clock.nanoTime();
         try {
@@ -352,19 +264,23 @@ final class EventLoop implements Runnable {
         }
     }
 
-    private void fireTimeouts() {
+    private int fireTimeouts() {
+        int n = 0;
         ProxySession s = connecting.head;
         while (s != null && s.timerDeadline - now <= 0) {
             connecting.remove(s);
             s.connectTimedOut();
             s = connecting.head;
+            n++;
         }
         s = awaitingHeader.head;
         while (s != null && s.timerDeadline - now <= 0) {
             awaitingHeader.remove(s);
             s.headerTimedOut();
             s = awaitingHeader.head;
+            n++;
         }
+        return n;
     }
 
     private void resumePaused() {

@@ -107,7 +107,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
         runtime.services().addListener(e);
         e.health = new HealthChecks(e);
-        e.health.start();
+        e.health.begin();
         LOG.info("JLVS NIO engine started: {} event loop(s), SO_REUSEPORT {}, relay buffer budget {} MiB, listening on"
             + " {}", e.loops.length, e.reusePort ? "on" : "off (one acceptor hands off)", e.budget.limit() >> 20,
             e.listening());
