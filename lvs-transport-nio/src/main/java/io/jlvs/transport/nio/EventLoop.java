@@ -64,8 +64,6 @@ final class EventLoop extends SelectorAgent {
     private final RateLimitedLog handlerLog;
     private final ArrayDeque<ProxySession> starved = new ArrayDeque<>();
     private ByteBuffer scratch;
-    /** Test hook: run at the top of each duty cycle, outside any handler's containment. Loop thread only. */
-    Runnable dutyHook;
     long now;
 
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
@@ -169,10 +167,6 @@ final class EventLoop extends SelectorAgent {
 
     @Override
     int doWork() {
-        final Runnable hook = dutyHook;
-        if (hook != null) {
-            hook.run();
-        }
         now = clock.nanoTime();
         int work = table.expire(now, EXPIRE_LIMIT);
         if (!udpEndpoints.isEmpty()) {

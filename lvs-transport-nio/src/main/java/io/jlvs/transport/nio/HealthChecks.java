@@ -303,7 +303,8 @@ final class HealthChecks extends SelectorAgent implements ServiceTable.Listener 
             pending.add(new Pending(started + timeout, timeout, done, callback));
             try {
                 c.checker.check(d.server, target, timeout, callback);
-            } catch (final RuntimeException e) {
+            } catch (final RuntimeException | Error e) {
+                // a checker's failure, an Error included, is that check's failure: the health thread goes on
                 callback.accept(CheckResult.fail("checker threw " + e));
             }
         }

@@ -415,6 +415,11 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         return m;
     }
 
+    /** The health checker, for tests. */
+    HealthChecks healthChecks() {
+        return health;
+    }
+
     @Override
     public Health health() {
         final List<String> problems = new ArrayList<>();

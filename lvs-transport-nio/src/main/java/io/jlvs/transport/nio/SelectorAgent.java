@@ -45,6 +45,8 @@ abstract class SelectorAgent implements Runnable {
     private int restarts;
     private volatile boolean running = true;
     private volatile String death;
+    /** Test hook: runs at the top of each duty cycle, outside any containment. Set and read on the agent thread. */
+    Runnable dutyHook;
 
     SelectorAgent(final String roleName) throws IOException {
         this.roleName = roleName;
@@ -152,6 +154,10 @@ abstract class SelectorAgent implements Runnable {
 
     /** One duty cycle: commands (bounded), the agent's work, then readiness. Returns the work done. */
     private int cycle() throws IOException {
+        final Runnable hook = dutyHook;
+        if (hook != null) {
+            hook.run();
+        }
         int work = 0;
         for (int i = 0; i < COMMAND_LIMIT; i++) {
             final Runnable r = commands.poll();

@@ -690,4 +690,23 @@ class FaultTest {
         }
         throw new AssertionError("the child ended before " + prefix + ": " + seen);
     }
+
+    @Test
+    void shouldReportADeadHealthThreadAndKeepRelaying() throws Exception {
+        final Backend a = backend("a", Backend::named);
+        final int vport = Backend.freePort();
+        final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(vport), server(a.port())));
+        final NioEngine engine = (NioEngine) lb.engine();
+        final HealthChecks health = engine.healthChecks();
+        health.execute(() -> health.dutyHook = () -> {
+            throw new StackOverflowError("for good (test)");
+        });
+        waitFor("the health thread died", () -> !lb.health().healthy());
+        final Health h = lb.health();
+        assertEquals(1, h.problems().size(), h.toString());
+        assertTrue(h.problems().get(0).startsWith("jlvs-health died: java.lang.StackOverflowError: for good (test)"),
+            h.toString());
+        assertTrue(h.problems().get(0).contains("health checks have stopped"), h.toString());
+        served(vport, "a", "still relaying");
+    }
 }
