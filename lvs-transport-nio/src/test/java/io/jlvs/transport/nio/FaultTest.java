@@ -190,6 +190,7 @@ class FaultTest {
         final ByteArrayOutputStream captured = new ByteArrayOutputStream();
         final LoadBalancer lb;
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        final long started = System.nanoTime();
         try {
             lb = start(LoadBalancer.builder().eventLoops(1).connectRetries(0).service(tcp(vport), server(dead)));
             for (int i = 0; i < 30; i++) {
@@ -203,7 +204,9 @@ class FaultTest {
         }
         final String log = captured.toString(StandardCharsets.UTF_8);
         final long lines = log.lines().filter(l -> l.contains("connect to real server 127.0.0.1:" + dead)).count();
-        assertTrue(lines >= 1 && lines <= 3, "one line per server per interval, got " + lines + ":\n" + log);
+        // one line per server per 5 s interval, however slow this machine is
+        final long allowed = 1 + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) / 5;
+        assertTrue(lines >= 1 && lines <= allowed, "at most " + allowed + " lines, got " + lines + ":\n" + log);
         assertTrue(log.contains("TCP 127.0.0.1:" + vport), log);
         assertTrue(log.contains("refused"), log);
     }
