@@ -41,7 +41,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The running NIO engine: its event loops, and the listeners it keeps in step with the director's services.
  *
- * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues.
+ * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
+ * state: the counters and the relay budget are atomic; the per-server connect-failure logs are a synchronized map
+ * used on the failure path only (from any loop); {@code states} is a concurrent map; {@code closing} is volatile.
  */
 final class NioEngine implements TransportEngine, ServiceTable.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(NioEngine.class);
