@@ -90,6 +90,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     /** Serialises configuration changes (admin commands, reloads) so that each is checked and applied at once. */
     private final Object control = new Object();
     private volatile TransportEngine engine;
+    private volatile String estimatorDeath;
     private volatile ScheduledExecutorService estimator;
     private boolean started;
     private boolean closed;
@@ -142,9 +143,36 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
             return th;
         });
         final long period = RateEstimator.PERIOD_NS;
-        ex.scheduleAtFixedRate(services::estimate, period, period, TimeUnit.NANOSECONDS);
+        ex.scheduleAtFixedRate(this::estimate, period, period, TimeUnit.NANOSECONDS);
         estimator = ex;
         return this;
+    }
+
+    /** One estimator tick; a failure stops the estimator (as a dead thread would), logged and kept for health(). */
+    private void estimate() {
+        try {
+            services.estimate();
+        } catch (final RuntimeException | Error e) {
+            estimatorDeath = "jlvs-estimator died: " + e + " (rates are no longer estimated)";
+            org.slf4j.LoggerFactory.getLogger(LoadBalancer.class).error("{}", estimatorDeath, e);
+            throw e;
+        }
+    }
+
+    /**
+     * Whether the director can do its work: unhealthy when a thread it depends on died (an event loop, the health
+     * checker, the rate estimator), each problem naming the thread and why. Healthy before {@link #start()}.
+     *
+     * @return the health
+     */
+    public io.jlvs.core.transport.Health health() {
+        final TransportEngine e = engine;
+        io.jlvs.core.transport.Health h = e == null ? io.jlvs.core.transport.Health.OK : e.health();
+        final String d = estimatorDeath;
+        if (d != null) {
+            h = h.and(io.jlvs.core.transport.Health.of(List.of(d)));
+        }
+        return h;
     }
 
     private static Transport findTransport() {
@@ -832,6 +860,29 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
          */
         public Builder drainTimeout(final Duration d) {
             options.drainTimeout(d);
+            return this;
+        }
+
+        /**
+         * Lets this director's listeners join a VIP:port another listener holds with {@code SO_REUSEPORT}
+         * ({@code --reuse-port-share}); default off: such a port fails with a clear error.
+         *
+         * @param on the setting
+         * @return this
+         */
+        public Builder reusePortShare(final boolean on) {
+            options.reusePortShare(on);
+            return this;
+        }
+
+        /**
+         * The relay's direct-memory budget; 0 (default) for half of the JVM's direct-memory limit.
+         *
+         * @param bytes 0, or 64 KiB..1 TiB
+         * @return this
+         */
+        public Builder relayBufferBudget(final long bytes) {
+            options.relayBufferBudget(bytes);
             return this;
         }
 

@@ -68,6 +68,8 @@ public final class ConnectionTable {
 
     private boolean expireNodestConn;
     private Template placedTemplate;
+    private boolean refusedDuplicate;
+    private long duplicatesRefused;
     private boolean expireQuiescentConn;
 
     /**
@@ -189,8 +191,12 @@ public final class ConnectionTable {
 
     /**
      * Places a new connection: persistence first (a valid template decides), else the service's scheduler; then
-     * creates the entry, bound to the server and counted. An existing entry with the same key (a reused client port
-     * whose old entry lingers in TIME_WAIT or CLOSE) is expired first, as IPVS's {@code conn_reuse_mode} does.
+     * creates the entry, bound to the server and counted. An existing entry with the same key whose sockets are
+     * closed (a reused client port whose old entry lingers in TIME_WAIT or CLOSE) is expired first, as IPVS's
+     * {@code conn_reuse_mode} does. An existing entry that still carries a transport attachment is a live
+     * connection: it is never evicted; the new one is refused (null, {@link #lastOpenRefusedDuplicate()} true,
+     * counted in {@link #duplicatesRefused()}). Only a trusted PROXY header that repeats a live connection's client
+     * can cause that, since the kernel keeps real socket pairs unique.
      *
      * @param service the service
      * @param flow the flow, for the scheduler
@@ -200,14 +206,16 @@ public final class ConnectionTable {
      * @param virtualAddress the virtual IPv4 address number
      * @param virtualPort the virtual port
      * @param now the current time
-     * @return the entry, or null when no server is available ("no destination")
+     * @return the entry, or null when no server is available ("no destination") or the key belongs to a live
+     *     connection ({@link #lastOpenRefusedDuplicate()})
      */
     public Connection open(final VirtualService service, final Flow flow, final Protocol protocol,
         final int clientAddress, final int clientPort, final int virtualAddress, final int virtualPort,
         final long now) {
+        refusedDuplicate = false;
         final Connection old = lookup(protocol, clientAddress, clientPort, virtualAddress, virtualPort);
-        if (old != null) {
-            expireOne(old);
+        if (old != null && !reusable(old)) {
+            return null;
         }
         final RealServer server = place(service, flow, protocol, clientAddress, null, virtualAddress, null,
             virtualPort, now);
@@ -216,6 +224,39 @@ public final class ConnectionTable {
         }
         return track(new Connection(protocol, clientAddress, clientPort, virtualAddress, virtualPort, service, server,
             (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs)), now);
+    }
+
+    /**
+     * Whether an entry found under a new connection's key may give way to it: only if the transport holds no
+     * sockets for it any more. A live one is refused and counted here.
+     */
+    private boolean reusable(final Connection old) {
+        if (old.attachment != null) {
+            refusedDuplicate = true;
+            duplicatesRefused++;
+            return false;
+        }
+        expireOne(old);
+        return true;
+    }
+
+    /**
+     * Whether the last {@link #open} returned null because a live connection already holds its key (rather than
+     * because no server was available).
+     *
+     * @return true after a refused duplicate
+     */
+    public boolean lastOpenRefusedDuplicate() {
+        return refusedDuplicate;
+    }
+
+    /**
+     * How many new connections {@link #open} refused because a live connection held their key.
+     *
+     * @return the count over this table's life
+     */
+    public long duplicatesRefused() {
+        return duplicatesRefused;
     }
 
     /**
@@ -275,9 +316,10 @@ public final class ConnectionTable {
             return open(service, flow, protocol, Addresses.fold(client), clientPort, Addresses.fold(virtual),
                 virtualPort, now);
         }
+        refusedDuplicate = false;
         final Connection old = lookup(protocol, client, clientPort, virtual, virtualPort);
-        if (old != null) {
-            expireOne(old);
+        if (old != null && !reusable(old)) {
+            return null;
         }
         final RealServer server = place(service, flow, protocol, 0, client, 0, virtual, virtualPort, now);
         if (server == null) {

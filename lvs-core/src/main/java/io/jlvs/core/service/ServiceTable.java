@@ -173,7 +173,9 @@ public final class ServiceTable implements LvsControl {
      *
      * @param config the service
      * @param scheduler a scheduler not yet initialised, used by this service only; null to find it by name
-     * @throws LvsException {@code Service already exists}, or {@code Scheduler or persistence engine not found}
+     * @throws LvsException {@code Service already exists}, {@code Scheduler or persistence engine not found}, or a
+     *     listener's refusal (a running transport that cannot listen on the address names it and the reason); the
+     *     table is then unchanged
      */
     public synchronized void addService(final VirtualServiceConfig config,
         final io.jlvs.core.sched.Scheduler scheduler) {
@@ -182,11 +184,24 @@ public final class ServiceTable implements LvsControl {
         }
         final VirtualService s = scheduler == null ? new VirtualService(config, registry, clock, random)
             : new VirtualService(config, scheduler);
+        final Map<ServiceKey, VirtualService> before = services;
         final Map<ServiceKey, VirtualService> next = new LinkedHashMap<>(services);
         next.put(config.key(), s);
         services = Collections.unmodifiableMap(next);
+        final List<Listener> told = new ArrayList<>();
         for (final Listener l : listeners) {
-            l.serviceAdded(s);
+            try {
+                l.serviceAdded(s);
+            } catch (final RuntimeException e) {
+                // a listener refused it (the transport cannot bind its address): roll the addition back
+                services = before;
+                s.removeAll();
+                for (final Listener t : told) {
+                    t.serviceRemoved(s);
+                }
+                throw e;
+            }
+            told.add(l);
         }
     }
 

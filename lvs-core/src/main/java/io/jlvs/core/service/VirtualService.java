@@ -249,6 +249,58 @@ public final class VirtualService {
     }
 
     /**
+     * Picks a server for a connection that already failed on some (redispatch after a failed connect): the
+     * scheduler's pick if it is not one of them (asked up to four times, so rotating schedulers move on), otherwise,
+     * for a scheduler that keeps answering with a failed server (fo, wlc on a tie, hashing), the least loaded of the
+     * others by the weighted least-connection rule (overhead / weight, ties to the first in IPVS order), skipping
+     * servers of weight 0 and overloaded ones. Allocation-free.
+     *
+     * @param flow the connection
+     * @param excluded servers that failed this connection
+     * @param count how many entries of {@code excluded} count
+     * @return a server, or null when none but the excluded is available
+     */
+    public RealServer scheduleExcluding(final Flow flow, final RealServer[] excluded, final int count) {
+        final Scheduler sched = scheduler;
+        for (int tries = 0; tries < 4; tries++) {
+            final RealServer r = sched.schedule(flow);
+            if (r == null) {
+                return null;
+            }
+            if (!contains(excluded, count, r)) {
+                return r;
+            }
+        }
+        final ServerList list = servers;
+        RealServer least = null;
+        long leastLoad = 0;
+        int leastWeight = 0;
+        for (int i = 0; i < list.size(); i++) {
+            final RealServer d = list.get(i);
+            final int w = d.weight();
+            if (w <= 0 || d.isOverloaded() || contains(excluded, count, d)) {
+                continue;
+            }
+            final long load = d.overhead();
+            if (least == null || load * leastWeight < leastLoad * w) {
+                least = d;
+                leastLoad = load;
+                leastWeight = w;
+            }
+        }
+        return least;
+    }
+
+    private static boolean contains(final RealServer[] a, final int count, final RealServer r) {
+        for (int i = 0; i < count; i++) {
+            if (a[i] == r) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Client-side use: picks a server and counts a connection to it (bound, then active) until the lease is
      * closed.
      *

@@ -45,6 +45,8 @@ public final class DirectorOptions {
     private final boolean expireQuiescentConn;
     private final boolean expireQuiescentTemplate;
     private final int maxUdpFlows;
+    private final long relayBufferBudget;
+    private final boolean reusePortShare;
 
     private DirectorOptions(final Builder b) {
         this.eventLoops = b.eventLoops;
@@ -64,6 +66,8 @@ public final class DirectorOptions {
         this.expireQuiescentConn = b.expireQuiescentConn;
         this.expireQuiescentTemplate = b.expireQuiescentTemplate;
         this.maxUdpFlows = b.maxUdpFlows;
+        this.relayBufferBudget = b.relayBufferBudget;
+        this.reusePortShare = b.reusePortShare;
     }
 
     /**
@@ -160,6 +164,28 @@ public final class DirectorOptions {
         return maxUdpFlows;
     }
 
+    /**
+     * The most bytes of direct memory the relay's buffers may hold together (in flight and idle, every event loop);
+     * 0 for the default, half of the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, else the heap's
+     * maximum as the JDK takes it). Past half of it buffers are small; past all of it a connection stops reading
+     * until a buffer is free.
+     *
+     * @return bytes, or 0 for the default
+     */
+    public long relayBufferBudget() {
+        return relayBufferBudget;
+    }
+
+    /**
+     * Whether a listener may join a port that another listener already holds with {@code SO_REUSEPORT} (another
+     * director sharing the load on purpose); off by default, so a second director on a VIP:port fails to start.
+     *
+     * @return true to share
+     */
+    public boolean reusePortShare() {
+        return reusePortShare;
+    }
+
     @Override
     public boolean equals(final Object o) {
         if (!(o instanceof DirectorOptions)) {
@@ -173,21 +199,25 @@ public final class DirectorOptions {
             && backlog == d.backlog && proxyHeaderTimeoutNs == d.proxyHeaderTimeoutNs
             && acceptBackoffNs == d.acceptBackoffNs && expireNodestConn == d.expireNodestConn
             && expireQuiescentConn == d.expireQuiescentConn && expireQuiescentTemplate == d.expireQuiescentTemplate
-            && maxUdpFlows == d.maxUdpFlows;
+            && maxUdpFlows == d.maxUdpFlows && relayBufferBudget == d.relayBufferBudget
+            && reusePortShare == d.reusePortShare;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(eventLoops, bufferSize, maxPooledBuffers, connectTimeoutNs, connectRetries,
             drainTimeoutNs, tcpNoDelay, keepAlive, sendBufferSize, receiveBufferSize, backlog, proxyHeaderTimeoutNs,
-            acceptBackoffNs, expireNodestConn, expireQuiescentConn, expireQuiescentTemplate, maxUdpFlows);
+            acceptBackoffNs, expireNodestConn, expireQuiescentConn, expireQuiescentTemplate, maxUdpFlows,
+            relayBufferBudget, reusePortShare);
     }
 
     @Override
     public String toString() {
         return "DirectorOptions[eventLoops=" + eventLoops + ", bufferSize=" + bufferSize + ", connectTimeout="
             + Duration.ofNanos(connectTimeoutNs) + ", connectRetries=" + connectRetries + ", backlog=" + backlog
-            + ", tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive + ", maxUdpFlows=" + maxUdpFlows + "]";
+            + ", tcpNoDelay=" + tcpNoDelay + ", keepAlive=" + keepAlive + ", maxUdpFlows=" + maxUdpFlows
+            + ", relayBufferBudget=" + (relayBufferBudget == 0 ? "auto" : relayBufferBudget) + ", reusePortShare="
+            + reusePortShare + "]";
     }
 
     /**
@@ -213,6 +243,8 @@ public final class DirectorOptions {
         private boolean expireQuiescentConn;
         private boolean expireQuiescentTemplate;
         private int maxUdpFlows = 1 << 20;
+        private long relayBufferBudget;
+        private boolean reusePortShare;
 
         private Builder() {
         }
@@ -416,6 +448,34 @@ public final class DirectorOptions {
          */
         public Builder maxUdpFlows(final int n) {
             this.maxUdpFlows = range("maxUdpFlows", n, 1, 100_000_000);
+            return this;
+        }
+
+        /**
+         * The relay's direct-memory budget over every event loop; 0 (default) for half of the JVM's direct-memory
+         * limit. Should hold at least a few large buffers ({@link #bufferSize}) per loop.
+         *
+         * @param bytes 0, or 64 KiB..1 TiB
+         * @return this
+         */
+        public Builder relayBufferBudget(final long bytes) {
+            if (bytes != 0 && (bytes < 64 * 1024 || bytes > 1L << 40)) {
+                throw new IllegalArgumentException("relayBufferBudget: " + bytes
+                    + " (expected: 0 for the default, or 65536..1099511627776 bytes)");
+            }
+            this.relayBufferBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Lets listeners join a VIP:port another listener holds with {@code SO_REUSEPORT} (directors sharing a port
+         * on purpose); default off: a port already listened on makes the service fail to open.
+         *
+         * @param on the setting
+         * @return this
+         */
+        public Builder reusePortShare(final boolean on) {
+            this.reusePortShare = on;
             return this;
         }
 

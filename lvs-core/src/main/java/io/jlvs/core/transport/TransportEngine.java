@@ -55,4 +55,15 @@ public interface TransportEngine {
      * @return a snapshot
      */
     Map<String, Long> counters();
+
+    /**
+     * Whether the engine's threads are all working: each event loop, health-check or other thread the engine depends
+     * on that died is a problem naming it. An engine that runs no threads of its own has nothing to report and may
+     * keep this default.
+     *
+     * @return the engine's health
+     */
+    default Health health() {
+        return Health.OK;
+    }
 }

@@ -290,4 +290,46 @@ class ConnectionTableTest {
             + "TCP 14:58  ESTABLISHED 192.168.0.1:40000  10.255.0.1:80      10.0.0.2:80\n",
             IpvsadmListing.connections(rows, false));
     }
+
+    @Test
+    void shouldNeverEvictALiveEntryForANewConnectionWithTheSameKey() {
+        final ConnFixture f = new ConnFixture();
+        final RealServer s = f.add("10.0.0.2");
+        final Connection live = f.open("192.168.0.1", 40000);
+        live.attachment("sockets");
+        f.table.event(live, ACCEPTED, f.now);
+        f.table.event(live, CONNECTED, f.now);
+        assertNull(f.open("192.168.0.1", 40000));
+        assertTrue(f.table.lastOpenRefusedDuplicate());
+        assertEquals(1, f.table.duplicatesRefused());
+        assertTrue(live.isTracked());
+        assertEquals(ConnState.ESTABLISHED, live.state());
+        assertTrue(f.expired.isEmpty());
+        assertEquals("1/0", counters(s));
+        assertEquals(1, f.table.size());
+        // another client port is another connection
+        final Connection other = f.open("192.168.0.1", 40001);
+        assertNotNull(other);
+        assertFalse(f.table.lastOpenRefusedDuplicate());
+        assertEquals(2, f.table.size());
+    }
+
+    @Test
+    void shouldReuseTheKeyOfAnEntryWhoseSocketsAreClosed() {
+        final ConnFixture f = new ConnFixture();
+        final RealServer s = f.add("10.0.0.2");
+        final Connection old = f.open("192.168.0.1", 40000);
+        f.table.event(old, ACCEPTED, f.now);
+        f.table.event(old, CONNECTED, f.now);
+        f.table.event(old, CLIENT_FIN, f.now);
+        f.table.event(old, SERVER_FIN, f.now);
+        old.attachment(null);
+        final Connection again = f.open("192.168.0.1", 40000);
+        assertNotNull(again);
+        assertFalse(f.table.lastOpenRefusedDuplicate());
+        assertEquals(0, f.table.duplicatesRefused());
+        assertFalse(old.isTracked());
+        assertEquals(1, f.table.size());
+        assertEquals("0/1", counters(s));
+    }
 }

@@ -3,42 +3,54 @@ package io.jlvs.transport.nio;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.sched.MutableFlow;
+import io.jlvs.core.session.RateLimitedLog;
+import io.jlvs.core.session.Session;
+import io.jlvs.core.session.SessionContext;
 import org.agrona.concurrent.NanoClock;
-import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.ClosedSelectorException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
- * One event loop: a thread with its own selector, connection table, buffer pool and command queue. Everything a
+ * One event loop, a {@link SelectorAgent}: a thread with its own selector, connection table, buffer pool and command
+ * queue. Everything a
  * connection does happens here; other threads reach the loop only through {@link #execute}.
  *
  * <p>Duty cycle: drain at most {@value #COMMAND_LIMIT} commands, read the clock once, expire at most
  * {@value #EXPIRE_LIMIT} table entries, fire due connect and PROXY-header timeouts, resume paused listeners, then
  * select until the next deadline (at most 100 ms) and dispatch ready keys.
  *
- * <p>Thread-safe only through {@link #execute}; every other method runs on the loop thread.
+ * <p>Failures: a handler or command that throws anything (an {@code Error} included) costs only its connection: the
+ * loop closes it, counts it ({@code handler_errors}), logs at most one line per interval and goes on. A failure of
+ * the duty cycle itself (outside any handler) restarts the cycle on the same thread, logged at ERROR and counted
+ * ({@code loop_restarts}); more than {@value #RESTARTS} of them within {@value #RESTART_WINDOW_SECONDS} s mean the loop
+ * cannot work: it closes its listeners (so the kernel sends new connections to the other loops) and its connections,
+ * records why it died, and ends; {@link NioEngine#health()} then reports the director unhealthy. Restarting in
+ * place rather than stopping the process: a library must not exit its embedder's JVM, the loop's state (selector,
+ * table, sessions) is consistent between duty cycles, and an embedder or the {@code jlvs} command decides from
+ * {@code health()} whether to exit.
+ *
+ * <p>Thread-safe only through {@link #execute}; every other method runs on the loop thread, except {@link #death()}
+ * (a volatile field written once by the loop thread as it ends).
  */
-final class EventLoop implements Runnable {
-    static final int COMMAND_LIMIT = 1024;
+final class EventLoop extends SelectorAgent {
     static final int EXPIRE_LIMIT = 10_000;
+    /** How often sessions waiting for a buffer look for one again while the budget is spent. */
+    private static final long STARVED_POLL_NS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
     final int index;
     final NioEngine engine;
-    final Selector selector;
     /** Channels whose keys are cancelled, closed once the selector has dropped them. */
     private SocketChannel[] closing = new SocketChannel[64];
     private int closingCount;
@@ -46,13 +58,12 @@ final class EventLoop implements Runnable {
     final BufferPool pool;
     final MutableFlow flow = new MutableFlow();
     final Counters counters;
+    /** What this loop's sessions share (its table, the engine's options and counters). */
+    final SessionContext sessions;
     private final NanoClock clock;
-    private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(256);
-    private final AtomicBoolean sleeping = new AtomicBoolean();
-    private final Consumer<SelectionKey> dispatch = this::dispatch;
-    private final Thread thread;
     private final RateLimitedLog handlerLog;
-    private volatile boolean running = true;
+    private final ArrayDeque<ProxySession> starved = new ArrayDeque<>();
+    private ByteBuffer scratch;
     long now;
 
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
@@ -67,45 +78,32 @@ final class EventLoop implements Runnable {
     private int nodestCursor = -1;
 
     EventLoop(final NioEngine engine, final int index, final ConnectionTable table) throws IOException {
+        super("jlvs-loop-" + index);
         this.engine = engine;
         this.index = index;
         this.table = table;
         this.clock = engine.runtime.clock();
         this.counters = engine.counters;
-        this.selector = Selector.open();
-        this.pool = new BufferPool(engine.runtime.options().bufferSize(), engine.runtime.options().maxPooledBuffers());
+        this.pool = new BufferPool(engine.runtime.options().bufferSize(), engine.runtime.options().maxPooledBuffers(),
+            engine.budget, engine.runtime.options().eventLoops());
         this.handlerLog = new RateLimitedLog(LOG, "error in a connection handler (the connection was closed)", 10,
             TimeUnit.SECONDS);
-        this.thread = new Thread(this, "jlvs-loop-" + index);
-        this.thread.setDaemon(true);
+        this.sessions = new SessionContext(table, engine.runtime.options(), engine.counters.session,
+            engine::connectFailed);
         this.now = clock.nanoTime();
         table.listener(c -> {
             final Object a = c.attachment();
-            if (a instanceof ProxySession) {
+            if (a instanceof Session) {
                 counters.idleExpired.incrementAndGet();
-                ((ProxySession) a).expired();
+                ((Session) a).expired();
             } else if (a instanceof UdpFlow) {
                 ((UdpFlow) a).expired();
             }
         });
     }
 
-    void start() {
-        thread.start();
-    }
-
     boolean inLoop() {
-        return Thread.currentThread() == thread;
-    }
-
-    /**
-     * Runs a task on the loop thread. Thread-safe; wakes the loop if it sleeps.
-     */
-    void execute(final Runnable task) {
-        commands.offer(task);
-        if (sleeping.get()) {
-            selector.wakeup();
-        }
+        return inAgentThread();
     }
 
     <T> CompletableFuture<T> submit(final java.util.function.Supplier<T> task) {
@@ -120,43 +118,57 @@ final class EventLoop implements Runnable {
         return f;
     }
 
-    void stop() {
-        running = false;
-        selector.wakeup();
-    }
-
-    void join(final long millis) throws InterruptedException {
-        thread.join(millis);
+    @Override
+    String deathNote() {
+        return "its listeners and connections are closed";
     }
 
     @Override
-    public void run() {
-        try {
-            while (running) {
-                doWork();
-            }
-        } catch (final ClosedSelectorException e) {
-            // closing down
-        } finally {
-            closeEverything();
+    void restarted() {
+        counters.loopRestarts.incrementAndGet();
+    }
+
+    @Override
+    void commandFailed(final Throwable e) {
+        counters.handlerErrors.incrementAndGet();
+        handlerLog.warn(now, "command failed: " + e);
+    }
+
+    @Override
+    void onClose() {
+        closeEverything();
+    }
+
+    /** A handler or command threw: counted by the caller, logged here at most once per interval. */
+    void handlerFailed(final Throwable e) {
+        handlerLog.warn(now, String.valueOf(e));
+    }
+
+    /** A per-loop buffer for bytes that are dropped or sent at once (UDP replies, draining after a sorry file). */
+    ByteBuffer scratch() {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(pool.bufferSize());
+        }
+        scratch.clear();
+        return scratch;
+    }
+
+    /** A session found no buffer: it waits (not reading) until the pool has one. */
+    void starved(final ProxySession s) {
+        starved.addLast(s);
+        counters.bufferWaits.incrementAndGet();
+    }
+
+    private void resumeStarved() {
+        for (int i = 0; i < 256 && !starved.isEmpty() && pool.mayAcquire(); i++) {
+            starved.pollFirst().resume();
         }
     }
 
-    private void doWork() {
-        for (int i = 0; i < COMMAND_LIMIT; i++) {
-            final Runnable r = commands.poll();
-            if (r == null) {
-                break;
-            }
-            try {
-                r.run();
-            } catch (final RuntimeException e) {
-                counters.handlerErrors.incrementAndGet();
-                handlerLog.warn(now, "command failed: " + e);
-            }
-        }
+    @Override
+    int doWork() {
         now = clock.nanoTime();
-        table.expire(now, EXPIRE_LIMIT);
+        int work = table.expire(now, EXPIRE_LIMIT);
         if (!udpEndpoints.isEmpty()) {
             final long udpTimeout = engine.runtime.timeouts().timeoutNs(io.jlvs.core.conn.ConnState.UDP);
             for (final UdpEndpoint u : udpEndpoints) {
@@ -165,31 +177,33 @@ final class EventLoop implements Runnable {
         }
         if (nodestCursor >= 0) {
             nodestCursor = table.expireNodest(nodestCursor, 4096);
+            work++;
         }
-        fireTimeouts();
+        work += fireTimeouts();
         resumePaused();
-        long waitNs = TimeUnit.MILLISECONDS.toNanos(100);
+        if (!starved.isEmpty()) {
+            resumeStarved();
+        }
+        return work;
+    }
+
+    @Override
+    long idleNs() {
+        if (closingCount > 0) {
+            return 0;
+        }
+        long waitNs = starved.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(100) : STARVED_POLL_NS;
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
         waitNs = Math.min(waitNs, awaitingHeader.nextDeadline() - now);
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
         for (final TcpListener l : paused) {
             waitNs = Math.min(waitNs, l.pausedUntil - now);
         }
-        try {
-            if (!commands.isEmpty() || waitNs <= 0 || closingCount > 0) {
-                selector.selectNow(dispatch);
-            } else {
-                sleeping.set(true);
-                if (!commands.isEmpty()) {
-                    selector.selectNow(dispatch);
-                } else {
-                    selector.select(dispatch, Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNs)));
-                }
-                sleeping.set(false);
-            }
-        } catch (final IOException e) {
-            handlerLog.warn(now, "select failed: " + e);
-        }
+        return waitNs;
+    }
+
+    @Override
+    void afterSelect() {
         if (closingCount > 0) {
             closeDeregistered(false);
         }
@@ -226,37 +240,41 @@ final class EventLoop implements Runnable {
         closingCount = kept;
     }
 
-    private void dispatch(final SelectionKey key) {
+    @Override
+    void onReady(final SelectionKey key) {
         final Handler h = (Handler) key.attachment();
         now = clock.nanoTime();
         try {
             h.handle(key);
-        } catch (final Error e) {
-            throw e;
         } catch (final Throwable e) {
+            // anything, an Error included (direct memory, a stack overflow in a handler): only this connection ends
             counters.handlerErrors.incrementAndGet();
             handlerLog.warn(now, e.toString());
             try {
                 h.fail(e);
-            } catch (final RuntimeException ignored) {
+            } catch (final Throwable ignored) {
                 // closing is best effort
             }
         }
     }
 
-    private void fireTimeouts() {
+    private int fireTimeouts() {
+        int n = 0;
         ProxySession s = connecting.head;
         while (s != null && s.timerDeadline - now <= 0) {
             connecting.remove(s);
             s.connectTimedOut();
             s = connecting.head;
+            n++;
         }
         s = awaitingHeader.head;
         while (s != null && s.timerDeadline - now <= 0) {
             awaitingHeader.remove(s);
             s.headerTimedOut();
             s = awaitingHeader.head;
+            n++;
         }
+        return n;
     }
 
     private void resumePaused() {
@@ -320,7 +338,15 @@ final class EventLoop implements Runnable {
     /** Closes every live session now (the end of a drain). */
     void closeAllSessions() {
         while (liveHead != null) {
-            liveHead.abort();
+            final ProxySession s = liveHead;
+            try {
+                s.abort();
+            } catch (final Throwable e) {
+                counters.handlerErrors.incrementAndGet();
+            }
+            if (liveHead == s) {
+                removeLive(s); // the close failed half-way: unlink it anyway, so this ends
+            }
         }
     }
 
@@ -340,7 +366,9 @@ final class EventLoop implements Runnable {
         try {
             closeListeners();
             closeAllSessions();
-        } catch (final RuntimeException e) {
+            starved.clear();
+            pool.clear();
+        } catch (final Throwable e) {
             LOG.debug("closing loop {}", index, e);
         }
         try {
@@ -367,47 +395,5 @@ final class EventLoop implements Runnable {
         };
         execute(step[0]);
         return done;
-    }
-
-    /** A FIFO of sessions with deadlines that grow with insertion order (one fixed timeout per list). */
-    static final class SessionList {
-        ProxySession head;
-        ProxySession tail;
-
-        long nextDeadline() {
-            return head == null ? Long.MAX_VALUE : head.timerDeadline;
-        }
-
-        void add(final ProxySession s, final long deadline) {
-            s.timerDeadline = deadline;
-            s.timerList = this;
-            s.timerPrev = tail;
-            s.timerNext = null;
-            if (tail == null) {
-                head = s;
-            } else {
-                tail.timerNext = s;
-            }
-            tail = s;
-        }
-
-        void remove(final ProxySession s) {
-            if (s.timerList != this) {
-                return;
-            }
-            if (s.timerPrev == null) {
-                head = s.timerNext;
-            } else {
-                s.timerPrev.timerNext = s.timerNext;
-            }
-            if (s.timerNext == null) {
-                tail = s.timerPrev;
-            } else {
-                s.timerNext.timerPrev = s.timerPrev;
-            }
-            s.timerPrev = null;
-            s.timerNext = null;
-            s.timerList = null;
-        }
     }
 }

@@ -14,7 +14,6 @@ import io.jlvs.core.service.VirtualService;
 import io.jlvs.scheduler.Schedulers;
 import io.jlvs.scheduler.SlowStart;
 import org.agrona.concurrent.NanoClock;
-import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +21,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,22 +43,20 @@ import java.util.function.Consumer;
  * own through {@link HealthChecker}. The first check of each server is spread at random over one interval so a
  * thousand servers are not probed at once. Results go to each service's {@link HealthMonitor}, which decides.
  *
+ * A {@link SelectorAgent} (role {@code jlvs-health}), the same shape as the event loops.
+ *
  * <p>Thread-safe through its command queue; everything else runs on the health thread.
  */
-final class HealthChecks implements Runnable, ServiceTable.Listener {
+final class HealthChecks extends SelectorAgent implements ServiceTable.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecks.class);
 
     private final NioEngine engine;
     private final NanoClock clock;
-    private final Selector selector;
-    private final Thread thread;
-    private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(64);
     private final Map<VirtualService, Checked> services = new IdentityHashMap<>();
     private final PriorityQueue<Due> due = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final List<Probe> inFlight = new ArrayList<>();
     private final Map<String, HealthChecker> builtIn = Map.of("tcp", new TcpCheck(), "http", new HttpCheck(),
         "udp", new UdpCheck());
-    private volatile boolean running = true;
     private long now;
     private long nextTick;
 
@@ -90,37 +85,35 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
     }
 
     HealthChecks(final NioEngine engine) throws IOException {
+        super("jlvs-health");
         this.engine = engine;
         this.clock = engine.runtime.clock();
-        this.selector = Selector.open();
-        this.thread = new Thread(this, "jlvs-health");
-        this.thread.setDaemon(true);
         this.now = clock.nanoTime();
     }
 
-    void start() {
+    @Override
+    String deathNote() {
+        return "health checks have stopped: servers are no longer marked up or down";
+    }
+
+    void begin() {
         for (final VirtualService s : engine.runtime.services().services()) {
             serviceAdded(s);
         }
         engine.runtime.services().addListener(this);
         engine.addFailureListener(this::connectFailed);
-        thread.start();
+        start();
     }
 
+    @Override
     void stop() {
-        running = false;
+        super.stop();
         engine.runtime.services().removeListener(this);
-        selector.wakeup();
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
+            join(TimeUnit.SECONDS.toMillis(10));
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private void execute(final Runnable r) {
-        commands.offer(r);
-        selector.wakeup();
     }
 
     @Override
@@ -229,52 +222,54 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
     }
 
     @Override
-    public void run() {
+    int doWork() {
+        now = clock.nanoTime();
+        final int due0 = due.size();
+        runDue();
+        expireProbes();
+        if (now - nextTick >= 0) {
+            nextTick = now + TimeUnit.MILLISECONDS.toNanos(100);
+            for (final Checked c : services.values()) {
+                c.monitor.tick(now);
+            }
+        }
+        return Math.max(0, due0 - due.size());
+    }
+
+    @Override
+    long idleNs() {
+        long wait = TimeUnit.MILLISECONDS.toNanos(100);
+        if (!due.isEmpty()) {
+            wait = Math.min(wait, due.peek().at - now);
+        }
+        for (final Probe p : inFlight) {
+            wait = Math.min(wait, p.deadline - now);
+        }
+        for (final Pending p : pending) {
+            wait = Math.min(wait, p.deadline - now);
+        }
+        return wait;
+    }
+
+    @Override
+    void onReady(final SelectionKey key) {
+        ready(key);
+    }
+
+    @Override
+    void commandFailed(final Throwable e) {
+        LOG.warn("health command failed", e);
+    }
+
+    @Override
+    void onClose() {
+        for (final Probe p : new ArrayList<>(inFlight)) {
+            p.finish(CheckResult.fail("shutting down"));
+        }
         try {
-            while (running) {
-                for (Runnable r = commands.poll(); r != null; r = commands.poll()) {
-                    try {
-                        r.run();
-                    } catch (final RuntimeException e) {
-                        LOG.warn("health command failed", e);
-                    }
-                }
-                now = clock.nanoTime();
-                runDue();
-                expireProbes();
-                if (now - nextTick >= 0) {
-                    nextTick = now + TimeUnit.MILLISECONDS.toNanos(100);
-                    for (final Checked c : services.values()) {
-                        c.monitor.tick(now);
-                    }
-                }
-                long wait = TimeUnit.MILLISECONDS.toNanos(100);
-                if (!due.isEmpty()) {
-                    wait = Math.min(wait, due.peek().at - now);
-                }
-                for (final Probe p : inFlight) {
-                    wait = Math.min(wait, p.deadline - now);
-                }
-                for (final Pending p : pending) {
-                    wait = Math.min(wait, p.deadline - now);
-                }
-                if (!commands.isEmpty() || wait <= 0) {
-                    selector.selectNow(this::ready);
-                } else {
-                    selector.select(this::ready, Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
-                }
-            }
-        } catch (final IOException | ClosedSelectorException e) {
-            LOG.debug("health thread stopping", e);
-        } finally {
-            for (final Probe p : new ArrayList<>(inFlight)) {
-                p.finish(CheckResult.fail("shutting down"));
-            }
-            try {
-                selector.close();
-            } catch (final IOException ignored) {
-                // closing
-            }
+            selector.close();
+        } catch (final IOException ignored) {
+            // closing
         }
     }
 
@@ -308,7 +303,8 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
             pending.add(new Pending(started + timeout, timeout, done, callback));
             try {
                 c.checker.check(d.server, target, timeout, callback);
-            } catch (final RuntimeException e) {
+            } catch (final RuntimeException | Error e) {
+                // a checker's failure, an Error included, is that check's failure: the health thread goes on
                 callback.accept(CheckResult.fail("checker threw " + e));
             }
         }

@@ -2,14 +2,18 @@ package io.jlvs.transport.nio;
 
 import io.jlvs.core.Protocol;
 import io.jlvs.core.config.Extensions;
+import io.jlvs.core.config.LvsException;
 import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.session.ForwardedService;
+import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.DirectorRuntime;
+import io.jlvs.core.transport.Health;
 import io.jlvs.core.transport.TransportEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,9 +23,12 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,36 +41,20 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The running NIO engine: its event loops, and the listeners it keeps in step with the director's services.
  *
- * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues.
+ * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
+ * state: the counters and the relay budget are atomic; the per-server connect-failure logs are a synchronized map
+ * used on the failure path only (from any loop); {@code states} is a concurrent map; {@code closing} is volatile.
  */
 final class NioEngine implements TransportEngine, ServiceTable.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(NioEngine.class);
     private static final long COMMAND_WAIT_SECONDS = 30;
 
-    /** What the engine knows of one service: its live connection count and its listeners' addresses. */
-    static final class ServiceState {
-        final VirtualService service;
-        final AtomicInteger live = new AtomicInteger();
+    /** What the engine knows of one service: what its sessions share, and its listeners' addresses. */
+    static final class ServiceState extends ForwardedService {
         final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
-        final RateLimitedLog noDestinationLog;
-        final RateLimitedLog proxyHeaderLog;
-        private volatile VirtualServiceConfig cachedFor;
-        private volatile int cachedMax;
 
         ServiceState(final VirtualService service) {
-            this.service = service;
-            this.noDestinationLog = new RateLimitedLog(LOG, "no destination", 5, TimeUnit.SECONDS);
-            this.proxyHeaderLog = new RateLimitedLog(LOG, "bad PROXY header (connection closed)", 5,
-                TimeUnit.SECONDS);
-        }
-
-        int maxConnections() {
-            final VirtualServiceConfig c = service.config();
-            if (c != cachedFor) {
-                cachedMax = Extensions.maxConnections(c);
-                cachedFor = c;
-            }
-            return cachedMax;
+            super(service);
         }
     }
 
@@ -74,6 +65,11 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
 
     final DirectorRuntime runtime;
     final Counters counters = new Counters();
+    /** The relay's direct-memory budget, shared by every loop's buffer pool. */
+    final RelayBudget budget;
+    /** One rate-limited connect-failure line per real server (failure path only: the lock is off the data path). */
+    private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
+        new WeakHashMap<>());
     /** Sessions holding sockets, over every service (also those of services removed meanwhile). */
     final AtomicInteger live = new AtomicInteger();
     final EventLoop[] loops;
@@ -87,6 +83,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         this.runtime = runtime;
         this.reusePort = reusePortSupported();
         final DirectorOptions o = runtime.options();
+        this.budget = new RelayBudget(RelayBudget.resolve(o.relayBufferBudget()));
         this.loops = new EventLoop[o.eventLoops()];
         final long now = runtime.clock().nanoTime();
         for (int i = 0; i < loops.length; i++) {
@@ -112,9 +109,10 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
         runtime.services().addListener(e);
         e.health = new HealthChecks(e);
-        e.health.start();
-        LOG.info("JLVS NIO engine started: {} event loop(s), SO_REUSEPORT {}, listening on {}", e.loops.length,
-            e.reusePort ? "on" : "off (one acceptor hands off)", e.listening());
+        e.health.begin();
+        LOG.info("JLVS NIO engine started: {} event loop(s), SO_REUSEPORT {}, relay buffer budget {} MiB, listening on"
+            + " {}", e.loops.length, e.reusePort ? "on" : "off (one acceptor hands off)", e.budget.limit() >> 20,
+            e.listening());
         return e;
     }
 
@@ -130,14 +128,23 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         failureListeners.add(l);
     }
 
-    void connectFailed(final ServiceState state, final RealServer server, final String why, final long now) {
-        LOG.debug("{}: connect to {} failed: {}", state.service.key(), server == null ? "-" : server.addressAndPort(),
-            why);
+    void connectFailed(final VirtualService service, final RealServer server, final String why, final long now) {
         if (server == null) {
+            LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
             return;
         }
+        RateLimitedLog log = connectFailureLogs.get(server);
+        if (log == null) {
+            log = new RateLimitedLog(LOG, "connect to real server " + server.addressAndPort() + " of "
+                + service.key() + " failed", 5, TimeUnit.SECONDS);
+            final RateLimitedLog other = connectFailureLogs.putIfAbsent(server, log);
+            if (other != null) {
+                log = other;
+            }
+        }
+        log.warn(now, why);
         for (final FailureListener l : failureListeners) {
-            l.connectFailed(state.service, server, why, now);
+            l.connectFailed(service, server, why, now);
         }
     }
 
@@ -158,18 +165,61 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
     }
 
+    /**
+     * Refuses an address another listener holds already: binds a probe socket without {@code SO_REUSEPORT} (TCP: a
+     * non-listening socket with {@code SO_REUSEADDR}, which conflicts with a listener but not with connections in
+     * TIME_WAIT or with connections a previous listener accepted; UDP: without {@code SO_REUSEADDR}, which would let
+     * it share). EADDRINUSE means someone listens there: this process (another director) or another one.
+     */
+    private void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
+        if (address.getPort() == 0 || runtime.options().reusePortShare()) {
+            return;
+        }
+        try {
+            if (s.key().protocol() == Protocol.TCP) {
+                try (SocketChannel ch = SocketChannel.open(Families.of(address.getAddress()))) {
+                    ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    ch.bind(address);
+                }
+            } else {
+                try (DatagramChannel ch = DatagramChannel.open(Families.of(address.getAddress()))) {
+                    ch.bind(address);
+                }
+            }
+        } catch (final java.net.BindException e) {
+            throw new IOException("another listener holds " + s.key() + " already (another director or process: "
+                + e.getMessage() + "); set reusePortShare (--reuse-port-share) to share the port on purpose", e);
+        }
+    }
+
+    /** The loops that can take listeners: those that have not died. */
+    private List<EventLoop> aliveLoops() throws IOException {
+        final List<EventLoop> out = new ArrayList<>();
+        for (final EventLoop l : loops) {
+            if (l.death() == null) {
+                out.add(l);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IOException("every event loop has died");
+        }
+        return out;
+    }
+
     private void openService(final VirtualService s) throws IOException {
         final ServiceState st = new ServiceState(s);
         final InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());
         final DirectorOptions o = runtime.options();
         final List<Runnable> undo = new ArrayList<>();
         try {
+            probe(s, address);
+            final List<EventLoop> alive = aliveLoops();
             if (s.key().protocol() == Protocol.TCP) {
-                final int n = reusePort ? loops.length : 1;
+                final int n = reusePort ? alive.size() : 1;
                 for (int i = 0; i < n; i++) {
                     final ServerSocketChannel ch = TcpListener.open(address, reusePort, o.backlog());
                     undo.add(() -> closeQuietly(ch));
-                    final EventLoop loop = loops[i];
+                    final EventLoop loop = alive.get(i);
                     await(loop.submit(() -> {
                         try {
                             final TcpListener l = new TcpListener(loop, st, ch, !reusePort && loops.length > 1);
@@ -182,11 +232,11 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
                     st.bound.add((InetSocketAddress) ch.getLocalAddress());
                 }
             } else {
-                final int n = reusePort ? loops.length : 1;
+                final int n = reusePort ? alive.size() : 1;
                 for (int i = 0; i < n; i++) {
                     final DatagramChannel ch = UdpEndpoint.open(address, reusePort, o.receiveBufferSize());
                     undo.add(() -> closeQuietly(ch));
-                    final EventLoop loop = loops[i];
+                    final EventLoop loop = alive.get(i);
                     await(loop.submit(() -> {
                         try {
                             final UdpEndpoint u = new UdpEndpoint(loop, st, ch);
@@ -247,7 +297,8 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         try {
             openService(service);
         } catch (final IOException e) {
-            LOG.error("{}", e.getMessage());
+            // the service table rolls the addition back: the caller learns why and nothing is listed
+            throw new LvsException(e.getMessage());
         }
     }
 
@@ -355,7 +406,40 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
             buffers += l.pool.allocated();
         }
         m.put("buffers_allocated", buffers);
+        long failures = 0;
+        for (final EventLoop l : loops) {
+            failures += l.pool.allocationFailures();
+        }
+        m.put("buffer_allocation_failures", failures);
+        m.put("buffer_refusals", budget.refusals());
+        m.put("relay_budget_bytes", budget.limit());
+        m.put("relay_reserved_bytes", budget.reserved());
         return m;
+    }
+
+    /** The health checker, for tests. */
+    HealthChecks healthChecks() {
+        return health;
+    }
+
+    @Override
+    public Health health() {
+        final List<String> problems = new ArrayList<>();
+        for (final EventLoop l : loops) {
+            final String d = l.death();
+            if (d != null) {
+                problems.add(d);
+            } else if (!closing && !l.alive()) {
+                problems.add("jlvs-loop-" + l.index + " is not running");
+            }
+        }
+        if (health != null) {
+            final String d = health.death();
+            if (d != null) {
+                problems.add(d);
+            }
+        }
+        return Health.of(problems);
     }
 
     /** Buffers in flight on every loop, for tests of back-pressure. */

@@ -1,11 +1,7 @@
 package io.jlvs.transport.nio;
 
-import io.jlvs.core.Protocol;
-import io.jlvs.core.config.Extensions;
-import io.jlvs.core.config.VirtualServiceConfig;
-import io.jlvs.core.conn.Connection;
-import io.jlvs.core.conn.SocketEvent;
 import io.jlvs.core.service.RealServer;
+import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,69 +13,48 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One proxied TCP connection: the client's socket, the real server's socket, and the relay between them.
+ * The NIO side of one proxied TCP connection: the client's socket, the real server's socket, their selection keys,
+ * the relay between them ({@link RelayDirection} twice), timers, and sending the sorry file. Every decision (PROXY
+ * header, placement, redispatch, preamble, sorry answer, accounting) is the core {@link Session}'s; this class does
+ * what it asks ({@link Session.Io}) and tells it what the sockets did.
  *
- * <p>Life: accepted; optionally a PROXY header is read (trusted networks only, with a timeout); the connection
- * table places it (persistence, then the scheduler); a non-blocking connect with a timeout follows, and a failure
- * counts against that server and tries another (bounded retries: the scheduler's pick if it is not a server that
- * already failed this connection, otherwise the least loaded of the others per weight); then bytes are relayed both ways. When no server
- * is left the sorry server, the sorry file (sent with {@code transferTo}) or an immediate close answers. Half-close
- * is carried through with {@code shutdownOutput}; a reset on one side becomes a reset on the other (SO_LINGER 0);
- * the sockets close when both directions have ended. Every socket event is fed to the connection table.
- *
- * <p>Back-pressure: a direction reads into a pooled direct buffer and writes it to the peer at once; if the write
- * is partial the buffer is parked and the source is not read again until the peer drained it, so a connection holds
- * at most one buffer per direction, and none while idle.
+ * <p>Life: accepted; optionally a PROXY header is read (with a timeout); a non-blocking connect with a timeout
+ * follows, and a failure makes the session try another server or answer; then bytes are relayed both ways.
+ * Half-close is carried through with {@code shutdownOutput}; a reset on one side becomes a reset on the other
+ * (SO_LINGER 0); the sockets close when both directions have ended. A connection that finds no buffer (the relay
+ * budget is spent) stops reading both sockets until its loop has buffers again; it is not closed.
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class ProxySession implements Handler {
+final class ProxySession implements Handler, Session.Io {
     private static final Logger LOG = LoggerFactory.getLogger(ProxySession.class);
-    private static final int READS_PER_EVENT = 4;
 
     final EventLoop loop;
     final NioEngine.ServiceState state;
     final SocketChannel client;
+    final Session session;
+    private final RelayDirection c2s = new RelayDirection(this, true);
+    private final RelayDirection s2c = new RelayDirection(this, false);
     private SelectionKey clientKey;
     private SocketChannel backend;
     private SelectionKey backendKey;
-    private Connection conn;
-    private RealServer server;
-    private InetSocketAddress source;
-    private InetSocketAddress local;
-    private ByteBuffer c2s;
-    private ByteBuffer s2c;
-    private ByteBuffer preamble;
-    private ByteBuffer headerIn;
-    private FileChannel sorryFile;
-    private long sorryPosition;
+    /** The sorry file being sent, or null. */
+    private SorryFileReply sorry;
     private boolean awaitingHeader;
     private boolean connecting;
     private boolean connected;
-    private boolean clientEof;
-    private boolean serverEof;
-    private boolean backendShut;
-    private boolean lingering;
     private boolean closed;
-    private boolean sorry;
-    private int attempts;
-    private RealServer[] failed;
-    private long connectStart;
+    /** No buffer could be had (the relay budget is spent): reading stops until the loop resumes this session. */
+    private boolean starved;
     private int clientOps = -1;
     private int backendOps = -1;
-    /** Whether the last read of each direction filled its buffer: the next one uses a large buffer. */
-    private boolean c2sBulk;
-    private boolean s2cBulk;
 
-    // timer list links (owned by EventLoop.SessionList)
+    // timer list links (owned by SessionList)
     ProxySession timerPrev;
     ProxySession timerNext;
-    EventLoop.SessionList timerList;
+    SessionList timerList;
     long timerDeadline;
     // live list links
     ProxySession livePrev;
@@ -89,6 +64,9 @@ final class ProxySession implements Handler {
         this.loop = loop;
         this.state = state;
         this.client = client;
+        this.session = new Session(loop.sessions, state, this);
+        c2s.source = client;
+        s2c.sink = client;
     }
 
     /** Takes a freshly accepted client connection on its loop. */
@@ -97,8 +75,9 @@ final class ProxySession implements Handler {
         loop.addLive(s);
         try {
             s.start();
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException | RuntimeException | Error e) {
             loop.counters.handlerErrors.incrementAndGet();
+            loop.handlerFailed(e);
             LOG.debug("accepting a connection on {}", state.service.key(), e);
             s.close(true);
         }
@@ -108,27 +87,14 @@ final class ProxySession implements Handler {
         final DirectorOptions o = loop.engine.runtime.options();
         client.configureBlocking(false);
         configure(client, o);
-        source = (InetSocketAddress) client.getRemoteAddress();
-        local = (InetSocketAddress) client.getLocalAddress();
+        final InetSocketAddress source = (InetSocketAddress) client.getRemoteAddress();
+        final InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
         clientKey = client.register(loop.selector, 0, this);
-        final VirtualServiceConfig cfg = state.service.config();
-        if (trusted(cfg)) {
+        if (session.start(source, local, loop.now)) {
             awaitingHeader = true;
-            headerIn = ByteBuffer.allocate(ProxyProtocol.V2_MAX);
             loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
             updateInterest();
-            return;
         }
-        schedule();
-    }
-
-    private boolean trusted(final VirtualServiceConfig cfg) {
-        for (final Extensions.Network n : Extensions.acceptProxy(cfg)) {
-            if (n.contains(source.getAddress())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static void configure(final SocketChannel ch, final DirectorOptions o) throws IOException {
@@ -142,41 +108,23 @@ final class ProxySession implements Handler {
         }
     }
 
-    private void setFlow() {
-        loop.flow.set(Protocol.TCP, source.getAddress(), source.getPort(), local.getAddress(), local.getPort());
-    }
-
-    private void schedule() throws IOException {
-        if (state.service.inSorryMode()) {
-            sorry();
-            return;
-        }
-        setFlow();
-        conn = loop.table.open(state.service, loop.flow, Protocol.TCP, source.getAddress(), source.getPort(),
-            local.getAddress(), local.getPort(), loop.now);
-        if (conn == null) {
-            loop.counters.noDestination.incrementAndGet();
-            state.noDestinationLog.warn(loop.now, state.service.config().scheduler() + ": TCP "
-                + state.service.key().addressAndPort() + " - no destination available");
-            sorry();
-            return;
-        }
-        conn.attachment(this);
-        loop.table.event(conn, SocketEvent.ACCEPTED, loop.now);
-        server = conn.server();
-        connect(server.socketAddress());
-    }
-
-    private void connect(final InetSocketAddress to) throws IOException {
+    @Override
+    public void connect(final InetSocketAddress to) {
         final DirectorOptions o = loop.engine.runtime.options();
-        backend = SocketChannel.open(Families.of(to.getAddress()));
-        backend.configureBlocking(false);
-        configure(backend, o);
-        connecting = true;
-        connectStart = loop.now;
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.CONNECTING, loop.now);
+        try {
+            backend = SocketChannel.open(Families.of(to.getAddress()));
+            backend.configureBlocking(false);
+            configure(backend, o);
+        } catch (final IOException e) {
+            // no socket to be had (EMFILE): this connection ends, the loop goes on
+            loop.counters.handlerErrors.incrementAndGet();
+            loop.handlerFailed(e);
+            close(true);
+            return;
         }
+        c2s.sink = backend;
+        s2c.source = backend;
+        connecting = true;
         loop.connecting.add(this, loop.now + o.connectTimeoutNs());
         final boolean done;
         try {
@@ -185,7 +133,12 @@ final class ProxySession implements Handler {
             connectFailed(e.toString());
             return;
         }
-        backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
+        try {
+            backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
+        } catch (final IOException e) {
+            close(true);
+            return;
+        }
         backendOps = SelectionKey.OP_CONNECT;
         if (done) {
             connected();
@@ -205,14 +158,18 @@ final class ProxySession implements Handler {
                     return;
                 }
                 if ((ready & SelectionKey.OP_WRITE) != 0) {
-                    writeBackend();
+                    c2s.drain();
                 }
                 if (!closed && (ready & SelectionKey.OP_READ) != 0) {
-                    readBackend();
+                    s2c.read();
                 }
             } else {
                 if ((ready & SelectionKey.OP_WRITE) != 0) {
-                    writeClient();
+                    if (sorry != null && sorry.sending()) {
+                        sorry.send();
+                    } else {
+                        s2c.drain();
+                    }
                 }
                 if (!closed && (ready & SelectionKey.OP_READ) != 0) {
                     readClient();
@@ -232,7 +189,17 @@ final class ProxySession implements Handler {
         close(true);
     }
 
-    private void finishConnect() throws IOException {
+    private void readClient() throws IOException {
+        if (awaitingHeader) {
+            readHeader();
+        } else if (lingering()) {
+            sorry.drain();
+        } else {
+            c2s.read();
+        }
+    }
+
+    private void finishConnect() {
         try {
             if (!backend.finishConnect()) {
                 return;
@@ -244,357 +211,67 @@ final class ProxySession implements Handler {
         connected();
     }
 
-    private void connected() throws IOException {
+    private void connected() {
         loop.connecting.remove(this);
         connecting = false;
         connected = true;
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.CONNECTED, loop.now);
-            server.connectSucceeded();
-            state.service.scheduler().observeLatency(server, loop.now - connectStart);
-            if (preamble != null) { // client bytes read with its PROXY header, before there was a connection
-                loop.table.countIn(conn, preamble.remaining(), loop.now);
-            }
-            final int version = Extensions.proxyProtocol(state.service.config(), server.config());
-            if (version != 0) {
-                final byte[] h = version == 1 ? ProxyProtocol.v1(source, local) : ProxyProtocol.v2(source, local,
-                    true);
-                final ByteBuffer p = ByteBuffer.allocate(h.length + (preamble == null ? 0 : preamble.remaining()));
-                p.put(h);
-                if (preamble != null) {
-                    p.put(preamble);
-                }
-                p.flip();
-                preamble = p;
-            }
-        }
+        final ByteBuffer preamble = session.connected(loop.now);
         if (preamble != null) {
-            writeBackend();
+            c2s.park(preamble);
+            c2s.drain();
         }
         if (!closed) {
             updateInterest();
         }
     }
 
+    private boolean lingering() {
+        return sorry != null && sorry.lingering;
+    }
+
     void connectTimedOut() {
-        if (lingering) {
+        if (lingering()) {
             close(false);
             return;
         }
-        loop.counters.connectTimeouts.incrementAndGet();
-        try {
-            connectFailed("connect timed out");
-        } catch (final IOException e) {
-            close(true);
-        }
+        dropBackend();
+        session.connectTimedOut(loop.now);
     }
 
-    private void connectFailed(final String why) throws IOException {
+    private void connectFailed(final String why) {
+        dropBackend();
+        session.connectFailed(why, loop.now);
+    }
+
+    private void dropBackend() {
         loop.connecting.remove(this);
         connecting = false;
-        loop.counters.connectFailures.incrementAndGet();
         closeQuietly(loop, backendKey, backend, true);
         backendKey = null;
         backend = null;
+        c2s.sink = null;
+        s2c.source = null;
         backendOps = -1;
-        if (sorry) {
-            close(true);
-            return;
-        }
-        loop.engine.connectFailed(state, server, why, loop.now);
-        if (failed == null) {
-            failed = new RealServer[loop.engine.runtime.options().connectRetries() + 1];
-        }
-        failed[attempts++] = server;
-        if (attempts <= loop.engine.runtime.options().connectRetries()) {
-            final RealServer next = pickOther();
-            if (next != null) {
-                loop.counters.redispatches.incrementAndGet();
-                loop.table.rebind(conn, next, loop.now);
-                server = next;
-                connect(next.socketAddress());
-                return;
-            }
-        }
-        loop.table.event(conn, SocketEvent.CONNECT_FAILED, loop.now);
-        conn.attachment(null);
-        conn = null;
-        server = null;
-        sorry();
     }
 
-    private RealServer pickOther() {
-        for (int tries = 0; tries < 4; tries++) {
-            setFlow();
-            final RealServer r = state.service.schedule(loop.flow);
-            if (r == null) {
-                return null;
-            }
-            if (!hasFailed(r)) {
-                return r;
-            }
-        }
-        // a deterministic scheduler (wlc on a tie, sh, mh...) keeps answering with the failed server: take the
-        // least loaded of the others, by the weighted least-connection rule
-        final var list = state.service.servers();
-        RealServer least = null;
-        long leastLoad = 0;
-        int leastWeight = 0;
-        for (int i = 0; i < list.size(); i++) {
-            final RealServer d = list.get(i);
-            final int w = d.weight();
-            if (w <= 0 || d.isOverloaded() || hasFailed(d)) {
-                continue;
-            }
-            final long load = d.overhead();
-            if (least == null || load * leastWeight < leastLoad * w) {
-                least = d;
-                leastLoad = load;
-                leastWeight = w;
-            }
-        }
-        return least;
-    }
-
-    private boolean hasFailed(final RealServer r) {
-        for (int i = 0; i < attempts; i++) {
-            if (failed[i] == r) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** No real server: the sorry server, the sorry file, or a close. */
-    private void sorry() throws IOException {
-        final VirtualServiceConfig cfg = state.service.config();
-        final InetSocketAddress sorryServer = Extensions.sorryServer(cfg);
-        if (sorryServer != null) {
-            loop.counters.sorryServer.incrementAndGet();
-            sorry = true;
-            connect(sorryServer);
-            return;
-        }
-        final String file = Extensions.sorryFile(cfg);
-        if (file != null) {
-            try {
-                sorryFile = FileChannel.open(Path.of(file), StandardOpenOption.READ);
-            } catch (final IOException e) {
-                state.noDestinationLog.warn(loop.now, "sorry file " + file + ": " + e);
-                close(true);
-                return;
-            }
-            loop.counters.sorryFile.incrementAndGet();
-            sorry = true;
-            sorryPosition = 0;
-            writeClient();
-            if (!closed) {
-                updateInterest();
-            }
-            return;
-        }
-        close(true);
-    }
-
-    private void readClient() throws IOException {
-        if (awaitingHeader) {
-            readHeader();
-            return;
-        }
-        if (lingering) {
-            drainAfterSorry();
-            return;
-        }
-        for (int i = 0; i < READS_PER_EVENT && !closed && c2s == null && !clientEof; i++) {
-            final ByteBuffer buf = loop.pool.acquire(c2sBulk);
-            final int n;
-            try {
-                n = client.read(buf);
-            } catch (final IOException e) {
-                loop.pool.release(buf);
-                clientReset();
-                return;
-            }
-            if (n < 0) {
-                loop.pool.release(buf);
-                clientEof();
-                return;
-            }
-            if (n == 0) {
-                loop.pool.release(buf);
-                return;
-            }
-            if (conn != null) {
-                loop.table.countIn(conn, n, loop.now);
-            }
-            final boolean full = n == buf.capacity();
-            c2sBulk = full;
-            buf.flip();
-            try {
-                backend.write(buf);
-            } catch (final IOException e) {
-                loop.pool.release(buf);
-                serverReset();
-                return;
-            }
-            if (buf.hasRemaining()) {
-                c2s = buf;
-                return;
-            }
-            loop.pool.release(buf);
-            if (!full) {
-                return;
-            }
-        }
-    }
-
-    private void readBackend() throws IOException {
-        for (int i = 0; i < READS_PER_EVENT && !closed && s2c == null && !serverEof; i++) {
-            final ByteBuffer buf = loop.pool.acquire(s2cBulk);
-            final int n;
-            try {
-                n = backend.read(buf);
-            } catch (final IOException e) {
-                loop.pool.release(buf);
-                serverReset();
-                return;
-            }
-            if (n < 0) {
-                loop.pool.release(buf);
-                serverEof();
-                return;
-            }
-            if (n == 0) {
-                loop.pool.release(buf);
-                return;
-            }
-            if (conn != null) {
-                loop.table.countOut(conn, n, loop.now);
-            }
-            final boolean full = n == buf.capacity();
-            s2cBulk = full;
-            buf.flip();
-            try {
-                client.write(buf);
-            } catch (final IOException e) {
-                loop.pool.release(buf);
-                clientReset();
-                return;
-            }
-            if (buf.hasRemaining()) {
-                s2c = buf;
-                return;
-            }
-            loop.pool.release(buf);
-            if (!full) {
-                return;
-            }
-        }
-    }
-
-    private void writeBackend() throws IOException {
+    @Override
+    public void sendFile(final FileChannel file) {
+        sorry = new SorryFileReply(this, client, file);
         try {
-            if (preamble != null) {
-                backend.write(preamble);
-                if (preamble.hasRemaining()) {
-                    return;
-                }
-                preamble = null;
-            }
-            if (c2s != null) {
-                backend.write(c2s);
-                if (c2s.hasRemaining()) {
-                    return;
-                }
-                loop.pool.release(c2s);
-                c2s = null;
-                if (conn != null) {
-                    loop.table.touch(conn, loop.now);
-                }
-            }
-        } catch (final IOException e) {
-            serverReset();
-            return;
-        }
-        if (clientEof) {
-            shutBackend();
-        }
-    }
-
-    private void writeClient() throws IOException {
-        if (sorryFile != null) {
-            sendSorryFile();
-            return;
-        }
-        if (s2c == null) {
-            return;
-        }
-        try {
-            client.write(s2c);
-        } catch (final IOException e) {
-            clientReset();
-            return;
-        }
-        if (s2c.hasRemaining()) {
-            return;
-        }
-        loop.pool.release(s2c);
-        s2c = null;
-        if (conn != null) {
-            loop.table.touch(conn, loop.now);
-        }
-        if (serverEof) {
-            shutClient();
-        }
-    }
-
-    private void sendSorryFile() throws IOException {
-        final long size = sorryFile.size();
-        try {
-            while (sorryPosition < size) {
-                final long n = sorryFile.transferTo(sorryPosition, size - sorryPosition, client);
-                if (n <= 0) {
-                    return; // the socket is full: wait for OP_WRITE
-                }
-                sorryPosition += n;
-            }
+            sorry.send();
         } catch (final IOException e) {
             close(true);
             return;
         }
-        sorryFile.close();
-        sorryFile = null;
-        client.shutdownOutput();
-        // read and drop what the client sends until it closes, so the close does not turn into a reset
-        lingering = true;
-        loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
-    }
-
-    private void drainAfterSorry() throws IOException {
-        final ByteBuffer buf = loop.pool.acquire(false);
-        try {
-            for (int i = 0; i < READS_PER_EVENT; i++) {
-                buf.clear();
-                final int n = client.read(buf);
-                if (n < 0) {
-                    close(false);
-                    return;
-                }
-                if (n == 0) {
-                    return;
-                }
-            }
-        } catch (final IOException e) {
-            close(true);
-        } finally {
-            loop.pool.release(buf);
+        if (!closed) {
+            updateInterest();
         }
     }
 
     private void readHeader() throws IOException {
         final int n;
         try {
-            n = client.read(headerIn);
+            n = client.read(session.headerBuffer());
         } catch (final IOException e) {
             close(true);
             return;
@@ -603,118 +280,75 @@ final class ProxySession implements Handler {
             close(false);
             return;
         }
-        final ByteBuffer view = headerIn.duplicate();
-        view.flip();
-        final ProxyProtocol.Header h = ProxyProtocol.parse(view);
-        if (h.error() != null || !h.complete() && !headerIn.hasRemaining()) {
-            loop.counters.proxyHeaderErrors.incrementAndGet();
-            state.proxyHeaderLog.warn(loop.now, "from " + source + " on " + state.service.key() + ": "
-                + (h.error() != null ? h.error() : "too long"));
-            close(true);
-            return;
+        if (session.parseHeader(loop.now) == Session.HeaderStatus.DONE) {
+            loop.awaitingHeader.remove(this);
+            awaitingHeader = false;
+            session.schedule(loop.now);
         }
-        if (!h.complete()) {
-            return;
-        }
-        loop.awaitingHeader.remove(this);
-        awaitingHeader = false;
-        if (h.source() != null) {
-            source = h.source();
-        }
-        view.position(h.length());
-        if (view.hasRemaining()) {
-            preamble = ByteBuffer.allocate(view.remaining());
-            preamble.put(view).flip(); // counted as the client's bytes once a server is connected
-        }
-        headerIn = null;
-        schedule();
     }
 
     void headerTimedOut() {
-        loop.counters.proxyHeaderTimeouts.incrementAndGet();
-        state.proxyHeaderLog.warn(loop.now, "from " + source + " on " + state.service.key() + ": no header within "
-            + TimeUnit.NANOSECONDS.toMillis(loop.engine.runtime.options().proxyHeaderTimeoutNs()) + " ms");
+        session.headerTimedOut(loop.now);
+    }
+
+    /** Whether a direction's sink may be shut: the client always, the server once connected. */
+    boolean sinkReady(final RelayDirection d) {
+        return d == s2c || backend != null && connected;
+    }
+
+    /** A socket failed: {@code clientSide} tells which; both close with a reset. */
+    void reset(final boolean clientSide) {
+        if (clientSide) {
+            session.clientReset(loop.now);
+        } else {
+            session.serverReset(loop.now);
+        }
         close(true);
     }
 
-    private void clientEof() throws IOException {
-        clientEof = true;
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.CLIENT_FIN, loop.now);
-        }
-        if (c2s == null && preamble == null) {
-            shutBackend();
-        }
-        maybeFinish();
-    }
-
-    private void serverEof() throws IOException {
-        serverEof = true;
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.SERVER_FIN, loop.now);
-        }
-        if (s2c == null) {
-            shutClient();
-        }
-        maybeFinish();
-    }
-
-    private void shutBackend() throws IOException {
-        if (!backendShut && backend != null && connected) {
-            backendShut = true;
-            try {
-                backend.shutdownOutput();
-            } catch (final IOException e) {
-                serverReset();
-                return;
-            }
-        }
-        maybeFinish();
-    }
-
-    private void shutClient() throws IOException {
-        try {
-            client.shutdownOutput();
-        } catch (final IOException e) {
-            clientReset();
-            return;
-        }
-        maybeFinish();
-    }
-
-    private void maybeFinish() {
-        if (!closed && clientEof && serverEof && c2s == null && s2c == null && preamble == null) {
+    void maybeFinish() {
+        if (!closed && c2s.ended && s2c.ended && c2s.parked == null && s2c.parked == null) {
             close(false);
         }
     }
 
-    private void clientReset() {
-        loop.counters.resets.incrementAndGet();
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.CLIENT_RESET, loop.now);
-        }
-        close(true);
+    boolean closed() {
+        return closed;
     }
 
-    private void serverReset() {
-        loop.counters.resets.incrementAndGet();
-        if (conn != null) {
-            loop.table.event(conn, SocketEvent.SERVER_RESET, loop.now);
+    boolean starved() {
+        return starved;
+    }
+
+    /** Out of buffers: stop reading both sockets (the connection stays) until the loop has buffers again. */
+    void starve() {
+        if (!starved) {
+            starved = true;
+            loop.starved(this);
         }
-        close(true);
+    }
+
+    /** The loop has buffers again: read where the session left off. Returns whether the session was waiting. */
+    boolean resume() {
+        if (!starved || closed) {
+            return false;
+        }
+        starved = false;
+        updateInterest();
+        return true;
     }
 
     private void updateInterest() {
         int c = 0;
-        if (awaitingHeader || lingering) {
+        if (awaitingHeader || lingering()) {
             c = SelectionKey.OP_READ;
-        } else if (sorryFile != null) {
+        } else if (sorry != null) {
             c = SelectionKey.OP_WRITE;
         } else if (connected) {
-            if (!clientEof && c2s == null && preamble == null) {
+            if (c2s.wantsRead()) {
                 c |= SelectionKey.OP_READ;
             }
-            if (s2c != null) {
+            if (s2c.parked != null) {
                 c |= SelectionKey.OP_WRITE;
             }
         }
@@ -727,10 +361,10 @@ final class ProxySession implements Handler {
             if (connecting) {
                 b = SelectionKey.OP_CONNECT;
             } else if (connected) {
-                if (!serverEof && s2c == null) {
+                if (s2c.wantsRead()) {
                     b |= SelectionKey.OP_READ;
                 }
-                if (c2s != null || preamble != null) {
+                if (c2s.parked != null) {
                     b |= SelectionKey.OP_WRITE;
                 }
             }
@@ -741,15 +375,9 @@ final class ProxySession implements Handler {
         }
     }
 
-    /** The real server this session is bound to, or null. */
+    /** The real server this connection is bound to, or null. */
     RealServer server() {
-        return sorry ? null : server;
-    }
-
-    /** The table expired the entry (idle too long, or its server went away with expire_nodest_conn). */
-    void expired() {
-        conn = null;
-        close(false);
+        return session.server();
     }
 
     /** Closes now with resets (end of a drain, loop shutdown). */
@@ -757,34 +385,20 @@ final class ProxySession implements Handler {
         close(true);
     }
 
-    private void close(final boolean reset) {
+    @Override
+    public void close(final boolean reset) {
         if (closed) {
             return;
         }
         closed = true;
-        if (c2s != null) {
-            loop.pool.release(c2s);
-            c2s = null;
-        }
-        if (s2c != null) {
-            loop.pool.release(s2c);
-            s2c = null;
-        }
-        preamble = null;
-        headerIn = null;
-        if (sorryFile != null) {
-            try {
-                sorryFile.close();
-            } catch (final IOException ignored) {
-                // closing
-            }
-            sorryFile = null;
+        c2s.release();
+        s2c.release();
+        if (sorry != null) {
+            sorry.close();
         }
         closeQuietly(loop, clientKey, client, reset);
         closeQuietly(loop, backendKey, backend, reset);
-        if (conn != null && conn.attachment() == this) {
-            conn.attachment(null);
-        }
+        session.closed();
         loop.connecting.remove(this);
         loop.awaitingHeader.remove(this);
         loop.removeLive(this);
@@ -818,6 +432,6 @@ final class ProxySession implements Handler {
 
     @Override
     public String toString() {
-        return "ProxySession[" + source + " -> " + (server == null ? "-" : server.addressAndPort()) + "]";
+        return "ProxySession[" + session + "]";
     }
 }

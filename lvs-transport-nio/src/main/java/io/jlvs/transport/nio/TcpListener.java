@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.session.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +63,7 @@ final class TcpListener implements Handler {
     }
 
     boolean mayAccept() {
-        final int max = state.maxConnections();
-        return max == 0 || state.live.get() < max;
+        return state.mayAccept();
     }
 
     void resume() {

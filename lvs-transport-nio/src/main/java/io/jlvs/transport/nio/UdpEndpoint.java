@@ -144,7 +144,7 @@ final class UdpEndpoint implements Handler {
             }
             if (c == null) {
                 loop.counters.udpNoDestination.incrementAndGet();
-                state.noDestinationLog.warn(loop.now, service.config().scheduler() + ": UDP "
+                state.noDestinationLog().warn(loop.now, service.config().scheduler() + ": UDP "
                     + service.key().addressAndPort() + " - no destination available");
                 return;
             }

@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.session.ProxyProtocol;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
 
@@ -97,7 +98,7 @@ final class UdpFlow implements Handler {
     @Override
     public void handle(final SelectionKey k) {
         final EventLoop loop = endpoint.loop;
-        final ByteBuffer buf = loop.pool.acquire();
+        final ByteBuffer buf = loop.scratch();
         try {
             for (int i = 0; i < 64 && !closed; i++) {
                 buf.clear();
@@ -123,15 +124,13 @@ final class UdpFlow implements Handler {
             }
         } catch (final IOException e) {
             endpoint.loop.counters.handlerErrors.incrementAndGet();
-        } finally {
-            loop.pool.release(buf);
         }
     }
 
     private void unreachable() {
         final EventLoop loop = endpoint.loop;
         loop.counters.udpPortUnreachable.incrementAndGet();
-        loop.engine.connectFailed(endpoint.state, server, "ICMP port unreachable", loop.now);
+        loop.engine.connectFailed(endpoint.state.service, server, "ICMP port unreachable", loop.now);
         if (conn != null) {
             loop.table.remove(conn);
             close();

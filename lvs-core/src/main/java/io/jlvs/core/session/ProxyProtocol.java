@@ -1,4 +1,4 @@
-package io.jlvs.transport.nio;
+package io.jlvs.core.session;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -16,13 +16,22 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ProxyProtocol {
     /** The 12-byte v2 signature. */
-    static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
     /** The longest v1 header, CRLF included (the specification's limit). */
-    static final int V1_MAX = 107;
+    public static final int V1_MAX = 107;
     /** The longest v2 header JLVS accepts (16 + address block with TLVs). */
-    static final int V2_MAX = 16 + 2048;
+    public static final int V2_MAX = 16 + 2048;
 
     private ProxyProtocol() {
+    }
+
+    /**
+     * The v2 signature.
+     *
+     * @return a copy of the 12 bytes
+     */
+    public static byte[] signature() {
+        return V2_SIGNATURE.clone();
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.jlvs.transport.nio;
+package io.jlvs.core.session;
 
 import org.slf4j.Logger;
 
@@ -11,20 +11,35 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
     private final Logger log;
     private final String what;
     private final long intervalNs;
     private final AtomicLong next = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong suppressed = new AtomicLong();
 
-    RateLimitedLog(final Logger log, final String what, final long interval, final TimeUnit unit) {
+    /**
+     * Makes a log.
+     *
+     * @param log where lines go
+     * @param what what happened, the start of every line
+     * @param interval the least time between two lines
+     * @param unit the interval's unit
+     */
+    public RateLimitedLog(final Logger log, final String what, final long interval, final TimeUnit unit) {
         this.log = log;
         this.what = what;
         this.intervalNs = unit.toNanos(interval);
     }
 
-    void warn(final long now, final String detail) {
+    /**
+     * Logs a warning unless one was logged within the interval (then it is only counted, and the count is added to
+     * the next line).
+     *
+     * @param now the current time in nanoseconds
+     * @param detail this occurrence
+     */
+    public void warn(final long now, final String detail) {
         final long due = next.get();
         if (due != Long.MIN_VALUE && now - due < 0) {
             suppressed.incrementAndGet();
