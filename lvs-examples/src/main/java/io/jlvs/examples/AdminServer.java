@@ -238,6 +238,7 @@ public final class AdminServer implements AutoCloseable {
         try (ch) {
             ch.configureBlocking(false);
             ch.write(ByteBuffer.wrap(message.getBytes(StandardCharsets.UTF_8)));
+            ch.shutdownOutput();
         } catch (final IOException ignored) {
             // the client left
         }
@@ -327,6 +328,7 @@ public final class AdminServer implements AutoCloseable {
                             n++;
                             write("error: line " + n + ": longer than " + max + " bytes: "
                                 + quote(text(line, len)) + "; closing\n");
+                            finish(buf);
                             return;
                         }
                         line[len++] = b;
@@ -339,6 +341,7 @@ public final class AdminServer implements AutoCloseable {
                         if (!MessageDigest.isEqual(tokenDigest, sha256(text.strip().getBytes(
                             StandardCharsets.UTF_8)))) {
                             write("error: the first line must be the admin token; closing\n");
+                            finish(buf);
                             return;
                         }
                         authenticated = true;
@@ -351,6 +354,24 @@ public final class AdminServer implements AutoCloseable {
             if (len > 0 && authenticated) {
                 // a last line without a newline, as BufferedReader.readLine would return it
                 write(commands.execute(text(line, len), n + 1));
+            }
+        }
+
+        /**
+         * Ends a connection the server gives up on: the answer is sent with a FIN, and what the client still sends
+         * (at most 1 MiB, within the idle timeout) is read and dropped, so that closing does not reset the
+         * connection and lose the answer.
+         */
+        private void finish(final ByteBuffer buf) throws IOException {
+            ch.shutdownOutput();
+            long dropped = 0;
+            while (dropped < (1 << 20)) {
+                buf.clear();
+                final int r = ch.read(buf);
+                if (r < 0) {
+                    return;
+                }
+                dropped += r;
             }
         }
 

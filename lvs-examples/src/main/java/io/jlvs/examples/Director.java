@@ -72,7 +72,10 @@ public final class Director implements AutoCloseable {
     public static Director start(final String rules, final int eventLoops, final int listIntervalSeconds,
         final AdminOptions adminOptions, final Duration drain, final PrintStream out, final PrintStream err)
         throws IOException {
-        final LoadBalancer.Builder b = LoadBalancer.builder().rules(rules).drainTimeout(drain);
+        final LoadBalancer.Builder b = LoadBalancer.builder().rules(rules);
+        if (drain.compareTo(Duration.ZERO) > 0) {
+            b.drainTimeout(drain); // 0 (stop at once) is for close(), which passes the drain itself
+        }
         if (eventLoops > 0) {
             b.eventLoops(eventLoops);
         }

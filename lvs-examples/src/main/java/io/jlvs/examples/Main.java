@@ -505,7 +505,7 @@ public final class Main {
             throw new UsageException("startDirector needs 'run' first");
         }
         final Context ctx = new Context(in, out, err, false);
-        final CommandLine cl = commandLine(ctx).getSubcommands().get("run");
+        final CommandLine cl = new CommandLine(new RunCommand(ctx));
         try {
             cl.parseArgs(java.util.Arrays.copyOfRange(args, 1, args.length));
             return ((RunCommand) cl.getCommand()).start();
