@@ -153,9 +153,11 @@ public final class Main {
     }
 
     private static String message(final ParameterException e) {
-        if (e instanceof CommandLine.UnmatchedArgumentException) {
-            final List<String> u = ((CommandLine.UnmatchedArgumentException) e).getUnmatched();
-            final CommandLine c = e.getCommandLine();
+        final CommandLine c = e.getCommandLine();
+        // an unknown option explains a "missing" one better (run --rule x reports --rule, not --rules)
+        final List<String> u = e instanceof CommandLine.UnmatchedArgumentException
+            ? ((CommandLine.UnmatchedArgumentException) e).getUnmatched() : c.getUnmatchedArguments();
+        if (e instanceof CommandLine.UnmatchedArgumentException || e instanceof CommandLine.MissingParameterException) {
             if (!u.isEmpty()) {
                 final String first = u.get(0);
                 if (first.startsWith("-")) {
@@ -223,8 +225,9 @@ public final class Main {
     }
 
     @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"three local backends, a director (wlc, TCP health checks) and a load client; a live view",
-            "for N seconds, one backend stopped and restarted midway, then the -Ln --stats table.",
+        description = {"a demo: three local backends, a director and a load client, with a live view",
+            "for N seconds (wlc, TCP health checks; one backend stopped and restarted midway), then the -Ln --stats",
+            "table.",
             "While the live view runs on a terminal, log lines are printed above it."})
     static final class DemoCommand implements Callable<Integer> {
         private final Context ctx;
@@ -252,7 +255,7 @@ public final class Main {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"validate rules and print the -Ln listing they would give.",
+        description = {"validate rules and print the -Ln listing they would give",
             "Exit status 0, or 2 on errors (each names its line and token)."})
     static final class CheckCommand implements Callable<Integer> {
         private final Context ctx;
@@ -370,8 +373,8 @@ public final class Main {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"a standalone director from rules in the ipvsadm-save format; SIGTERM or Ctrl-C drains it",
-            "and exits with status 0."})
+        description = {"run a standalone director from rules in the ipvsadm-save format",
+            "SIGTERM or Ctrl-C drains it and exits with status 0."})
     static final class RunCommand implements Callable<Integer> {
         private final Context ctx;
         @Option(names = "--rules", required = true, paramLabel = "FILE|-",

@@ -96,6 +96,9 @@ class MainCliTest {
         assertEquals(2, run("run", "--rules", rules.toString(), "--admin-level", "admin"));
         assertTrue(err().contains("need --admin"), err());
         assertEquals(2, run("run", "--rules", rules.toString(), "--frob"));
+        assertEquals("jlvs: run: unknown option '--frob' (try jlvs run --help)\n", err());
+        assertEquals(2, run("run", "--rule", rules.toString()));
+        assertEquals("jlvs: run: unknown option '--rule' (try jlvs run --help)\n", err());
         assertEquals(2, run("frobnicate"));
         assertEquals("jlvs: unknown command 'frobnicate' (try jlvs --help)\n", err());
     }
