@@ -40,7 +40,8 @@ public final class Director implements AutoCloseable {
      * @param rules the rules text
      * @param eventLoops event loops, or 0 for the default
      * @param listIntervalSeconds print {@code -Ln} this often, or 0 for never
-     * @param adminAddress the admin socket, or null for none
+     * @param adminAddress a loopback TCP admin socket at the default level ({@link AdminLevel#READ}), or null for
+     *     none
      * @param drain how long {@link #close()} lets connections finish
      * @param out where to print what it listens on and the listings
      * @param err where warnings go

@@ -69,6 +69,20 @@ class AdminSocketTest {
         final Director d = t.start(dir, rules(freePort()), "--admin", "unix:" + sock, "--admin-mode", "0660");
         assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
         assertTrue(ask(d.adminSocketAddress(), "-v").startsWith("JLVS version "));
+        // a last line without a newline is still a command
+        try (SocketChannel ch = SocketChannel.open(d.adminSocketAddress())) {
+            AdminSupport.write(ch, "-v");
+            ch.shutdownOutput();
+            assertTrue(AdminSupport.readAll(ch).startsWith("JLVS version "));
+        }
+
+        // a second director on the same socket: refused, and the first keeps its socket
+        final Path second = dir.resolve("second");
+        Files.writeString(second, rules(freePort()));
+        assertEquals(1, Main.run(new String[] {"run", "--rules", second.toString(), "--admin", "unix:" + sock},
+            InputStream.nullInputStream(), t.out, t.err, false));
+        assertTrue(t.err().contains(sock + ": another process listens on it"), t.err());
+        assertTrue(ask(d.adminSocketAddress(), "-v").startsWith("JLVS version "));
 
         final Path file = dir.resolve("not-a-socket");
         Files.writeString(file, "keep me");
