@@ -72,8 +72,9 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Opens the socket. A Unix domain socket's file is created with {@link AdminOptions#unixMode()}; a stale socket
-     * file that nothing listens on is replaced, anything else at that path is an error.
+     * Opens the socket. A Unix domain socket's file is created with {@link AdminOptions#unixMode()} (connections
+     * made before the mode was set are closed unserved); a stale socket file that nothing listens on is replaced,
+     * anything else at that path is an error.
      *
      * @param options where to listen and what to allow
      * @param commands what to run (built with the same options)
@@ -91,6 +92,7 @@ public final class AdminServer implements AutoCloseable {
             try {
                 server.bind(a, 16);
                 Files.setPosixFilePermissions(p, options.unixMode());
+                dropEarlyConnections(server);
             } catch (final IOException e) {
                 server.close();
                 throw e;
@@ -125,6 +127,18 @@ public final class AdminServer implements AutoCloseable {
         this.acceptor = new Thread(this::acceptLoop, "jlvs-admin-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /**
+     * Closes connections made between bind and chmod: the socket file had the process umask's mode then, which may
+     * have let other users connect. Java cannot set the umask, so they are dropped before anything is served.
+     */
+    private static void dropEarlyConnections(final ServerSocketChannel server) throws IOException {
+        server.configureBlocking(false);
+        for (SocketChannel early = server.accept(); early != null; early = server.accept()) {
+            early.close();
+        }
+        server.configureBlocking(true);
     }
 
     private static void removeStaleSocket(final Path p) throws IOException {
