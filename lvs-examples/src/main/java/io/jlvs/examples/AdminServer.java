@@ -61,14 +61,14 @@ public final class AdminServer implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * Opens a TCP admin socket at {@link AdminLevel#ADMIN} (as before levels existed), refusing file-valued options.
+     * Opens a loopback TCP admin socket at the level of its commands.
      *
      * @param address where to listen (loopback)
-     * @param commands what to run
+     * @param commands what to run (file-valued options are refused unless they were built with a folder)
      * @throws IOException if the address cannot be bound
      */
     public AdminServer(final InetSocketAddress address, final AdminCommands commands) throws IOException {
-        this(AdminOptions.builder(address).level(AdminLevel.ADMIN).build(), commands);
+        this(AdminOptions.builder(address).level(commands.level()).build(), commands);
     }
 
     /**
@@ -77,10 +77,15 @@ public final class AdminServer implements AutoCloseable {
      * anything else at that path is an error.
      *
      * @param options where to listen and what to allow
-     * @param commands what to run (built with the same options)
+     * @param commands what to run, at the options' level (built with the same options)
      * @throws IOException if the address cannot be bound
+     * @throws IllegalArgumentException if the commands run at another level than the options say
      */
     public AdminServer(final AdminOptions options, final AdminCommands commands) throws IOException {
+        if (commands.level() != options.level()) {
+            throw new IllegalArgumentException("admin commands at level " + commands.level().label()
+                + " for an admin socket at level " + options.level().label());
+        }
         this.options = options;
         this.commands = commands;
         this.tokenDigest = options.token() == null ? null : sha256(options.token());
