@@ -77,7 +77,13 @@ final class Demo {
                     try {
                         final Socket s = server.accept();
                         open.add(s);
-                        pool.execute(() -> serve(s));
+                        try {
+                            pool.execute(() -> serve(s));
+                        } catch (final java.util.concurrent.RejectedExecutionException stopped) {
+                            open.remove(s); // accepted while the backend was being stopped
+                            s.close();
+                            return;
+                        }
                     } catch (final IOException e) {
                         return;
                     }
