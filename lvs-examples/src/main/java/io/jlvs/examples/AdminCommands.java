@@ -2,8 +2,12 @@ package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.Protocol;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsException;
+import io.jlvs.core.config.RealServerConfig;
+import io.jlvs.core.config.ServiceKey;
+import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.listing.IpvsadmListing;
 import io.jlvs.core.listing.ServiceSnapshot;
 import io.jlvs.core.rules.ListRequest;
@@ -11,25 +15,85 @@ import io.jlvs.core.rules.RuleCommand;
 import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.rules.RulesWriter;
+import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
- * Runs one ipvsadm command line against a running director and returns what ipvsadm would print: nothing for a
- * successful change, the listing for {@code -L}, the rules for {@code -S}, or one error line.
+ * Runs one admin line against a running director and returns what ipvsadm would print: nothing for a successful
+ * change, the listing for {@code -L}, the rules for {@code -S}, or one error line. Besides ipvsadm's commands it
+ * knows {@code drain}, {@code disable} and {@code enable} followed by {@code -t|-u VIP:PORT -r RIP[:PORT]}.
  *
- * <p>Thread-safe (the director is).
+ * <p>What a line may do depends on the {@link AdminLevel}: {@code read} lists only; {@code operator} also changes
+ * weights ({@code -e} that changes nothing but {@code -w}), drains, disables and enables servers and zeroes counters;
+ * {@code admin} may do everything. File-valued options ({@code --sorry-file}) are refused unless the file, symbolic
+ * links resolved, is under the folder given with {@code --admin-files}; the resolved path is what the director
+ * stores. A service on the admin socket's own TCP address is refused.
+ *
+ * <p>Thread-safe: the director is; {@link #drainedWeights} is concurrent; {@link #reserved} is volatile, written once
+ * by the {@link AdminServer} that serves these commands.
  */
 public final class AdminCommands {
+    /** The options whose value names a file on the director's host. */
+    static final Set<String> FILE_OPTIONS = Set.of(Extensions.SORRY_FILE);
+    /** Longest error line an answer carries, so that a huge token is not echoed back. */
+    static final int MAX_ERROR_CHARS = 200;
+
     private final LoadBalancer lb;
+    private final AdminLevel level;
+    private final Path filesDir;
     private final RulesParser parser = RulesParser.withExtensions(Extensions.transport());
+    /** Weights of servers drained with {@code drain}, restored by {@code enable}: "service|address|port". */
+    private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
+    private volatile InetSocketAddress reserved;
 
     /**
-     * Commands for a director.
+     * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
      *
      * @param lb the director
      */
     public AdminCommands(final LoadBalancer lb) {
+        this(lb, AdminLevel.ADMIN, null);
+    }
+
+    /**
+     * Commands at a level.
+     *
+     * @param lb the director
+     * @param level what lines may do
+     * @param filesDir the folder (a real path) file-valued options must point into, or null to refuse them all
+     */
+    public AdminCommands(final LoadBalancer lb, final AdminLevel level, final Path filesDir) {
         this.lb = lb;
+        this.level = level;
+        this.filesDir = filesDir;
+    }
+
+    /**
+     * The level these commands run at.
+     *
+     * @return the level
+     */
+    public AdminLevel level() {
+        return level;
+    }
+
+    /** Refuses services on the admin socket's own address; called by the server once it is bound. */
+    void reserve(final SocketAddress adminAddress) {
+        if (adminAddress instanceof InetSocketAddress) {
+            this.reserved = (InetSocketAddress) adminAddress;
+        }
     }
 
     /**
@@ -40,44 +104,233 @@ public final class AdminCommands {
      * @return the output, each line ending with a newline (empty when ipvsadm prints nothing)
      */
     public String execute(final String line, final int lineNumber) {
-        final RuleCommand c;
         try {
-            c = parser.parseLine(line, lineNumber);
+            return run(line, lineNumber);
+        } catch (final LvsException e) {
+            return clip(e.getMessage()) + "\n";
         } catch (final RulesException e) {
-            return "error: " + e.getMessage() + "\n";
+            return "error: " + clip(e.getMessage()) + "\n";
+        } catch (final RuntimeException e) {
+            // a listener that cannot be bound, a bad value the parser let through: an answer, never a dead session
+            return "error: line " + lineNumber + ": " + clip(e.getMessage() != null ? e.getMessage() : e.toString())
+                + "\n";
         }
+    }
+
+    private String run(final String line, final int lineNumber) {
+        final String verb = firstToken(line);
+        if (verb.equals("drain") || verb.equals("disable") || verb.equals("enable")) {
+            return serverState(verb, line.strip().substring(verb.length()), lineNumber);
+        }
+        final RuleCommand c = parser.parseLine(line, lineNumber);
         if (c == null) {
             return "";
         }
-        try {
-            switch (c.kind()) {
-                case LIST:
-                    return list(c.list());
-                case ZERO:
-                    lb.zero(c.service());
-                    return "";
-                case SAVE:
-                    return RulesWriter.save(lb.config());
-                case VERSION:
-                    return "JLVS version " + JlvsVersion.version() + "\n";
-                case HELP:
-                    return help();
-                case RESTORE:
-                    return "error: -R reads a rules file; start the director with run --rules, or send its lines here "
-                        + "one by one\n";
-                default:
-                    c.applyTo(lb);
-                    final StringBuilder sb = new StringBuilder();
-                    for (final String w : c.warnings()) {
-                        sb.append("warning: ").append(w).append('\n');
-                    }
-                    return sb.toString();
-            }
-        } catch (final LvsException e) {
-            return e.getMessage() + "\n";
-        } catch (final IllegalArgumentException e) {
-            return "error: " + e.getMessage() + "\n";
+        final AdminLevel needed = needed(c);
+        if (!level.allows(needed)) {
+            return denied(lineNumber, c.kind().ipvsadmName(), needed);
         }
+        switch (c.kind()) {
+            case LIST:
+                return list(c.list());
+            case ZERO:
+                lb.zero(c.service());
+                return "";
+            case SAVE:
+                return RulesWriter.save(lb.config());
+            case VERSION:
+                return "JLVS version " + JlvsVersion.version() + "\n";
+            case HELP:
+                return help();
+            case RESTORE:
+                return "error: -R reads a rules file; start the director with run --rules, or send its lines here "
+                    + "one by one\n";
+            case ADD_SERVICE:
+            case EDIT_SERVICE:
+                return service(c, lineNumber);
+            case ADD_SERVER:
+            case EDIT_SERVER:
+                return server(c, lineNumber);
+            default:
+                c.applyTo(lb);
+                return warnings(c);
+        }
+    }
+
+    private AdminLevel needed(final RuleCommand c) {
+        switch (c.kind()) {
+            case LIST:
+            case SAVE:
+            case VERSION:
+            case HELP:
+                return AdminLevel.READ;
+            case ZERO:
+                return AdminLevel.OPERATOR;
+            case EDIT_SERVER:
+                return weightOnly(c) ? AdminLevel.OPERATOR : AdminLevel.ADMIN;
+            default:
+                return AdminLevel.ADMIN;
+        }
+    }
+
+    /** Whether an edit changes nothing but the weight (or names a server that does not exist: it will fail). */
+    private boolean weightOnly(final RuleCommand c) {
+        final VirtualService s = lb.services().service(c.service());
+        if (s == null) {
+            return true;
+        }
+        final RealServerConfig wanted = c.serverConfig();
+        final int i = s.members().indexOf(wanted.address(), wanted.port());
+        if (i < 0) {
+            return true;
+        }
+        return s.members().get(i).config().toBuilder().weight(wanted.weight()).build().equals(wanted);
+    }
+
+    private String denied(final int lineNumber, final String what, final AdminLevel needed) {
+        final String hint = what.equals("edit-server") && level == AdminLevel.OPERATOR
+            ? " (operator level may change only the weight: repeat the server's other settings as -S shows them)"
+            : "";
+        return "error: line " + lineNumber + ": permission denied: " + what + " needs the " + needed.label()
+            + " level; this admin socket is at " + level.label() + hint + "\n";
+    }
+
+    private String service(final RuleCommand c, final int lineNumber) {
+        VirtualServiceConfig cfg = c.serviceConfig();
+        final InetSocketAddress own = reserved;
+        if (c.kind() == RuleCommand.Kind.ADD_SERVICE && own != null && c.service().protocol() == Protocol.TCP
+            && c.service().port() == own.getPort() && (c.service().address().equals(own.getAddress())
+                || c.service().address().isAnyLocalAddress() || own.getAddress().isAnyLocalAddress())) {
+            return "error: line " + lineNumber + ": " + c.service() + " is the admin socket's own address\n";
+        }
+        for (final Map.Entry<String, String> o : cfg.options().entrySet()) {
+            if (FILE_OPTIONS.contains(o.getKey())) {
+                final String real = allowedFile(o.getKey(), o.getValue(), lineNumber);
+                cfg = cfg.toBuilder().option(o.getKey(), real).build();
+            }
+        }
+        if (c.kind() == RuleCommand.Kind.ADD_SERVICE) {
+            lb.addService(cfg);
+        } else {
+            lb.editService(cfg);
+        }
+        return warnings(c);
+    }
+
+    private String server(final RuleCommand c, final int lineNumber) {
+        RealServerConfig cfg = c.serverConfig();
+        for (final Map.Entry<String, String> o : cfg.options().entrySet()) {
+            if (FILE_OPTIONS.contains(o.getKey())) {
+                cfg = cfg.toBuilder().option(o.getKey(), allowedFile(o.getKey(), o.getValue(), lineNumber)).build();
+            }
+        }
+        if (c.kind() == RuleCommand.Kind.ADD_SERVER) {
+            lb.addServer(c.service(), cfg);
+        } else {
+            lb.editServer(c.service(), cfg);
+            drainedWeights.remove(drainKey(c.service(), cfg.address().getHostAddress(), cfg.port()));
+        }
+        return warnings(c);
+    }
+
+    /** The real path of a file a line names, if it is under {@link #filesDir}; else an error that says why. */
+    private String allowedFile(final String option, final String value, final int lineNumber) {
+        final String at = "line " + lineNumber + ": --" + option + " " + clip(value) + ": ";
+        if (filesDir == null) {
+            throw new LvsException("error: " + at + "files are refused over the admin socket (start the director "
+                + "with --admin-files DIR to allow files under DIR)");
+        }
+        final Path real;
+        try {
+            final Path p = Path.of(value);
+            real = (p.isAbsolute() ? p : filesDir.resolve(p)).toRealPath();
+        } catch (final NoSuchFileException e) {
+            throw new LvsException("error: " + at + "no such file");
+        } catch (final IOException | InvalidPathException e) {
+            throw new LvsException("error: " + at + e.getMessage());
+        }
+        if (!real.startsWith(filesDir)) {
+            throw new LvsException("error: " + at + "not under " + filesDir + " (the folder given with "
+                + "--admin-files; symbolic links are resolved)");
+        }
+        if (!Files.isRegularFile(real)) {
+            throw new LvsException("error: " + at + "not a regular file");
+        }
+        return real.toString();
+    }
+
+    private String serverState(final String verb, final String rest, final int lineNumber) {
+        if (!level.allows(AdminLevel.OPERATOR)) {
+            return denied(lineNumber, verb, AdminLevel.OPERATOR);
+        }
+        final RuleCommand c;
+        try {
+            c = parser.parseLine("-d " + rest, lineNumber);
+        } catch (final RulesException e) {
+            return "error: " + clip(e.getMessage().replace("delete-server", verb)) + "\n";
+        }
+        if (c == null || c.kind() != RuleCommand.Kind.DELETE_SERVER) {
+            return "error: line " + lineNumber + ": " + verb + " needs -t|-u VIP:PORT -r RIP[:PORT]\n";
+        }
+        final VirtualService s = lb.services().service(c.service());
+        if (s == null) {
+            return "Service not defined\n";
+        }
+        final int i = s.members().indexOf(c.serverAddress(), c.serverPort());
+        if (i < 0) {
+            return "No such destination\n";
+        }
+        final RealServer r = s.members().get(i);
+        final String address = r.address().getHostAddress();
+        final String key = drainKey(c.service(), address, r.port());
+        switch (verb) {
+            case "drain":
+                if (r.config().weight() > 0) {
+                    drainedWeights.put(key, r.config().weight());
+                }
+                lb.weight(c.service(), address, r.port(), 0);
+                return "";
+            case "disable":
+                s.rotation(r, false);
+                return "";
+            default:
+                s.rotation(r, true);
+                final Integer w = drainedWeights.remove(key);
+                if (w != null) {
+                    lb.weight(c.service(), address, r.port(), w);
+                }
+                return "";
+        }
+    }
+
+    private static String drainKey(final ServiceKey key, final String address, final int port) {
+        return key + "|" + address + "|" + port;
+    }
+
+    private static String warnings(final RuleCommand c) {
+        final StringBuilder sb = new StringBuilder();
+        for (final String w : c.warnings()) {
+            sb.append("warning: ").append(clip(w)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String firstToken(final String line) {
+        final String t = line.strip();
+        int end = 0;
+        while (end < t.length() && !Character.isWhitespace(t.charAt(end))) {
+            end++;
+        }
+        return t.substring(0, end).toLowerCase(Locale.ROOT);
+    }
+
+    /** Cuts a message to {@value #MAX_ERROR_CHARS} characters, saying how much was cut. */
+    static String clip(final String message) {
+        if (message.length() <= MAX_ERROR_CHARS) {
+            return message;
+        }
+        return message.substring(0, MAX_ERROR_CHARS) + "... (" + (message.length() - MAX_ERROR_CHARS)
+            + " more characters)";
     }
 
     private String list(final ListRequest r) {
@@ -112,6 +365,11 @@ public final class AdminCommands {
             + "  -Z [-t|-u VIP:PORT]   zero counters\n"
             + "  --set TCP TCPFIN UDP  timeouts in seconds (0 keeps a value)\n"
             + "  -S [-n]       the rules, as ipvsadm-save writes them\n"
-            + "  -v            version\n";
+            + "  -v            version\n"
+            + "  drain|disable|enable -t|-u VIP:PORT -r RIP[:PORT]\n"
+            + "                drain: weight 0 (live connections stay); disable: out of rotation; enable: back in\n"
+            + "                rotation with the weight it had before drain (a health check's next change wins)\n"
+            + "Levels (--admin-level): read lists (-L -S -v -h); operator also -e that changes only -w, drain,\n"
+            + "  disable, enable, -Z; admin everything. File options (--sorry-file) need --admin-files DIR.\n";
     }
 }

@@ -39,7 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code jlvs demo}: three in-process backends behind a director (wlc, TCP health checks every 300 ms) and a load
  * client, with a live view; one backend is stopped a third of the way through and started again two thirds of the
  * way, so the view shows it leave the rotation while clients keep being served. Ends with the {@code -Ln --stats}
- * table and the connect-latency percentiles. Only loopback is used.
+ * table and the connect-latency percentiles. Only loopback is used. While the view is redrawn in place (on a terminal),
+ * what is logged to standard error is held and printed above the view at its next redraw.
  *
  * <p>Not thread-safe (a program).
  */
@@ -76,7 +77,13 @@ final class Demo {
                     try {
                         final Socket s = server.accept();
                         open.add(s);
-                        pool.execute(() -> serve(s));
+                        try {
+                            pool.execute(() -> serve(s));
+                        } catch (final java.util.concurrent.RejectedExecutionException stopped) {
+                            open.remove(s); // accepted while the backend was being stopped
+                            s.close();
+                            return;
+                        }
                     } catch (final IOException e) {
                         return;
                     }
@@ -190,32 +197,19 @@ final class Demo {
             th.start();
         }
         final VirtualService svc = lb.services().service(key);
-        final int stopAt = Math.max(1, o.seconds() / 3);
-        final int startAt = Math.max(stopAt + 1, 2 * o.seconds() / 3);
-        int printed = 0;
-        long lastConns = 0;
-        String note = "";
         final long start = System.nanoTime();
-        for (int second = 1; second <= o.seconds(); second++) {
-            LockSupport.parkNanos(start + TimeUnit.SECONDS.toNanos(second) - System.nanoTime());
-            if (second == stopAt) {
-                backends[1].close();
-                note = backends[1].name + " stopped at " + second + " s";
-            } else if (second == startAt) {
-                backends[1] = new Backend(backends[1].name, backends[1].port);
-                note = backends[1].name + " started again at " + second + " s";
+        // Log lines written while the view is redrawn in place would be overwritten or tear it: hold them and print
+        // them above the view at each redraw.
+        final LogsAboveView logs = o.ansi() ? LogsAboveView.install() : null;
+        try {
+            liveView(o, out, start, svc, backends, events, connectLatency, total, failed, logs);
+        } finally {
+            if (logs != null) {
+                logs.uninstall();
+                for (final String l : logs.drain()) {
+                    out.println(l);
+                }
             }
-            total.add(connectLatency.getIntervalHistogram());
-            final StatsSnapshot st = svc.stats().snapshot();
-            final String view = view(o, second, st, st.conns() - lastConns, failed.get(), svc, backends, events,
-                note);
-            lastConns = st.conns();
-            if (o.ansi() && printed > 0) {
-                out.print("\033[" + printed + "A");
-            }
-            out.print(view);
-            out.flush();
-            printed = (int) view.chars().filter(c -> c == '\n').count();
         }
         stop.set(true);
         for (final Thread t : clients) {
@@ -243,6 +237,88 @@ final class Demo {
             out.println("health: " + e);
         }
         return 0;
+    }
+
+    private static void liveView(final Options o, final PrintStream out, final long start, final VirtualService svc,
+        final Backend[] backends, final List<HealthEvent> events, final Recorder connectLatency, final Histogram total,
+        final AtomicLong failed, final LogsAboveView logs) throws IOException {
+        // stop one backend a third of the way through, start it again at two thirds
+        final int stopAt = Math.max(1, o.seconds() / 3);
+        final int startAt = Math.max(stopAt + 1, 2 * o.seconds() / 3);
+        int printed = 0;
+        long lastConns = 0;
+        String note = "";
+        for (int second = 1; second <= o.seconds(); second++) {
+            LockSupport.parkNanos(start + TimeUnit.SECONDS.toNanos(second) - System.nanoTime());
+            if (second == stopAt) {
+                backends[1].close();
+                note = backends[1].name + " stopped at " + second + " s";
+            } else if (second == startAt) {
+                backends[1] = new Backend(backends[1].name, backends[1].port);
+                note = backends[1].name + " started again at " + second + " s";
+            }
+            total.add(connectLatency.getIntervalHistogram());
+            final StatsSnapshot st = svc.stats().snapshot();
+            final String view = view(o, second, st, st.conns() - lastConns, failed.get(), svc, backends, events,
+                note);
+            lastConns = st.conns();
+            if (o.ansi() && printed > 0) {
+                out.print("\033[" + printed + "A");
+            }
+            if (logs != null) {
+                for (final String l : logs.drain()) {
+                    out.print("\033[2K" + l + "\n");
+                }
+            }
+            out.print(view);
+            out.flush();
+            printed = (int) view.chars().filter(c -> c == '\n').count();
+        }
+    }
+
+    /**
+     * Holds what is written to {@code System.err} (where slf4j-simple logs) while the live view runs, as lines, so
+     * that the view can print them above itself. Thread-safe: {@link #write} is synchronized, lines go through a
+     * concurrent queue, {@link #original} is final.
+     */
+    private static final class LogsAboveView extends OutputStream {
+        private final PrintStream original = System.err;
+        private final java.util.Queue<String> lines = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+
+        static LogsAboveView install() {
+            final LogsAboveView l = new LogsAboveView();
+            System.setErr(new PrintStream(l, true, StandardCharsets.UTF_8));
+            return l;
+        }
+
+        void uninstall() {
+            System.setErr(original);
+            synchronized (this) {
+                if (partial.size() > 0) {
+                    lines.add(partial.toString(StandardCharsets.UTF_8));
+                    partial.reset();
+                }
+            }
+        }
+
+        List<String> drain() {
+            final List<String> out = new ArrayList<>();
+            for (String l = lines.poll(); l != null; l = lines.poll()) {
+                out.add(l);
+            }
+            return out;
+        }
+
+        @Override
+        public synchronized void write(final int b) {
+            if (b == '\n') {
+                lines.add(partial.toString(StandardCharsets.UTF_8));
+                partial.reset();
+            } else if (b != '\r' && partial.size() < 4096) {
+                partial.write(b);
+            }
+        }
     }
 
     private static String names(final Backend[] backends) {

@@ -8,6 +8,7 @@ import io.jlvs.core.service.VirtualService;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,7 +40,8 @@ public final class Director implements AutoCloseable {
      * @param rules the rules text
      * @param eventLoops event loops, or 0 for the default
      * @param listIntervalSeconds print {@code -Ln} this often, or 0 for never
-     * @param adminAddress the admin socket, or null for none
+     * @param adminAddress a loopback TCP admin socket at the default level ({@link AdminLevel#READ}), or null for
+     *     none
      * @param drain how long {@link #close()} lets connections finish
      * @param out where to print what it listens on and the listings
      * @param err where warnings go
@@ -50,7 +52,31 @@ public final class Director implements AutoCloseable {
     public static Director start(final String rules, final int eventLoops, final int listIntervalSeconds,
         final InetSocketAddress adminAddress, final Duration drain, final PrintStream out, final PrintStream err)
         throws IOException {
-        final LoadBalancer.Builder b = LoadBalancer.builder().rules(rules).drainTimeout(drain);
+        return start(rules, eventLoops, listIntervalSeconds,
+            adminAddress == null ? null : AdminOptions.builder(adminAddress).build(), drain, out, err);
+    }
+
+    /**
+     * Builds and starts a director; nothing is started if the rules are bad.
+     *
+     * @param rules the rules text
+     * @param eventLoops event loops, or 0 for the default
+     * @param listIntervalSeconds print {@code -Ln} this often, or 0 for never
+     * @param adminOptions the admin socket, or null for none
+     * @param drain how long {@link #close()} lets connections finish
+     * @param out where to print what it listens on and the listings
+     * @param err where warnings go
+     * @return the running director
+     * @throws io.jlvs.core.rules.RulesException for bad rules
+     * @throws IOException if a listener or the admin socket cannot be opened
+     */
+    public static Director start(final String rules, final int eventLoops, final int listIntervalSeconds,
+        final AdminOptions adminOptions, final Duration drain, final PrintStream out, final PrintStream err)
+        throws IOException {
+        final LoadBalancer.Builder b = LoadBalancer.builder().rules(rules);
+        if (drain.compareTo(Duration.ZERO) > 0) {
+            b.drainTimeout(drain); // 0 (stop at once) is for close(), which passes the drain itself
+        }
         if (eventLoops > 0) {
             b.eventLoops(eventLoops);
         }
@@ -61,12 +87,14 @@ public final class Director implements AutoCloseable {
         lb.start();
         AdminServer admin = null;
         try {
-            if (adminAddress != null) {
-                admin = new AdminServer(adminAddress, new AdminCommands(lb));
+            if (adminOptions != null) {
+                admin = new AdminServer(adminOptions, new AdminCommands(lb, adminOptions.level(),
+                    adminOptions.filesDir()));
             }
-        } catch (final IOException e) {
+        } catch (final IOException | RuntimeException e) {
             lb.close(Duration.ZERO);
-            throw new IOException("admin socket " + adminAddress + ": " + e.getMessage(), e);
+            throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
+                + e.getMessage(), e);
         }
         out.println("JLVS " + JlvsVersion.version() + " director, " + lb.options().eventLoops() + " event loop(s)");
         for (final VirtualService s : lb.services().services()) {
@@ -74,8 +102,8 @@ public final class Director implements AutoCloseable {
                 + " real server" + (s.members().size() == 1 ? "" : "s") + ")");
         }
         if (admin != null) {
-            out.println("admin socket on " + admin.address().getAddress().getHostAddress() + ":"
-                + admin.address().getPort() + " (ipvsadm commands, one per line)");
+            out.println("admin socket on " + AdminOptions.describe(admin.socketAddress()) + " (ipvsadm commands, one "
+                + "per line; level " + adminOptions.level().label() + ")");
         }
         out.flush();
         ScheduledExecutorService lister = null;
@@ -109,6 +137,15 @@ public final class Director implements AutoCloseable {
      */
     public InetSocketAddress adminAddress() {
         return admin == null ? null : admin.address();
+    }
+
+    /**
+     * The admin socket, TCP or Unix domain.
+     *
+     * @return its address, or null
+     */
+    public SocketAddress adminSocketAddress() {
+        return admin == null ? null : admin.socketAddress();
     }
 
     /**

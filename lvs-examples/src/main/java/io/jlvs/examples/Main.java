@@ -1,43 +1,73 @@
 package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.VirtualServiceConfig;
-import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.listing.DirectorSnapshot;
 import io.jlvs.core.listing.IpvsadmListing;
 import io.jlvs.core.listing.ListFormat;
-import io.jlvs.core.listing.ServiceSnapshot;
 import io.jlvs.core.listing.ServerSnapshot;
+import io.jlvs.core.listing.ServiceSnapshot;
 import io.jlvs.core.rules.RuleExtension;
 import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsSnapshot;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
+import java.io.PrintWriter;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The {@code jlvs} command: {@code demo}, {@code run}, {@code check}, {@code --help}, {@code --version}.
+ * The {@code jlvs} command line (picocli): {@code run}, {@code check}, {@code demo}, {@code help}, {@code version}
+ * and {@code generate-completion}, each with {@code --help}. Rules keep ipvsadm's syntax and are read by
+ * {@link RulesParser}.
+ *
+ * <p>To add a sub-command, write a {@code @Command} class that implements {@code Callable<Integer>} and add it in
+ * {@link #commandLine}; to add options to {@code run}, add a {@code @Mixin} field to {@code RunCommand} (as
+ * {@code AdminArgs} is) and read it in {@code RunCommand.start}.
+ *
+ * <p>Exit statuses: {@value #OK} success (including a drained stop on SIGTERM), {@value #FAILURE} a runtime failure
+ * (a listener or the admin socket cannot be opened), {@value #USAGE} bad input or usage (unknown option, bad value,
+ * bad rules, missing file).
  *
  * <p>Not thread-safe (a command line program).
  */
 public final class Main {
+    /** Exit status of success. */
+    public static final int OK = 0;
+    /** Exit status of a runtime failure. */
+    public static final int FAILURE = 1;
     /** Exit status of bad usage or bad rules. */
     public static final int USAGE = 2;
+
+    static final String EXIT_STATUS = "%nExit status: 0 success (also a drained stop on SIGTERM or Ctrl-C); 1 runtime "
+        + "failure (a listener or the admin socket cannot be opened); 2 bad input or usage (unknown option, bad value, "
+        + "bad rules, missing file).";
 
     private Main() {
     }
@@ -65,48 +95,81 @@ public final class Main {
      */
     public static int run(final String[] args, final InputStream in, final PrintStream out, final PrintStream err,
         final boolean waitForSignal) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            out.print(usage());
-            return args.length == 0 ? USAGE : 0;
+        final CommandLine cl = commandLine(new Context(in, out, err, waitForSignal));
+        final int status = cl.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    /** What every command prints to and reads from. */
+    static final class Context {
+        final InputStream in;
+        final PrintStream out;
+        final PrintStream err;
+        final boolean waitForSignal;
+
+        Context(final InputStream in, final PrintStream out, final PrintStream err, final boolean waitForSignal) {
+            this.in = in;
+            this.out = out;
+            this.err = err;
+            this.waitForSignal = waitForSignal;
         }
-        if (args[0].equals("--version") || args[0].equals("version")) {
-            out.println("JLVS " + JlvsVersion.version());
-            return 0;
-        }
-        try {
-            switch (args[0]) {
-                case "demo":
-                    return Demo.run(parseDemo(args), out);
-                case "check":
-                    return check(args, in, out, err);
-                case "run":
-                    final Director d = startDirector(args, in, out, err);
-                    if (d == null) {
-                        return USAGE;
-                    }
-                    if (!waitForSignal) {
-                        d.close();
-                        return 0;
-                    }
-                    final CountDownLatch stopped = new CountDownLatch(1);
-                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                        err.println("stopping: draining live connections");
-                        d.close();
-                        stopped.countDown();
-                    }, "jlvs-shutdown"));
-                    stopped.await();
-                    return 0;
-                default:
-                    err.println("jlvs: unknown command '" + args[0] + "' (try jlvs --help)");
-                    return USAGE;
-            }
-        } catch (final UsageException e) {
-            err.println("jlvs: " + e.getMessage() + " (try jlvs --help)");
+    }
+
+    /**
+     * The command tree. Sub-commands are added here.
+     *
+     * @param ctx the streams
+     * @return the command line
+     */
+    static CommandLine commandLine(final Context ctx) {
+        final CommandLine cl = new CommandLine(new Jlvs(ctx));
+        cl.addSubcommand("run", new RunCommand(ctx));
+        cl.addSubcommand("check", new CheckCommand(ctx));
+        cl.addSubcommand("demo", new DemoCommand(ctx));
+        cl.addSubcommand("version", new VersionCommand(ctx));
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        cl.addSubcommand("generate-completion", new AutoComplete.GenerateCompletion());
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false)
+            .description("print a bash/zsh completion script for jlvs: source <(jlvs generate-completion)");
+        cl.getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
+        cl.getSubcommands().get("run").getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
+        cl.getSubcommands().get("check").getCommandSpec().usageMessage().footer(EXIT_STATUS);
+        cl.setOut(new PrintWriter(ctx.out, true));
+        cl.setErr(new PrintWriter(ctx.err, true));
+        cl.setUsageHelpWidth(120);
+        cl.setUsageHelpAutoWidth(false);
+        cl.setParameterExceptionHandler((e, args) -> {
+            ctx.err.println("jlvs: " + message(e) + " (try " + e.getCommandLine().getCommandSpec().qualifiedName(" ")
+                + " --help)");
             return USAGE;
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            ctx.err.println("jlvs: " + e);
+            return FAILURE;
+        });
+        return cl;
+    }
+
+    private static String message(final ParameterException e) {
+        final CommandLine c = e.getCommandLine();
+        // an unknown option explains a "missing" one better (run --rule x reports --rule, not --rules)
+        final List<String> u = e instanceof CommandLine.UnmatchedArgumentException
+            ? ((CommandLine.UnmatchedArgumentException) e).getUnmatched() : c.getUnmatchedArguments();
+        if (e instanceof CommandLine.UnmatchedArgumentException || e instanceof CommandLine.MissingParameterException) {
+            if (!u.isEmpty()) {
+                final String first = u.get(0);
+                if (first.startsWith("-")) {
+                    return c.getCommandName() + ": unknown option '" + first + "'";
+                }
+                if (c.getParent() == null) {
+                    return "unknown command '" + first + "'";
+                }
+                return c.getCommandName() + ": unexpected argument '" + first + "'";
+            }
         }
+        return e.getMessage();
     }
 
     /** Bad arguments. */
@@ -118,37 +181,307 @@ public final class Main {
         }
     }
 
-    private static Demo.Options parseDemo(final String[] args) throws UsageException {
-        int seconds = Demo.DEFAULT_SECONDS;
-        boolean ansi = System.console() != null;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--seconds":
-                    seconds = intArg(args, ++i, "--seconds", 4, 3600);
-                    break;
-                case "--no-ansi":
-                    ansi = false;
-                    break;
-                default:
-                    throw new UsageException("demo: unknown option '" + args[i] + "'");
-            }
+    /** Prints the version. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"JLVS " + JlvsVersion.version()};
         }
-        return new Demo.Options(seconds, ansi);
     }
 
-    private static int intArg(final String[] args, final int i, final String name, final int min, final int max)
-        throws UsageException {
-        if (i >= args.length) {
-            throw new UsageException(name + " needs a value");
+    @Command(name = "jlvs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "JLVS - an embeddable layer-4 load balancer modeled on Linux Virtual Server.",
+        synopsisSubcommandLabel = "COMMAND")
+    static final class Jlvs implements Callable<Integer> {
+        private final Context ctx;
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        Jlvs(final Context ctx) {
+            this.ctx = ctx;
         }
-        try {
-            final int v = Integer.parseInt(args[i]);
-            if (v < min || v > max) {
-                throw new NumberFormatException();
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(ctx.out);
+            return USAGE;
+        }
+    }
+
+    @Command(name = "version", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "print the version")
+    static final class VersionCommand implements Callable<Integer> {
+        private final Context ctx;
+
+        VersionCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ctx.out.println("JLVS " + JlvsVersion.version());
+            return OK;
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"a demo: three local backends, a director and a load client, with a live view",
+            "for N seconds (wlc, TCP health checks; one backend stopped and restarted midway), then the -Ln --stats",
+            "table.",
+            "While the live view runs on a terminal, log lines are printed above it."})
+    static final class DemoCommand implements Callable<Integer> {
+        private final Context ctx;
+        @Option(names = "--seconds", paramLabel = "N", defaultValue = "" + Demo.DEFAULT_SECONDS,
+            description = "how long the demo runs, 4..3600 (default: ${DEFAULT-VALUE})")
+        private int seconds;
+        @Option(names = "--no-ansi", description = "print each view below the last instead of redrawing it (the "
+            + "default without a terminal)")
+        private boolean noAnsi;
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        DemoCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            if (seconds < 4 || seconds > 3600) {
+                throw new ParameterException(spec.commandLine(), "--seconds " + seconds + ": expected a number "
+                    + "4..3600");
             }
-            return v;
-        } catch (final NumberFormatException e) {
-            throw new UsageException(name + " " + args[i] + ": expected a number " + min + ".." + max);
+            return Demo.run(new Demo.Options(seconds, !noAnsi && System.console() != null), ctx.out);
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"validate rules and print the -Ln listing they would give",
+            "Exit status 0, or 2 on errors (each names its line and token)."})
+    static final class CheckCommand implements Callable<Integer> {
+        private final Context ctx;
+        @Option(names = "--rules", required = true, paramLabel = "FILE|-",
+            description = "rules in the ipvsadm-save format (- for standard input)")
+        private String rules;
+
+        CheckCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            final String text;
+            try {
+                text = readRules(rules, ctx.in);
+            } catch (final IOException e) {
+                ctx.err.println("jlvs: " + rules + ": " + (e instanceof NoSuchFileException ? "no such file"
+                    : e.getMessage()));
+                return USAGE;
+            }
+            try {
+                final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(text,
+                    DirectorConfig.EMPTY, SchedulerRegistry.getDefault()::contains);
+                for (final String w : l.warnings()) {
+                    ctx.err.println("warning: " + w);
+                }
+                ctx.out.print(IpvsadmListing.list(preview(l.config()), ListFormat.DEFAULT, false, false));
+                return OK;
+            } catch (final RulesException e) {
+                for (final String m : e.errors()) {
+                    ctx.err.println(rules + ": " + m);
+                }
+                return USAGE;
+            }
+        }
+    }
+
+    /** The admin socket's options of {@code run}. */
+    static final class AdminArgs {
+        @Option(names = "--admin", paramLabel = "unix:PATH|HOST:PORT",
+            description = {"ipvsadm commands, one per line, on a Unix domain socket (recommended, for example "
+                + "unix:/run/jlvs/admin.sock) or on TCP (loopback unless --admin-token-file is given). Default: off."})
+        private String address;
+        @Option(names = "--admin-level", paramLabel = "read|operator|admin",
+            description = {"what admin clients may do: read lists only; operator also changes weights (-e that "
+                + "changes only -w), drain, disable, enable, -Z; admin everything. Default: admin on a Unix socket "
+                + "(its 0600 file mode limits it to this user), read on TCP (any local user can reach a TCP port)."})
+        private String level;
+        @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "a file whose first line (at least 16 characters) must open each admin connection; "
+                + "needed for a TCP admin socket on a non-loopback address")
+        private Path tokenFile;
+        @Option(names = "--admin-files", paramLabel = "DIR",
+            description = "allow file-valued options (--sorry-file) over the admin socket for files under DIR "
+                + "(symbolic links resolved); default: refused")
+        private Path filesDir;
+        @Option(names = "--admin-idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "close an admin connection idle this long, 1..86400 (default: ${DEFAULT-VALUE})")
+        private int idleSeconds;
+        @Option(names = "--admin-max-connections", paramLabel = "N", defaultValue = "8",
+            description = "admin connections open at once, 1..1024; one more is told so and closed (default: "
+                + "${DEFAULT-VALUE})")
+        private int maxConnections;
+        @Option(names = "--admin-mode", paramLabel = "OCTAL", defaultValue = "0600",
+            description = "file mode of a Unix domain admin socket (default: ${DEFAULT-VALUE})")
+        private String mode;
+
+        /** The admin options, or null without {@code --admin}. */
+        AdminOptions toOptions() {
+            if (address == null) {
+                if (level != null || tokenFile != null || filesDir != null) {
+                    throw new IllegalArgumentException("--admin-level, --admin-token-file and --admin-files need "
+                        + "--admin");
+                }
+                return null;
+            }
+            final SocketAddress a = AdminOptions.parseAddress(address);
+            final AdminOptions.Builder b = AdminOptions.builder(a);
+            if (level != null) {
+                b.level(AdminLevel.parse(level));
+            }
+            if (tokenFile != null) {
+                b.token(AdminOptions.readToken(tokenFile));
+            }
+            b.filesDir(filesDir);
+            if (idleSeconds < 1 || idleSeconds > 86_400) {
+                throw new IllegalArgumentException("--admin-idle-timeout " + idleSeconds + ": expected a number "
+                    + "1..86400");
+            }
+            b.idleTimeout(Duration.ofSeconds(idleSeconds));
+            if (maxConnections < 1 || maxConnections > 1024) {
+                throw new IllegalArgumentException("--admin-max-connections " + maxConnections + ": expected a "
+                    + "number 1..1024");
+            }
+            b.maxConnections(maxConnections);
+            b.unixMode(mode(mode));
+            return b.build();
+        }
+
+        private static Set<PosixFilePermission> mode(final String s) {
+            if (!s.matches("0?[0-7]{3}")) {
+                throw new IllegalArgumentException("--admin-mode " + s + ": expected an octal mode such as 0600");
+            }
+            final int m = Integer.parseInt(s, 8);
+            final Set<PosixFilePermission> p = EnumSet.noneOf(PosixFilePermission.class);
+            final PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ first, OTHERS_EXECUTE last
+            for (int i = 0; i < 9; i++) {
+                if ((m & (1 << (8 - i))) != 0) {
+                    p.add(bits[i]);
+                }
+            }
+            return p;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"run a standalone director from rules in the ipvsadm-save format",
+            "SIGTERM or Ctrl-C drains it and exits with status 0."})
+    static final class RunCommand implements Callable<Integer> {
+        private final Context ctx;
+        @Option(names = "--rules", required = true, paramLabel = "FILE|-",
+            description = "rules in the ipvsadm-save format (- for standard input)")
+        private String rules;
+        @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
+            description = "event loop threads, 1..256 (default: one per available processor)")
+        private int eventLoops;
+        @Option(names = "--list-interval", paramLabel = "SECONDS", defaultValue = "0",
+            description = "print the -Ln listing every SECONDS, 1..86400 (default: never)")
+        private int listInterval;
+        @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "10",
+            description = "how long stopping lets live connections finish, 0..3600 (default: ${DEFAULT-VALUE})")
+        private int drain;
+        @Mixin
+        private AdminArgs admin = new AdminArgs();
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        RunCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            final Director d;
+            try {
+                d = start();
+            } catch (final Failure f) {
+                return f.status;
+            }
+            if (!ctx.waitForSignal) {
+                d.close();
+                return OK;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                int status = OK;
+                try {
+                    ctx.err.println("stopping: draining live connections");
+                    d.close();
+                    ctx.err.println("stopped");
+                } catch (final RuntimeException e) {
+                    ctx.err.println("jlvs: stopping failed: " + e);
+                    status = FAILURE;
+                }
+                ctx.out.flush();
+                ctx.err.flush();
+                // A signal's exit status would be 128+N (143 for SIGTERM); a drained stop is a success for
+                // service managers, so end the JVM here with the real outcome.
+                Runtime.getRuntime().halt(status);
+            }, "jlvs-shutdown"));
+            new CountDownLatch(1).await();
+            return OK;
+        }
+
+        /** Starts the director, or throws {@link Failure} after printing why. */
+        Director start() throws Failure {
+            check(eventLoops == 0 || eventLoops >= 1 && eventLoops <= 256, "--event-loops " + eventLoops
+                + ": expected a number 1..256");
+            check(listInterval >= 0 && listInterval <= 86_400, "--list-interval " + listInterval
+                + ": expected a number 1..86400");
+            check(drain >= 0 && drain <= 3600, "--drain " + drain + ": expected a number 0..3600");
+            final AdminOptions adminOptions;
+            try {
+                adminOptions = admin.toOptions();
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            final String text;
+            try {
+                text = readRules(rules, ctx.in);
+            } catch (final NoSuchFileException e) {
+                ctx.err.println("jlvs: " + rules + ": no such file");
+                throw new Failure(USAGE);
+            } catch (final IOException e) {
+                ctx.err.println("jlvs: " + rules + ": " + e.getMessage());
+                throw new Failure(USAGE);
+            }
+            try {
+                return Director.start(text, eventLoops, listInterval, adminOptions, Duration.ofSeconds(drain), ctx.out,
+                    ctx.err);
+            } catch (final RulesException e) {
+                for (final String m : e.errors()) {
+                    ctx.err.println(rules + ": " + m);
+                }
+                throw new Failure(USAGE);
+            } catch (final IOException | RuntimeException e) {
+                ctx.err.println("jlvs: " + e.getMessage());
+                throw new Failure(FAILURE);
+            }
+        }
+
+        private void check(final boolean ok, final String message) {
+            if (!ok) {
+                throw new ParameterException(spec.commandLine(), message);
+            }
+        }
+    }
+
+    /** A command that failed after saying why. */
+    static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        Failure(final int status) {
+            super(null, null, false, false);
+            this.status = status;
         }
     }
 
@@ -160,7 +493,7 @@ public final class Main {
     }
 
     /**
-     * Parses {@code run} arguments and starts the director.
+     * Parses {@code run} arguments and starts the director (for tests and embedders that stop it themselves).
      *
      * @param args the arguments, {@code run} first
      * @param in standard input
@@ -171,94 +504,18 @@ public final class Main {
      */
     static Director startDirector(final String[] args, final InputStream in, final PrintStream out,
         final PrintStream err) throws UsageException {
-        String rules = null;
-        int loops = 0;
-        int listInterval = 0;
-        int drain = 10;
-        InetSocketAddress admin = null;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rules":
-                    if (++i >= args.length) {
-                        throw new UsageException("--rules needs a file (or - for standard input)");
-                    }
-                    rules = args[i];
-                    break;
-                case "--event-loops":
-                    loops = intArg(args, ++i, "--event-loops", 1, 256);
-                    break;
-                case "--list-interval":
-                    listInterval = intArg(args, ++i, "--list-interval", 1, 86400);
-                    break;
-                case "--drain":
-                    drain = intArg(args, ++i, "--drain", 0, 3600);
-                    break;
-                case "--admin":
-                    if (++i >= args.length) {
-                        throw new UsageException("--admin needs HOST:PORT");
-                    }
-                    admin = Extensions.endpoint(args[i], true);
-                    if (admin == null) {
-                        throw new UsageException("--admin " + args[i] + ": expected a numeric HOST:PORT such as "
-                            + "127.0.0.1:9900");
-                    }
-                    break;
-                default:
-                    throw new UsageException("run: unknown option '" + args[i] + "'");
-            }
+        if (args.length == 0 || !args[0].equals("run")) {
+            throw new UsageException("startDirector needs 'run' first");
         }
-        if (rules == null) {
-            throw new UsageException("run needs --rules FILE");
-        }
-        final String text;
+        final Context ctx = new Context(in, out, err, false);
+        final CommandLine cl = new CommandLine(new RunCommand(ctx));
         try {
-            text = readRules(rules, in);
-        } catch (final NoSuchFileException e) {
-            err.println("jlvs: " + rules + ": no such file");
+            cl.parseArgs(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return ((RunCommand) cl.getCommand()).start();
+        } catch (final ParameterException e) {
+            throw new UsageException(message(e));
+        } catch (final Failure f) {
             return null;
-        } catch (final IOException e) {
-            err.println("jlvs: " + rules + ": " + e.getMessage());
-            return null;
-        }
-        try {
-            return Director.start(text, loops, listInterval, admin, Duration.ofSeconds(drain), out, err);
-        } catch (final RulesException e) {
-            for (final String m : e.errors()) {
-                err.println(rules + ": " + m);
-            }
-            return null;
-        } catch (final IOException e) {
-            err.println("jlvs: " + e.getMessage());
-            return null;
-        }
-    }
-
-    private static int check(final String[] args, final InputStream in, final PrintStream out,
-        final PrintStream err) throws UsageException {
-        if (args.length != 3 || !args[1].equals("--rules")) {
-            throw new UsageException("check needs --rules FILE");
-        }
-        final String text;
-        try {
-            text = readRules(args[2], in);
-        } catch (final IOException e) {
-            err.println("jlvs: " + args[2] + ": " + (e instanceof NoSuchFileException ? "no such file"
-                : e.getMessage()));
-            return USAGE;
-        }
-        try {
-            final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(text,
-                DirectorConfig.EMPTY, SchedulerRegistry.getDefault()::contains);
-            for (final String w : l.warnings()) {
-                err.println("warning: " + w);
-            }
-            out.print(IpvsadmListing.list(preview(l.config()), ListFormat.DEFAULT, false, false));
-            return 0;
-        } catch (final RulesException e) {
-            for (final String m : e.errors()) {
-                err.println(args[2] + ": " + m);
-            }
-            return USAGE;
         }
     }
 
@@ -275,40 +532,31 @@ public final class Main {
         return new DirectorSnapshot(services, c.timeouts(), StatsSnapshot.ZERO, DirectorSnapshot.DEFAULT_TABLE_SIZE);
     }
 
-    static String usage() {
+    /** The rules format, the extension options, the schedulers and the admin commands: the help's footer. */
+    static String reference() {
         final StringBuilder sb = new StringBuilder();
-        sb.append("JLVS ").append(JlvsVersion.version()).append(" - an embeddable layer-4 load balancer modeled on "
-            + "Linux Virtual Server\n\n");
-        sb.append("usage: java -jar jlvs.jar COMMAND [OPTIONS]\n\n");
-        sb.append("commands:\n");
-        sb.append("  demo [--seconds N] [--no-ansi]\n");
-        sb.append("        three local backends, a director (wlc, TCP health checks) and a load client; a live view for\n");
-        sb.append("        N seconds (default ").append(Demo.DEFAULT_SECONDS).append("), one backend stopped and "
-            + "restarted midway, then the -Ln --stats table\n");
-        sb.append("  run --rules FILE|- [--event-loops N] [--list-interval SECONDS] [--admin HOST:PORT] "
-            + "[--drain SECONDS]\n");
-        sb.append("        a standalone director from rules in the ipvsadm-save format; SIGTERM or Ctrl-C drains it\n");
-        sb.append("        --event-loops   event loop threads (default: available processors, here ")
-            .append(Runtime.getRuntime().availableProcessors()).append(")\n");
-        sb.append("        --list-interval print the -Ln listing every SECONDS (default: never)\n");
-        sb.append("        --admin         ipvsadm commands over TCP, one per line (default: off; use a loopback "
-            + "address)\n");
-        sb.append("        --drain         how long stopping lets live connections finish (default 10)\n");
-        sb.append("  check --rules FILE|-\n");
-        sb.append("        validate rules and print the -Ln listing they would give; exit status 0, or 2 on errors\n");
-        sb.append("  --help, --version\n\n");
-        sb.append("rules: ipvsadm lines (-A -E -D -a -e -d -C --set), '#' comments; numeric addresses only.\n");
-        sb.append("  -g (ipvsadm's default) and -i run as a full proxy (-m): JLVS works above the socket layer.\n");
-        sb.append("extension options (--name value on the same lines):\n");
+        sb.append("%nExamples:%n");
+        sb.append("  jlvs check --rules rules.txt%n");
+        sb.append("  jlvs run --rules rules.txt --admin unix:/run/jlvs/admin.sock --list-interval 10%n");
+        sb.append("  jlvs run --rules - --event-loops 2 --admin 127.0.0.1:9900 --admin-level operator < rules.txt%n");
+        sb.append("  echo '-L -n --stats' | socat - UNIX-CONNECT:/run/jlvs/admin.sock%n");
+        sb.append("%nRules: ipvsadm lines (-A -E -D -a -e -d -C --set), '#' comments; numeric addresses only.%n");
+        sb.append("  -g (ipvsadm's default) and -i run as a full proxy (-m): JLVS works above the socket layer.%n");
+        sb.append("Extension options (--name value on the same lines):%n");
         for (final RuleExtension e : Extensions.transport()) {
-            sb.append(String.format("  --%-18s %-8s %s%n", e.name() + (e.takesValue() ? " V" : ""),
-                e.scope().name().toLowerCase(java.util.Locale.ROOT), e.description()));
+            sb.append(esc(String.format("  --%-18s %-8s %s%n", e.name() + (e.takesValue() ? " V" : ""),
+                e.scope().name().toLowerCase(Locale.ROOT), e.description())));
         }
-        sb.append("\nschedulers:\n");
+        sb.append("%nSchedulers:%n");
         for (final Map.Entry<String, String> e : SchedulerRegistry.getDefault().names().entrySet()) {
-            sb.append(String.format("  %-11s %s%n", e.getKey(), e.getValue()));
+            sb.append(esc(String.format("  %-11s %s%n", e.getKey(), e.getValue())));
         }
-        sb.append("\nadmin commands:\n").append(AdminCommands.help());
+        sb.append("%nAdmin commands:%n").append(esc(AdminCommands.help()));
         return sb.toString();
+    }
+
+    /** Escapes text for picocli's format strings (which read % and newlines as %n). */
+    private static String esc(final String s) {
+        return s.replace("%", "%%").replace("\r", "").replace("\n", "%n");
     }
 }

@@ -120,7 +120,7 @@ class ExamplesTest {
             + "-a -t 127.0.0.1:" + vport + " -r 127.0.0.1:" + a.getLocalPort() + " -m -w 3\n"
             + "-a -t 127.0.0.1:" + vport + " -r 127.0.0.1:" + b.getLocalPort() + " -m -w 1\n");
         final Director d = Main.startDirector(new String[] {"run", "--rules", rules.toString(), "--event-loops",
-            "2", "--admin", "127.0.0.1:0"}, InputStream.nullInputStream(), out, err);
+            "2", "--admin", "127.0.0.1:0", "--admin-level", "admin"}, InputStream.nullInputStream(), out, err);
         closeables.add(d);
         assertTrue(out().contains("listening on TCP 127.0.0.1:" + vport + " (wrr, 2 real servers)"), out());
         final Map<String, Integer> seen = new HashMap<>();
