@@ -297,8 +297,9 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
             final String name = c.checker.name();
             final Consumer<CheckResult> callback = r -> {
                 if (done.compareAndSet(false, true)) {
+                    final long latency = clock.nanoTime() - started;
                     execute(() -> {
-                        c.monitor.result(d.server, name, r, now);
+                        c.monitor.result(d.server, name, r, latency, now);
                         schedule(c, d.server, false);
                     });
                 }

@@ -251,6 +251,7 @@ final class ProxySession implements Handler {
         if (conn != null) {
             loop.table.event(conn, SocketEvent.CONNECTED, loop.now);
             server.connectSucceeded();
+            server.connectLatency().record(loop.now - connectStart);
             state.service.scheduler().observeLatency(server, loop.now - connectStart);
             final int version = Extensions.proxyProtocol(state.service.config(), server.config());
             if (version != 0) {
