@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -65,6 +67,8 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
     public static final String SERVICE_TAG = "service";
     /** Tag naming a real server: {@code 127.0.0.1:9001}. */
     public static final String SERVER_TAG = "server";
+
+    private static final Logger LOG = LoggerFactory.getLogger(JlvsMetrics.class);
 
     private final LoadBalancer lb;
     private final List<Binding> bindings = new ArrayList<>();
@@ -162,12 +166,17 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
         bindings.clear();
     }
 
+    /** Called on the thread that changed the table: a failure here is logged, never thrown into the change. */
     private synchronized void sync() {
         if (closed) {
             return;
         }
         for (final Binding b : bindings) {
-            sync(b);
+            try {
+                sync(b);
+            } catch (final RuntimeException e) {
+                LOG.warn("re-binding JLVS meters to {} failed", b.registry.getClass().getSimpleName(), e);
+            }
         }
     }
 
@@ -193,7 +202,9 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
         }
         for (final VirtualService s : lb.services().services()) {
             if (!b.services.containsKey(s)) {
-                b.services.put(s, bindService(b.registry, s));
+                final List<Meter> m = new ArrayList<>();
+                b.services.put(s, m);
+                guarded(b, m, s.key().toString(), () -> bindService(b.registry, s, m));
             }
             final Map<RealServer, List<Meter>> have = b.servers.computeIfAbsent(s, k -> new IdentityHashMap<>());
             final ServerList members = s.members();
@@ -207,9 +218,24 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
             for (int i = 0; i < members.size(); i++) {
                 final RealServer r = members.get(i);
                 if (!have.containsKey(r)) {
-                    have.put(r, bindServer(b.registry, s, r));
+                    final List<Meter> m = new ArrayList<>();
+                    have.put(r, m);
+                    guarded(b, m, s.key() + " " + r.addressAndPort(), () -> bindServer(b.registry, s, r, m));
                 }
             }
+        }
+    }
+
+    /**
+     * Registers one service's or server's meters; if the registry refuses one (a meter filter that throws, a name
+     * clash), those already registered are removed again and the rest of the table is still bound.
+     */
+    private static void guarded(final Binding b, final List<Meter> meters, final String what, final Runnable bind) {
+        try {
+            bind.run();
+        } catch (final RuntimeException e) {
+            removeAll(b, meters);
+            LOG.warn("{}: the registry refused its JLVS meters; it has none", what, e);
         }
     }
 
@@ -244,21 +270,19 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    private static List<Meter> bindService(final MeterRegistry reg, final VirtualService s) {
+    private static void bindService(final MeterRegistry reg, final VirtualService s, final List<Meter> m) {
         final Tags tags = Tags.of(SERVICE_TAG, s.key().toString());
-        final List<Meter> m = new ArrayList<>();
         m.add(counter(reg, "jlvs.service.connections", "Connections scheduled", tags, s,
             v -> v.stats().snapshot().conns()));
         m.add(counter(reg, "jlvs.service.bytes.in", "Bytes from clients to real servers", tags, s,
             v -> v.stats().snapshot().inBytes()));
         m.add(counter(reg, "jlvs.service.bytes.out", "Bytes from real servers to clients", tags, s,
             v -> v.stats().snapshot().outBytes()));
-        return m;
     }
 
-    private static List<Meter> bindServer(final MeterRegistry reg, final VirtualService s, final RealServer r) {
+    private static void bindServer(final MeterRegistry reg, final VirtualService s, final RealServer r,
+        final List<Meter> m) {
         final Tags tags = Tags.of(SERVICE_TAG, s.key().toString(), SERVER_TAG, r.addressAndPort());
-        final List<Meter> m = new ArrayList<>();
         m.add(counter(reg, "jlvs.server.connections", "Connections scheduled to the server", tags, r,
             x -> x.stats().snapshot().conns()));
         m.add(counter(reg, "jlvs.server.connect.failures", "Failed connects of real traffic", tags, r,
@@ -282,7 +306,6 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
         m.add(FunctionTimer.builder("jlvs.server.health.check.latency", r, x -> x.checkLatency().count(),
             x -> x.checkLatency().totalNanos(), TimeUnit.NANOSECONDS).tags(tags)
             .description("Time a health check took to give its result").register(reg));
-        return m;
     }
 
     private static <T> Meter counter(final MeterRegistry reg, final String name, final String description,

@@ -231,4 +231,29 @@ class JlvsMetricsTest {
         lb.addServer(key, RealServerConfig.builder("127.0.0.1", 9004).build()); // no longer followed
         assertTrue(registry.getMeters().isEmpty());
     }
+
+    @Test
+    void aFailingRegistryShouldNeverFailTheTableChange() throws Exception {
+        final ServiceKey key = ServiceKey.tcp("127.0.0.1", EchoBackend.deadPort());
+        final LoadBalancer lb = start(LoadBalancer.builder().service(VirtualServiceConfig.builder(key).build(),
+            RealServerConfig.builder("127.0.0.1", 9001).build()));
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public Meter.Id map(final Meter.Id id) {
+                if ("127.0.0.1:9005".equals(id.getTag("server"))) {
+                    throw new IllegalStateException("this registry refuses 9005");
+                }
+                return id;
+            }
+        });
+        closing(new JlvsMetrics(lb)).bindTo(registry);
+        lb.addServer(key, RealServerConfig.builder("127.0.0.1", 9006).build());
+        lb.addServer(key, RealServerConfig.builder("127.0.0.1", 9005).build()); // first in the list, refused
+        assertEquals(3, lb.services().service(key).members().size());
+        lb.editServer(key, RealServerConfig.builder("127.0.0.1", 9006).weight(3).build());
+        assertEquals(3.0, registry.find("jlvs.server.weight").tags("server", "127.0.0.1:9006").gauge().value());
+        assertTrue(registry.find("jlvs.server.weight").tags("server", "127.0.0.1:9005").meters().isEmpty());
+        assertNotNull(registry.find("jlvs.server.weight").tags("server", "127.0.0.1:9001").gauge());
+    }
 }

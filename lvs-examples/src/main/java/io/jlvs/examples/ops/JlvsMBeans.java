@@ -145,10 +145,19 @@ public final class JlvsMBeans implements AutoCloseable {
         services.clear();
     }
 
+    /** Called on the thread that changed the table: a failure here is logged, never thrown into the change. */
     private synchronized void sync() {
         if (closed) {
             return;
         }
+        try {
+            syncNow();
+        } catch (final RuntimeException e) {
+            LOG.warn("updating the JLVS MBeans failed", e);
+        }
+    }
+
+    private void syncNow() {
         final Map<VirtualService, Boolean> liveServices = new IdentityHashMap<>();
         final Map<RealServer, VirtualService> liveServers = new IdentityHashMap<>();
         for (final VirtualService s : lb.services().services()) {
