@@ -68,6 +68,7 @@ public final class OpsHttpServer implements AutoCloseable {
     private final RateHistory history;
     private final byte[] page;
     private final long startedAt = System.currentTimeMillis();
+    private final java.util.concurrent.atomic.AtomicLong statusRequests = new java.util.concurrent.atomic.AtomicLong();
 
     private OpsHttpServer(final LoadBalancer lb, final InetSocketAddress address) throws IOException {
         this.lb = lb;
@@ -231,6 +232,15 @@ public final class OpsHttpServer implements AutoCloseable {
     }
 
     /**
+     * Requests of {@code /api/status} served so far (what the status page's polling shows as).
+     *
+     * @return the count
+     */
+    long statusRequests() {
+        return statusRequests.get();
+    }
+
+    /**
      * Stops serving (requests in progress get up to one second) and unbinds the meters.
      */
     @Override
@@ -267,6 +277,7 @@ public final class OpsHttpServer implements AutoCloseable {
                         send(ex, 200, PROMETHEUS_TEXT, registry.scrape().getBytes(StandardCharsets.UTF_8), head);
                         break;
                     case "/api/status":
+                        statusRequests.incrementAndGet();
                         send(ex, 200, "application/json; charset=utf-8", StatusJson.render(lb, history, startedAt)
                             .getBytes(StandardCharsets.UTF_8), head);
                         break;

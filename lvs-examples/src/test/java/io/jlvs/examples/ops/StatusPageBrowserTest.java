@@ -208,6 +208,11 @@ class StatusPageBrowserTest {
             }
         }
         assertEquals(expected, rows.size());
+        // the page polls: one load of 5 s (virtual time) asked for the status more than once
+        final long before = http.statusRequests();
+        chromium("--virtual-time-budget=5000", "--dump-dom", url());
+        assertTrue(http.statusRequests() - before >= 2, "status requests during one load: "
+            + (http.statusRequests() - before));
         assertEquals(6, expected); // every member, also the one health checking took out of rotation
         for (final String st : new String[] {"up", "down", "draining", "overloaded", "inhibited"}) {
             assertTrue(states.containsValue(st), st + " shown: " + states);
