@@ -44,7 +44,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Meter names (as the Prometheus registry exposes them; other registries apply their own naming convention to
  * the dotted names): {@code jlvs_service_connections_total}, {@code jlvs_service_bytes_in_total},
- * {@code jlvs_service_bytes_out_total} (tag {@code service}, for example {@code TCP 127.0.0.1:8080});
+ * {@code jlvs_service_bytes_out_total}, {@code jlvs_service_sorry} (tag {@code service}, for example {@code TCP 127.0.0.1:8080});
  * {@code jlvs_server_connections_total}, {@code jlvs_server_active_connections},
  * {@code jlvs_server_inactive_connections}, {@code jlvs_server_weight}, {@code jlvs_server_up},
  * {@code jlvs_server_connect_failures_total}, {@code jlvs_server_connect_latency_seconds} (summary),
@@ -278,6 +278,8 @@ public final class JlvsMetrics implements MeterBinder, AutoCloseable {
             v -> v.stats().snapshot().inBytes()));
         m.add(counter(reg, "jlvs.service.bytes.out", "Bytes from real servers to clients", tags, s,
             v -> v.stats().snapshot().outBytes()));
+        m.add(gauge(reg, "jlvs.service.sorry", "1 while the service lost quorum and answers with its sorry response",
+            tags, s, v -> v.inSorryMode() ? 1 : 0));
     }
 
     private static void bindServer(final MeterRegistry reg, final VirtualService s, final RealServer r,

@@ -122,6 +122,7 @@ class JlvsMetricsTest {
         assertEquals(7.0 * 6, s.get(series("jlvs_service_bytes_out_total", svc, null)));
         assertEquals((double) ss.stats().inBytes(), s.get(series("jlvs_service_bytes_in_total", svc, null)));
         assertEquals((double) ss.stats().outBytes(), s.get(series("jlvs_service_bytes_out_total", svc, null)));
+        assertEquals(0.0, s.get(series("jlvs_service_sorry", svc, null)));
         long connects = 0;
         for (final ServerSnapshot d : ss.servers()) {
             final String srv = d.config().addressAndPort();
@@ -172,7 +173,8 @@ class JlvsMetricsTest {
         final int vport = EchoBackend.deadPort();
         final ServiceKey key = ServiceKey.tcp("127.0.0.1", vport);
         final LoadBalancer lb = start(LoadBalancer.builder().service(VirtualServiceConfig.builder(key)
-                .option("check", "tcp").option("check-interval", "50").option("fall", "1").build(),
+                .option("check", "tcp").option("check-interval", "50").option("fall", "1").option("quorum", "2")
+                .build(),
             RealServerConfig.builder("127.0.0.1", dead).build(),
             RealServerConfig.builder("127.0.0.1", a.port()).build()));
         final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -181,9 +183,10 @@ class JlvsMetricsTest {
         final String deadSeries = series("jlvs_server_up", svc, "127.0.0.1:" + dead);
         waitFor("the dead server down", () -> samples(registry.scrape()).get(deadSeries) == 0.0
             && samples(registry.scrape()).get(series("jlvs_server_health_check_passed", svc, "127.0.0.1:"
-            + a.port())) == 1.0);
+            + a.port())) == 1.0 && samples(registry.scrape()).get(series("jlvs_service_sorry", svc, null)) == 1.0);
         final Map<String, Double> s = samples(registry.scrape());
         assertEquals(1.0, s.get(series("jlvs_server_up", svc, "127.0.0.1:" + a.port())));
+        assertEquals(1.0, s.get(series("jlvs_service_sorry", svc, null))); // 1 up, quorum 2
         assertEquals(0.0, s.get(series("jlvs_server_health_check_passed", svc, "127.0.0.1:" + dead)));
         assertTrue(s.get(series("jlvs_server_health_check_latency_seconds_count", svc, "127.0.0.1:" + a.port()))
             >= 1);
