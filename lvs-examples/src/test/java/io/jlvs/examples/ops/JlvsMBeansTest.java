@@ -81,7 +81,10 @@ class JlvsMBeansTest {
         assertEquals(Boolean.TRUE, mbs.getAttribute(rn, "Up"));
         assertEquals(0L, mbs.getAttribute(rn, "ConnectFailures"));
         assertEquals("none", mbs.getAttribute(rn, "LastCheck"));
-        assertTrue((Double) mbs.getAttribute(rn, "ConnectLatencyMeanMillis") > 0);
+        final io.jlvs.core.service.RealServer live = lb.services().service(key).members().get(0);
+        assertEquals(3, live.connectLatency().count());
+        assertEquals(live.connectLatency().meanNanos() / 1e6, mbs.getAttribute(rn, "ConnectLatencyMeanMillis"));
+        assertEquals(live.connectLatency().maxNanos() / 1e6, mbs.getAttribute(rn, "ConnectLatencyMaxMillis"));
 
         // operations, as jconsole invokes them
         mbs.invoke(rn, "changeWeight", new Object[] {2}, new String[] {"int"});

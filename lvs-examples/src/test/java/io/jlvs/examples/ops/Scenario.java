@@ -56,8 +56,10 @@ final class Scenario implements AutoCloseable {
             .build();
         closeables.add(() -> lb.close(Duration.ZERO));
         lb.start();
-        OpsFixture.waitFor("dead servers down and inhibited", () -> state(a, deadA) == ServerState.DOWN
-            && state(c, deadC) == ServerState.INHIBITED);
+        OpsFixture.waitFor("dead servers down and inhibited, every checked server checked", () ->
+            state(a, deadA) == ServerState.DOWN && state(c, deadC) == ServerState.INHIBITED
+            && server(a, e1.port()).lastCheck() != null && server(a, e2.port()).lastCheck() != null
+            && server(c, e2.port()).lastCheck() != null);
         for (int i = 0; i < 8; i++) {
             final String msg = "request " + i + "\n";
             if (!OpsFixture.roundTrip(a.port(), msg).equals(msg)) {
