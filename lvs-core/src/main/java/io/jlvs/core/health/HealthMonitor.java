@@ -171,10 +171,26 @@ public final class HealthMonitor {
      * @param now the clock's time
      */
     public synchronized void result(final RealServer s, final String check, final CheckResult r, final long now) {
+        result(s, check, r, -1, now);
+    }
+
+    /**
+     * Records a check result and how long the check took (kept on the server: {@link RealServer#lastCheck()},
+     * {@link RealServer#checkLatency()}).
+     *
+     * @param s the server
+     * @param check the check's name
+     * @param r the result
+     * @param latencyNanos how long the check took, negative if unknown
+     * @param now the clock's time
+     */
+    public synchronized void result(final RealServer s, final String check, final CheckResult r,
+        final long latencyNanos, final long now) {
         final ServerHealth h = servers.get(s);
         if (h == null) {
             return;
         }
+        s.checked(r.success(), check, r.reason(), latencyNanos);
         h.lastReason = r.reason();
         final boolean first = !h.checkedOnce;
         h.checkedOnce = true;

@@ -3,6 +3,7 @@ package io.jlvs.core.service;
 import io.jlvs.core.config.ForwardingMethod;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.net.Addresses;
+import io.jlvs.core.stats.LatencyStats;
 import io.jlvs.core.stats.StatsCounters;
 
 import java.lang.invoke.MethodHandles;
@@ -24,7 +25,9 @@ import java.net.InetSocketAddress;
  * no thresholds; and cleared by an edit that removes or raises the upper threshold.
  *
  * <p>Thread-safe: counters and flags are atomics updated lock-free from any event loop; configuration fields are
- * volatile and written only by the control plane.
+ * volatile and written only by the control plane. The operational figures ({@link #connectFailuresTotal()},
+ * {@link #connectLatency()}, {@link #checkLatency()}, {@link #lastCheck()}) are written by whoever observes them
+ * (event loops, the health thread) and read by anyone.
  */
 public final class RealServer {
     /** Flag bit: the server is in its service (not deleted). */
@@ -56,6 +59,11 @@ public final class RealServer {
     private final int addressFold;
     private final InetSocketAddress socketAddress;
     private final StatsCounters stats = new StatsCounters();
+    private final java.util.concurrent.atomic.AtomicLong connectFailuresTotal =
+        new java.util.concurrent.atomic.AtomicLong();
+    private final LatencyStats connectLatency = new LatencyStats();
+    private final LatencyStats checkLatency = new LatencyStats();
+    private volatile LastCheck lastCheck;
 
     private volatile RealServerConfig config;
     private volatile int weight;
@@ -426,6 +434,7 @@ public final class RealServer {
      * @return consecutive failures so far
      */
     public int connectFailed() {
+        connectFailuresTotal.getAndIncrement();
         return (int) CONNECT_FAILURES.getAndAdd(this, 1) + 1;
     }
 
@@ -446,6 +455,74 @@ public final class RealServer {
      */
     public int consecutiveConnectFailures() {
         return (int) CONNECT_FAILURES.getVolatile(this);
+    }
+
+    /**
+     * Failed connects of real traffic since the server was made (every call of {@link #connectFailed()}; unlike
+     * the consecutive count it never restarts, and {@code -Z} does not zero it).
+     *
+     * @return the count
+     */
+    public long connectFailuresTotal() {
+        return connectFailuresTotal.get();
+    }
+
+    /**
+     * How long connects of real traffic to this server took, from the connect call to its completion; the
+     * transport records into it when a connect completes.
+     *
+     * @return the summary
+     */
+    public LatencyStats connectLatency() {
+        return connectLatency;
+    }
+
+    /**
+     * How long health checks of this server took to give their result.
+     *
+     * @return the summary
+     */
+    public LatencyStats checkLatency() {
+        return checkLatency;
+    }
+
+    /**
+     * Records a health check's result (called by health checking).
+     *
+     * @param passed whether the server passed
+     * @param check the check's name
+     * @param reason what was seen
+     * @param latencyNanos how long the check took, negative if unknown (then not added to {@link #checkLatency()})
+     */
+    public void checked(final boolean passed, final String check, final String reason, final long latencyNanos) {
+        if (latencyNanos >= 0) {
+            checkLatency.record(latencyNanos);
+        }
+        lastCheck = new LastCheck(passed, check, reason, latencyNanos < 0 ? -1 : latencyNanos,
+            System.currentTimeMillis());
+    }
+
+    /**
+     * The most recent health check's result.
+     *
+     * @return the result, or null if the server was never checked
+     */
+    public LastCheck lastCheck() {
+        return lastCheck;
+    }
+
+    /**
+     * One health check's result, as {@link #lastCheck()} keeps it.
+     *
+     * <p>Immutable.
+     *
+     * @param passed whether the server passed
+     * @param check the check's name ({@code tcp}, {@code http}, ...)
+     * @param reason what was seen, for example {@code connected in 2 ms}
+     * @param latencyNanos how long the check took, -1 if unknown
+     * @param atEpochMillis when the result came, wall-clock milliseconds
+     */
+    public record LastCheck(boolean passed, String check, String reason, long latencyNanos, long atEpochMillis) {
     }
 
     private void checkOverloadOnBind() {

@@ -240,6 +240,7 @@ public final class Session {
         if (conn != null) {
             ctx.table.event(conn, SocketEvent.CONNECTED, now);
             server.connectSucceeded();
+            server.connectLatency().record(now - connectStart);
             svc.service.scheduler().observeLatency(server, now - connectStart);
             if (preamble != null) { // client bytes read with its PROXY header, before there was a connection
                 ctx.table.countIn(conn, preamble.remaining(), now);

@@ -292,8 +292,9 @@ final class HealthChecks extends SelectorAgent implements ServiceTable.Listener 
             final String name = c.checker.name();
             final Consumer<CheckResult> callback = r -> {
                 if (done.compareAndSet(false, true)) {
+                    final long latency = clock.nanoTime() - started;
                     execute(() -> {
-                        c.monitor.result(d.server, name, r, now);
+                        c.monitor.result(d.server, name, r, latency, now);
                         schedule(c, d.server, false);
                     });
                 }
