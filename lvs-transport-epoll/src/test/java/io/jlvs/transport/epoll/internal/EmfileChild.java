@@ -24,6 +24,10 @@ public final class EmfileChild {
             final int probe = sys.socket(Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0);
             check(probe >= 0, "probe socket");
             sys.close(probe);
+            // Load every class used below while files can still be opened (class loading opens files too).
+            final PipePool pool = new PipePool(sys, PipePool.DEFAULT_PIPE_BYTES, 4);
+            System.out.println("start " + Errno.name(-Errno.EMFILE) + " after " + probe
+                + (pool.lastError() == 0 ? " ok" : " pipe"));
             final long soft = probe + 20L;
             check(sys.setrlimit(Linux.RLIMIT_NOFILE, soft, lim[1]) == 0, "setrlimit");
             final List<Integer> open = new ArrayList<>();
@@ -37,7 +41,6 @@ public final class EmfileChild {
             final int[] p = new int[2];
             System.out.println("pipe2 " + Errno.name(sys.pipe2(p, Linux.O_CLOEXEC)));
             System.out.println("eventfd " + Errno.name(sys.eventfd(0, Linux.EFD_CLOEXEC)));
-            final PipePool pool = new PipePool(sys, PipePool.DEFAULT_PIPE_BYTES, 4);
             System.out.println("pool " + (pool.acquire() == null ? Errno.name(pool.lastError()) : "pipe"));
             sys.close(open.remove(open.size() - 1));
             final int again = sys.socket(Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0);
