@@ -31,6 +31,7 @@ final class TestDirector implements AutoCloseable {
     volatile int buffersInUse;
     volatile long pipesCreated;
     volatile long resumes;
+    volatile long syscalls;
     private volatile boolean stopping;
     private volatile Epoll epollForWakeup;
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
@@ -120,6 +121,7 @@ final class TestDirector implements AutoCloseable {
                     pipesInUse = pipes.inUse();
                     pipesCreated = pipes.created();
                     buffersInUse = buffers.inUse();
+                    syscalls = sys.calls();
                 }
                 for (final RelayConnection c : conns) {
                     if (c != null) {
