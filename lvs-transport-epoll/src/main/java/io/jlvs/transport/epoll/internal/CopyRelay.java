@@ -26,6 +26,7 @@ public final class CopyRelay implements Relay {
     private boolean srcEnded;
     private int state;
     private int errno;
+    private final Prefix prefix = new Prefix();
 
     /**
      * Makes a direction.
@@ -52,6 +53,12 @@ public final class CopyRelay implements Relay {
     public int pump() {
         if (state == DONE || state == ERROR) {
             return state;
+        }
+        if (prefix.pending()) {
+            final long p = prefix.send(sys, dst);
+            if (p < 0) {
+                return p == -Errno.EAGAIN ? WANT_WRITE : fail(p);
+            }
         }
         long budget = budgetBytes;
         while (true) {
@@ -115,6 +122,14 @@ public final class CopyRelay implements Relay {
             start = 0;
             end = 0;
         }
+    }
+
+    @Override
+    public void prefix(final MemorySegment bytes, final long offset, final long length) {
+        if (delivered > 0 || inFlight() > 0) {
+            throw new IllegalStateException("prefix after relayed bytes");
+        }
+        prefix.set(bytes, offset, length);
     }
 
     @Override

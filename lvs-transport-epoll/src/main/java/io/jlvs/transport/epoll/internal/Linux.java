@@ -61,6 +61,8 @@ public final class Linux {
     public static final int SHUT_RDWR = 2;
 
     // send/recv flags, <bits/socket.h>
+    /** Look at received bytes without consuming them (to parse an incoming PROXY header first). */
+    public static final int MSG_PEEK = 0x2;
     /** Peek/length flag: datagram was truncated. */
     public static final int MSG_TRUNC = 0x20;
     /** Non-blocking for this call only. */

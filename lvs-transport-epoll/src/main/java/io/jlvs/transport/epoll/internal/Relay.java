@@ -1,5 +1,7 @@
 package io.jlvs.transport.epoll.internal;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * One direction of a TCP relay: bytes from a source socket to a destination socket, with back-pressure
  * (at most one pipe or buffer in flight), half-close propagation (end of stream on the source becomes
@@ -31,7 +33,19 @@ public interface Relay {
      */
     int pump();
 
-    /** {@return bytes delivered to the destination so far} */
+    /**
+     * Sets bytes to deliver to the destination before any relayed byte (the PROXY protocol header to a real
+     * server), sent by the next {@link #pump()} calls before anything is read from the source. The segment
+     * is referenced, not copied: keep it alive until the first relayed byte has been delivered.
+     *
+     * @param bytes native memory holding the prefix
+     * @param offset where it starts
+     * @param length how many bytes
+     * @throws IllegalStateException if bytes were relayed already
+     */
+    void prefix(MemorySegment bytes, long offset, long length);
+
+    /** {@return bytes relayed from the source to the destination so far (a prefix not counted)} */
     long bytes();
 
     /** {@return the errno of the failure after {@link #ERROR}, else 0} */

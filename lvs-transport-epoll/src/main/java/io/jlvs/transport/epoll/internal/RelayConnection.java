@@ -106,6 +106,21 @@ public final class RelayConnection {
     }
 
     /**
+     * Pumps both directions once, right after construction: sends a prefix (PROXY header) before the real
+     * server waits for it, and moves bytes that arrived before the sockets were registered.
+     *
+     * @return {@link #OPEN}, {@link #CLOSED} or {@link #RESET}
+     */
+    public int start() {
+        if (status != OPEN) {
+            return status;
+        }
+        upState = up.pump();
+        downState = down.pump();
+        return settle();
+    }
+
+    /**
      * Handles a ready event of one of the two sockets.
      *
      * @param token the event's data word (the client's or the server's token)

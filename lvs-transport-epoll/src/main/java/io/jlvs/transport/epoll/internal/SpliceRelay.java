@@ -1,5 +1,7 @@
 package io.jlvs.transport.epoll.internal;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A relay direction through the kernel: splice(2) from the source socket into a pooled pipe, then from the
  * pipe into the destination socket. The bytes never enter user space (the kernel moves page references
@@ -22,6 +24,7 @@ public final class SpliceRelay implements Relay {
     private boolean srcEnded;
     private int state;
     private int errno;
+    private final Prefix prefix = new Prefix();
 
     /**
      * Makes a direction.
@@ -49,6 +52,12 @@ public final class SpliceRelay implements Relay {
     public int pump() {
         if (state == DONE || state == ERROR) {
             return state;
+        }
+        if (prefix.pending()) {
+            final long p = prefix.send(sys, dst);
+            if (p < 0) {
+                return p == -Errno.EAGAIN ? WANT_WRITE : fail(p);
+            }
         }
         long budget = budgetBytes;
         while (true) {
@@ -107,6 +116,14 @@ public final class SpliceRelay implements Relay {
             pool.release(pipe);
             pipe = null;
         }
+    }
+
+    @Override
+    public void prefix(final MemorySegment bytes, final long offset, final long length) {
+        if (delivered > 0 || inFlight() > 0) {
+            throw new IllegalStateException("prefix after relayed bytes");
+        }
+        prefix.set(bytes, offset, length);
     }
 
     @Override

@@ -26,11 +26,13 @@ class EmfileTest {
         assertEquals(0, child.exitValue(), out);
         final List<String> lines = out.lines()
             .filter(l -> !l.startsWith("WARNING") && !l.startsWith("start ")).toList();
-        assertEquals(5, lines.size(), out);
+        assertEquals(7, lines.size(), out);
         assertTrue(lines.get(0).matches("socket EMFILE after (1[0-9]|20)"), out);
         assertEquals("pipe2 EMFILE", lines.get(1));
         assertEquals("eventfd EMFILE", lines.get(2));
-        assertEquals("pool EMFILE", lines.get(3));
-        assertEquals("after close ok", lines.get(4));
+        assertEquals("accept4 EMFILE", lines.get(3), "a pending connection cannot be accepted at the limit");
+        assertEquals("pool EMFILE", lines.get(4));
+        assertEquals("after close ok", lines.get(5));
+        assertEquals("accept4 after close ok", lines.get(6), "the pending connection waited in the queue");
     }
 }

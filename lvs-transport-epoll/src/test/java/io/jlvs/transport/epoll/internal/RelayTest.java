@@ -296,6 +296,38 @@ class RelayTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modes")
+    void shouldSendThePrefixFirstEvenWhenTheServerSpeaksFirst(final TestDirector.Path path,
+                                                             final RelayConnection.Trigger trigger)
+        throws Exception {
+        final byte[] header = "PROXY TCP4 192.0.2.1 198.51.100.2 5555 80\r\n".getBytes();
+        final byte[] greeting = "220 ready\r\n".getBytes();
+        final byte[] body = random(14, 250_000);
+        final CompletableFuture<byte[]> headerSeen = new CompletableFuture<>();
+        try (Backend backend = new Backend(s -> {
+            // the server waits for the header before it greets: the relay must send it unprompted
+            headerSeen.complete(s.getInputStream().readNBytes(header.length));
+            s.getOutputStream().write(greeting);
+            s.getOutputStream().flush();
+            assertArrayEquals(body, readChunked(s.getInputStream(), new Random(15)));
+            s.shutdownOutput();
+        });
+             TestDirector d = new TestDirector(backend.port(), path, trigger, SMALL_PIPE, 1 << 20, header);
+             Socket s = new Socket(InetAddress.getLoopbackAddress(), d.port())) {
+            assertArrayEquals(greeting, s.getInputStream().readNBytes(greeting.length));
+            assertArrayEquals(header, headerSeen.get(30, TimeUnit.SECONDS));
+            writeChunked(s.getOutputStream(), body, new Random(16));
+            s.shutdownOutput();
+            assertEquals(-1, s.getInputStream().read());
+            backend.awaitHandlers(1);
+            final TestDirector.Finished f = awaitFinished(d);
+            assertEquals(RelayConnection.CLOSED, f.status());
+            assertEquals(body.length, f.upBytes(), "relayed bytes, the prefix not counted");
+            assertEquals(greeting.length, f.downBytes());
+        }
+    }
+
     @Test
     void anIdleConnectionHoldsNoPipe() throws Exception {
         final CompletableFuture<Void> release = new CompletableFuture<>();

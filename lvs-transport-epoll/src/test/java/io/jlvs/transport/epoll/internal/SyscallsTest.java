@@ -316,9 +316,22 @@ class SyscallsTest {
             } while (n == -Errno.EAGAIN);
             assertEquals(7, n);
             assertEquals(7, sys.splice(p[0], cfd, 7, flags), "back out to the same socket");
-            final byte[] echo = new byte[7];
-            client.getInputStream().readNBytes(echo, 0, 7);
-            assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7}, echo);
+            final byte[] echo0 = new byte[7];
+            client.getInputStream().readNBytes(echo0, 0, 7);
+            assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7}, echo0);
+
+            // an incoming header is peeked at, consumed to its exact length, and the rest spliced
+            client.getOutputStream().write("HDR\r\nrest".getBytes());
+            final MemorySegment peek = arena.allocate(64);
+            do {
+                n = sys.recv(cfd, peek, 0, 64, Linux.MSG_PEEK | Linux.MSG_DONTWAIT);
+            } while (n == -Errno.EAGAIN || n > 0 && n < 9);
+            assertEquals(9, n);
+            assertEquals(9, sys.recv(cfd, peek, 0, 64, Linux.MSG_PEEK | Linux.MSG_DONTWAIT), "peek consumes nothing");
+            assertEquals(5, sys.recv(cfd, peek, 0, 5, Linux.MSG_DONTWAIT), "the header, exactly");
+            assertEquals(4, sys.splice(cfd, p[1], 65536, flags), "the rest goes by splice");
+            assertEquals(4, sys.splice(p[0], cfd, 4, flags));
+            assertArrayEquals("rest".getBytes(), client.getInputStream().readNBytes(4));
             client.shutdownOutput();
             do {
                 n = sys.splice(cfd, p[1], 65536, flags);

@@ -38,8 +38,17 @@ final class TestDirector implements AutoCloseable {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Thread thread;
 
+    /** Bytes every connection sends to the backend first (a PROXY header), or null. */
+    private final byte[] prefix;
+
     TestDirector(final int backendPort, final Path path, final RelayConnection.Trigger trigger, final int pipeBytes,
                  final long budgetBytes) {
+        this(backendPort, path, trigger, pipeBytes, budgetBytes, null);
+    }
+
+    TestDirector(final int backendPort, final Path path, final RelayConnection.Trigger trigger, final int pipeBytes,
+                 final long budgetBytes, final byte[] prefix) {
+        this.prefix = prefix;
         thread = new Thread(() -> run(backendPort, path, trigger, pipeBytes, budgetBytes), "test-epoll-loop");
         thread.setDaemon(true);
         thread.start();
@@ -171,8 +180,18 @@ final class TestDirector implements AutoCloseable {
                 : new CopyRelay(sys, buffers, cfd, sfd, budgetBytes);
             final Relay down = path == Path.SPLICE ? new SpliceRelay(sys, pipes, sfd, cfd, budgetBytes)
                 : new CopyRelay(sys, buffers, sfd, cfd, budgetBytes);
-            conns.add(new RelayConnection(sys, epoll, trigger, cfd, sfd, 2L * id + 2, 2L * id + 3, up, down));
+            if (prefix != null) {
+                final java.lang.foreign.MemorySegment p = sys.arena().allocate(prefix.length);
+                p.copyFrom(java.lang.foreign.MemorySegment.ofArray(prefix));
+                up.prefix(p, 0, prefix.length);
+            }
+            final RelayConnection c = new RelayConnection(sys, epoll, trigger, cfd, sfd, 2L * id + 2, 2L * id + 3,
+                up, down);
+            conns.add(c);
             open++;
+            if (c.start() != RelayConnection.OPEN) {
+                finish(conns, id);
+            }
         }
     }
 }
