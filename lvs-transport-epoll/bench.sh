@@ -12,10 +12,11 @@ fi
 [ -n "${JAVA_HOME:-}" ] || { echo "bench.sh: no JDK 22+ found" >&2; exit 1; }
 export JAVA_HOME
 echo "bench.sh: JAVA_HOME=$JAVA_HOME" >&2
-mvn -B -q -pl lvs-transport-epoll -am test-compile >&2
 cpfile=$(mktemp)
 trap 'rm -f "$cpfile"' EXIT
-mvn -B -q -pl lvs-transport-epoll -am org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath \
+# one reactor run: compiles, then writes each module's test classpath to $cpfile (the epoll module's last)
+mvn -B -q -pl lvs-transport-epoll -am test-compile \
+  org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$cpfile" >&2
 cp=$(cat "$cpfile")
 "$JAVA_HOME/bin/java" --add-opens java.base/jdk.internal.misc=ALL-UNNAMED --enable-native-access=ALL-UNNAMED \
