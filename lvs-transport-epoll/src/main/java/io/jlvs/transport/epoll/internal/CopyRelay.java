@@ -27,6 +27,8 @@ public final class CopyRelay implements Relay {
     private int state;
     private int errno;
     private final Prefix prefix = new Prefix();
+    private boolean stopAfterShortRead;
+    private boolean shortRead;
 
     /**
      * Makes a direction.
@@ -82,6 +84,12 @@ public final class CopyRelay implements Relay {
                 state = DONE;
                 return DONE;
             }
+            if (shortRead && stopAfterShortRead) {
+                // level-triggered: a short read drained the socket; epoll reports it again if more came
+                shortRead = false;
+                release();
+                return WANT_READ;
+            }
             if (budget <= 0) {
                 releaseBuffer();
                 return YIELD;
@@ -95,6 +103,7 @@ public final class CopyRelay implements Relay {
                 start = 0;
                 end = n;
                 budget -= n;
+                shortRead = n < seg.byteSize();
             } else if (n == 0) {
                 start = 0;
                 end = 0;
@@ -122,6 +131,11 @@ public final class CopyRelay implements Relay {
             start = 0;
             end = 0;
         }
+    }
+
+    @Override
+    public void stopAfterShortRead(final boolean stop) {
+        this.stopAfterShortRead = stop;
     }
 
     @Override

@@ -34,6 +34,16 @@ public interface Relay {
     int pump();
 
     /**
+     * Under level-triggered readiness: once a read returned less than asked (the socket is drained for
+     * now) and those bytes are delivered, return {@link #WANT_READ} without the read that would only say
+     * EAGAIN; epoll reports the socket again if more has arrived. Must stay off under edge-triggered
+     * readiness, where a missed byte would never be reported again.
+     *
+     * @param stop true to stop after a short read
+     */
+    void stopAfterShortRead(boolean stop);
+
+    /**
      * Sets bytes to deliver to the destination before any relayed byte (the PROXY protocol header to a real
      * server), sent by the next {@link #pump()} calls before anything is read from the source. The segment
      * is referenced, not copied: keep it alive until the first relayed byte has been delivered.

@@ -85,6 +85,8 @@ public final class RelayConnection {
         this.serverToken = serverToken;
         this.up = up;
         this.down = down;
+        up.stopAfterShortRead(trigger == Trigger.LEVEL);
+        down.stopAfterShortRead(trigger == Trigger.LEVEL);
         final int r = register();
         if (r < 0) {
             closeBoth(true);

@@ -25,6 +25,8 @@ public final class SpliceRelay implements Relay {
     private int state;
     private int errno;
     private final Prefix prefix = new Prefix();
+    private boolean stopAfterShortRead;
+    private boolean shortRead;
 
     /**
      * Makes a direction.
@@ -81,6 +83,12 @@ public final class SpliceRelay implements Relay {
                 state = DONE;
                 return DONE;
             }
+            if (shortRead && stopAfterShortRead) {
+                // level-triggered: a short read drained the socket; epoll reports it again if more came
+                shortRead = false;
+                release();
+                return WANT_READ;
+            }
             if (budget <= 0) {
                 releasePipe();
                 return YIELD;
@@ -95,6 +103,7 @@ public final class SpliceRelay implements Relay {
             if (n > 0) {
                 pipe.bytes = (int) n;
                 budget -= n;
+                shortRead = n < pipe.capacity();
             } else if (n == 0) {
                 srcEnded = true;
             } else {
@@ -116,6 +125,11 @@ public final class SpliceRelay implements Relay {
             pool.release(pipe);
             pipe = null;
         }
+    }
+
+    @Override
+    public void stopAfterShortRead(final boolean stop) {
+        this.stopAfterShortRead = stop;
     }
 
     @Override
