@@ -153,6 +153,21 @@ class SyscallsTest {
     }
 
     @Test
+    void shouldRefuseCallsFromAnotherThread() throws Exception {
+        final CompletableFuture<Throwable> other = CompletableFuture.supplyAsync(() -> {
+            try {
+                sys.close(-1);
+                return null;
+            } catch (final Throwable t) {
+                return t;
+            }
+        });
+        final Throwable t = other.get(10, TimeUnit.SECONDS);
+        assertTrue(t instanceof WrongThreadException, () -> "expected WrongThreadException, got " + t);
+        assertEquals(-Errno.EBADF, sys.close(-1), "the owner thread still can");
+    }
+
+    @Test
     void shouldRejectBuffersOutOfBoundsOrOnTheHeap() {
         final MemorySegment buf = arena.allocate(16);
         try {
