@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loopback micro-measurement of the epoll relay primitives against the NIO transport and no front, in one
 # run (see RelayBench's Javadoc). Needs JDK 22+ (JAVA_HOME, else the newest under /usr/lib/jvm).
-# Usage: lvs-transport-epoll/bench.sh [rounds=3] [bulkMiB=2048] [pingPongSeconds=3]
+# Usage: lvs-transport-epoll/bench.sh [rounds=3] [bulkMiB=2048] [pingPongSeconds=3] [pipeBytes=65536]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[2-9]|[3-9][0-9])'; then

@@ -33,9 +33,12 @@ import java.util.concurrent.TimeUnit;
  * stream) and ping-pong (16 connections each doing 1 KiB request / 1 KiB response round trips, the
  * per-event cost). Rounds rotate the order of the fronts; the median of the rounds is printed.
  *
- * <p>Run: {@code lvs-transport-epoll/bench.sh [rounds] [bulkMiB] [pingPongSeconds]}.
+ * <p>Run: {@code lvs-transport-epoll/bench.sh [rounds] [bulkMiB] [pingPongSeconds] [pipeBytes]}.
  */
 public final class RelayBench {
+    /** Pipe (and copy buffer) size of the epoll fronts. */
+    private static int pipeBytes;
+
     private RelayBench() {
     }
 
@@ -61,6 +64,7 @@ public final class RelayBench {
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final int bulkMiB = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         final double ppSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
+        pipeBytes = args.length > 3 ? Integer.parseInt(args[3]) : PipePool.DEFAULT_PIPE_BYTES;
         final String[] names = {"direct", "nio-1loop", "epoll-splice-edge", "epoll-splice-level",
             "epoll-copy-edge", "epoll-copy-level"};
         final Map<String, List<Double>> bulk = new LinkedHashMap<>();
@@ -93,7 +97,7 @@ public final class RelayBench {
             }
         }
         System.out.printf(Locale.ROOT, "%nmedians of %d rounds; bulk: 1 connection, %d MiB; ping-pong: 16 connections,"
-            + " 1 KiB each way, %.1f s%n", rounds, bulkMiB, ppSeconds);
+            + " 1 KiB each way, %.1f s; epoll pipe/buffer %d bytes%n", rounds, bulkMiB, ppSeconds, pipeBytes);
         System.out.printf(Locale.ROOT, "| front | bulk Gbit/s | vs NIO | ping-pong rt/s | vs NIO | notes |%n");
         System.out.printf(Locale.ROOT, "|---|---|---|---|---|---|%n");
         final double nioBulk = median(bulk.get("nio-1loop"));
@@ -143,8 +147,7 @@ public final class RelayBench {
                 final TestDirector.Path path = name.contains("splice") ? TestDirector.Path.SPLICE : TestDirector.Path.COPY;
                 final RelayConnection.Trigger trigger = name.endsWith("edge") ? RelayConnection.Trigger.EDGE
                     : RelayConnection.Trigger.LEVEL;
-                final TestDirector d = new TestDirector(backendPort, path, trigger, PipePool.DEFAULT_PIPE_BYTES,
-                    1 << 20);
+                final TestDirector d = new TestDirector(backendPort, path, trigger, pipeBytes, 1 << 20);
                 return new Front() {
                     @Override
                     public int port() throws Exception {
