@@ -79,87 +79,87 @@ public final class DirectorOptions {
         return new Builder();
     }
 
-    /** @return event loops (threads) */
+    /** {@return event loops (threads)} */
     public int eventLoops() {
         return eventLoops;
     }
 
-    /** @return bytes per relay buffer */
+    /** {@return bytes per relay buffer} */
     public int bufferSize() {
         return bufferSize;
     }
 
-    /** @return buffers each loop keeps pooled when idle */
+    /** {@return buffers each loop keeps pooled when idle} */
     public int maxPooledBuffers() {
         return maxPooledBuffers;
     }
 
-    /** @return connect timeout in nanoseconds */
+    /** {@return connect timeout in nanoseconds} */
     public long connectTimeoutNs() {
         return connectTimeoutNs;
     }
 
-    /** @return further servers tried after a failed connect */
+    /** {@return further servers tried after a failed connect} */
     public int connectRetries() {
         return connectRetries;
     }
 
-    /** @return default drain time on close, in nanoseconds */
+    /** {@return default drain time on close, in nanoseconds} */
     public long drainTimeoutNs() {
         return drainTimeoutNs;
     }
 
-    /** @return TCP_NODELAY on both sockets */
+    /** {@return TCP_NODELAY on both sockets} */
     public boolean tcpNoDelay() {
         return tcpNoDelay;
     }
 
-    /** @return SO_KEEPALIVE on both sockets */
+    /** {@return SO_KEEPALIVE on both sockets} */
     public boolean keepAlive() {
         return keepAlive;
     }
 
-    /** @return SO_SNDBUF, 0 for the OS default */
+    /** {@return SO_SNDBUF, 0 for the OS default} */
     public int sendBufferSize() {
         return sendBufferSize;
     }
 
-    /** @return SO_RCVBUF, 0 for the OS default */
+    /** {@return SO_RCVBUF, 0 for the OS default} */
     public int receiveBufferSize() {
         return receiveBufferSize;
     }
 
-    /** @return listen backlog */
+    /** {@return listen backlog} */
     public int backlog() {
         return backlog;
     }
 
-    /** @return how long a client may take to send its PROXY header, in nanoseconds */
+    /** {@return how long a client may take to send its PROXY header, in nanoseconds} */
     public long proxyHeaderTimeoutNs() {
         return proxyHeaderTimeoutNs;
     }
 
-    /** @return pause of accepting after EMFILE/ENFILE, in nanoseconds */
+    /** {@return pause of accepting after EMFILE/ENFILE, in nanoseconds} */
     public long acceptBackoffNs() {
         return acceptBackoffNs;
     }
 
-    /** @return close connections of removed servers ({@code expire_nodest_conn}) */
+    /** {@return close connections of removed servers ({@code expire_nodest_conn})} */
     public boolean expireNodestConn() {
         return expireNodestConn;
     }
 
-    /** @return also close connections of servers quiesced to weight 0 */
+    /** {@return also close connections of servers quiesced to weight 0} */
     public boolean expireQuiescentConn() {
         return expireQuiescentConn;
     }
 
-    /** @return a template of a weight-0 server stops matching ({@code expire_quiescent_template}) */
+    /** {@return a template of a weight-0 server stops matching ({@code expire_quiescent_template})} */
     public boolean expireQuiescentTemplate() {
         return expireQuiescentTemplate;
     }
 
-    /** @return the most UDP flows per event loop; new flows above it are dropped and counted */
+    /** {@return the most UDP flows per event loop; new flows above it are dropped and counted} */
     public int maxUdpFlows() {
         return maxUdpFlows;
     }

@@ -1,0 +1,193 @@
+package io.jlvs.transport.epoll.internal;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A batch of datagram slots for recvmmsg(2) and sendmmsg(2): one system call moves up to
+ * {@link #capacity()} datagrams. Every slot owns its data buffer, its address ({@code sockaddr_storage})
+ * and its iovec, laid out once in native memory; receiving and sending rewrite them in place.
+ *
+ * <pre>
+ * struct iovec   (16): void *iov_base @0 | size_t iov_len @8                      (sys/uio.h)
+ * struct msghdr  (56): void *msg_name @0 | socklen_t msg_namelen @8 | struct iovec *msg_iov @16 |
+ *                      size_t msg_iovlen @24 | void *msg_control @32 | size_t msg_controllen @40 |
+ *                      int msg_flags @48                                          (sys/socket.h)
+ * struct mmsghdr (64): struct msghdr msg_hdr @0 | unsigned int msg_len @56
+ * </pre>
+ *
+ * <p>Not thread-safe; confined to the thread that owns the arena.
+ */
+public final class DatagramBatch {
+    /** The default batch: 32 datagrams per system call. */
+    public static final int DEFAULT_BATCH = 32;
+
+    private static final long IOVEC_BYTES = 16;
+    private static final long MMSG_BYTES = 64;
+    private static final long NAME = 0;
+    private static final long NAMELEN = 8;
+    private static final long IOV = 16;
+    private static final long IOVLEN = 24;
+    private static final long FLAGS = 48;
+    private static final long MSG_LEN = 56;
+
+    private final int capacity;
+    private final int maxDatagramBytes;
+    private final MemorySegment messages;
+    private final MemorySegment iovecs;
+    private final MemorySegment names;
+    private final MemorySegment[] data;
+    private final MemorySegment[] messageSlices;
+
+    /**
+     * Lays out the slots.
+     *
+     * @param arena the owner thread's arena
+     * @param capacity datagrams per call, 1 to 1024 (UIO_MAXIOV)
+     * @param maxDatagramBytes bytes per slot; a longer datagram is truncated and flagged
+     */
+    public DatagramBatch(final Arena arena, final int capacity, final int maxDatagramBytes) {
+        if (capacity < 1 || capacity > 1024) {
+            throw new IllegalArgumentException("batch: " + capacity + " (expected: 1-1024)");
+        }
+        if (maxDatagramBytes < 1 || maxDatagramBytes > 65535) {
+            throw new IllegalArgumentException("maxDatagramBytes: " + maxDatagramBytes + " (expected: 1-65535)");
+        }
+        this.capacity = capacity;
+        this.maxDatagramBytes = maxDatagramBytes;
+        this.messages = arena.allocate(MMSG_BYTES * capacity, 8);
+        this.iovecs = arena.allocate(IOVEC_BYTES * capacity, 8);
+        this.names = arena.allocate((long) SockAddr.STORAGE_BYTES * capacity, 8);
+        final MemorySegment all = arena.allocate((long) maxDatagramBytes * capacity, 64);
+        this.data = new MemorySegment[capacity];
+        this.messageSlices = new MemorySegment[capacity];
+        for (int i = 0; i < capacity; i++) {
+            data[i] = all.asSlice((long) i * maxDatagramBytes, maxDatagramBytes);
+            messageSlices[i] = messages.asSlice(i * MMSG_BYTES);
+            final long m = i * MMSG_BYTES;
+            final long v = i * IOVEC_BYTES;
+            iovecs.set(ValueLayout.ADDRESS, v, data[i]);
+            iovecs.set(ValueLayout.JAVA_LONG, v + 8, maxDatagramBytes);
+            messages.set(ValueLayout.ADDRESS, m + NAME, names.asSlice((long) i * SockAddr.STORAGE_BYTES));
+            messages.set(ValueLayout.JAVA_INT, m + NAMELEN, SockAddr.STORAGE_BYTES);
+            messages.set(ValueLayout.ADDRESS, m + IOV, iovecs.asSlice(v));
+            messages.set(ValueLayout.JAVA_LONG, m + IOVLEN, 1L);
+        }
+    }
+
+    /** {@return the number of slots} */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** {@return bytes per slot} */
+    public int maxDatagramBytes() {
+        return maxDatagramBytes;
+    }
+
+    /**
+     * Receives up to {@link #capacity()} datagrams without blocking.
+     *
+     * @param sys the owner thread's system calls
+     * @param fd the datagram socket
+     * @return datagrams received (read them with {@link #length}, {@link #data}, {@link #source}), or a
+     *     negated errno ({@code -EAGAIN} when none is queued)
+     */
+    public int receive(final Syscalls sys, final int fd) {
+        for (int i = 0; i < capacity; i++) {
+            final long m = i * MMSG_BYTES;
+            messages.set(ValueLayout.JAVA_INT, m + NAMELEN, SockAddr.STORAGE_BYTES);
+            messages.set(ValueLayout.JAVA_INT, m + FLAGS, 0);
+            messages.set(ValueLayout.JAVA_INT, m + MSG_LEN, 0);
+            iovecs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES + 8, maxDatagramBytes);
+        }
+        return sys.recvmmsg(fd, messages, capacity, Linux.MSG_DONTWAIT);
+    }
+
+    /**
+     * The length of a received datagram (at most {@link #maxDatagramBytes()}).
+     *
+     * @param i the slot
+     * @return the bytes in {@link #data(int)}
+     */
+    public int length(final int i) {
+        return messages.get(ValueLayout.JAVA_INT, i * MMSG_BYTES + MSG_LEN);
+    }
+
+    /**
+     * Whether a received datagram was longer than its slot (its tail was dropped by the kernel).
+     *
+     * @param i the slot
+     * @return true if MSG_TRUNC is set
+     */
+    public boolean truncated(final int i) {
+        return (messages.get(ValueLayout.JAVA_INT, i * MMSG_BYTES + FLAGS) & Linux.MSG_TRUNC) != 0;
+    }
+
+    /**
+     * A slot's buffer: a received datagram's bytes, or where to write one to send.
+     *
+     * @param i the slot
+     * @return the slot's {@link #maxDatagramBytes()} bytes (the same segment object every time)
+     */
+    public MemorySegment data(final int i) {
+        return data[i];
+    }
+
+    /**
+     * Copies a received datagram's source address out.
+     *
+     * @param i the slot
+     * @param out receives the address
+     */
+    public void source(final int i, final SockAddr out) {
+        final long m = i * MMSG_BYTES;
+        final int len = messages.get(ValueLayout.JAVA_INT, m + NAMELEN);
+        MemorySegment.copy(names, (long) i * SockAddr.STORAGE_BYTES, out.segment(), 0, SockAddr.STORAGE_BYTES);
+        out.length(len);
+    }
+
+    /**
+     * Prepares a slot to send: the bytes must already be in {@link #data(int)}.
+     *
+     * @param i the slot
+     * @param destination where to send it, or {@code null} on a connected socket
+     * @param length how many bytes of the slot's buffer
+     */
+    public void prepare(final int i, final SockAddr destination, final int length) {
+        if (length < 0 || length > maxDatagramBytes) {
+            throw new IllegalArgumentException("length: " + length + " (expected: 0-" + maxDatagramBytes + ")");
+        }
+        final long m = i * MMSG_BYTES;
+        if (destination == null) {
+            messages.set(ValueLayout.JAVA_INT, m + NAMELEN, 0);
+        } else {
+            MemorySegment.copy(destination.segment(), 0, names, (long) i * SockAddr.STORAGE_BYTES,
+                SockAddr.STORAGE_BYTES);
+            messages.set(ValueLayout.JAVA_INT, m + NAMELEN, destination.length());
+        }
+        messages.set(ValueLayout.JAVA_INT, m + FLAGS, 0);
+        iovecs.set(ValueLayout.JAVA_LONG, i * IOVEC_BYTES + 8, length);
+    }
+
+    /**
+     * Sends prepared slots {@code [from, from + count)} without blocking.
+     *
+     * @param sys the owner thread's system calls
+     * @param fd the datagram socket
+     * @param from the first slot
+     * @param count how many slots
+     * @return datagrams sent (fewer than {@code count} when the socket buffer filled: call again from
+     *     {@code from + result} on EPOLLOUT), or a negated errno
+     */
+    public int send(final Syscalls sys, final int fd, final int from, final int count) {
+        if (from < 0 || count < 0 || from + count > capacity) {
+            throw new IndexOutOfBoundsException("slots " + from + "+" + count + " of " + capacity);
+        }
+        if (count == 0) {
+            return 0;
+        }
+        return sys.sendmmsg(fd, messageSlices[from], count, Linux.MSG_DONTWAIT);
+    }
+}

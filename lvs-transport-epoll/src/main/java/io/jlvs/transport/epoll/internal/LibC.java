@@ -1,0 +1,150 @@
+package io.jlvs.transport.epoll.internal;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The one owner of the native linker and of every downcall handle: each a {@code static final} field named
+ * after the C library function it calls, looked up once when this class initialises, so that no call site
+ * ever looks anything up. Only {@link Syscalls} (and the wake-up in {@link Epoll}) invoke these, with
+ * {@code invokeExact}.
+ *
+ * <p>Every handle except {@link #EVENTFD_WRITE_NO_ERRNO} takes a leading capture-state segment
+ * ({@link Linker.Option#captureCallState(String...) captureCallState("errno")}): the linker stores errno
+ * there right after the call, on the calling thread, so nothing depends on what the JVM does to errno
+ * afterwards.
+ *
+ * <p>Buffer addresses on the data path ({@code read}, {@code write}, {@code recv}, {@code send}) are passed
+ * as {@code long} rather than as {@link MemorySegment}: a pointer and a 64-bit integer travel in the same
+ * register class on both supported ABIs (System V x86-64, AAPCS64), and a raw address lets the caller pass
+ * an offset into a pooled buffer without creating a slice object per call. {@link Syscalls} checks the
+ * bounds and liveness against the segment before it passes the address.
+ *
+ * <p>Immutable (static final handles); the handles themselves are thread-safe.
+ */
+@SuppressWarnings("restricted")
+final class LibC {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+
+    /** The layout of the capture-state segment each errno-capturing call takes first. */
+    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    /** Where errno sits in a capture-state segment. */
+    static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+
+    /** {@code int socket(int domain, int type, int protocol)} */
+    static final MethodHandle SOCKET = errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    /** {@code int setsockopt(int fd, int level, int name, const void *value, socklen_t len)} */
+    static final MethodHandle SETSOCKOPT = errno("setsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /** {@code int getsockopt(int fd, int level, int name, void *value, socklen_t *len)} */
+    static final MethodHandle GETSOCKOPT = errno("getsockopt",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    /** {@code int bind(int fd, const struct sockaddr *addr, socklen_t len)} */
+    static final MethodHandle BIND = errno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /** {@code int listen(int fd, int backlog)} */
+    static final MethodHandle LISTEN = errno("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /** {@code int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)} */
+    static final MethodHandle ACCEPT4 = errno("accept4",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    /** {@code int connect(int fd, const struct sockaddr *addr, socklen_t len)} */
+    static final MethodHandle CONNECT = errno("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /** {@code int getsockname(int fd, struct sockaddr *addr, socklen_t *len)} */
+    static final MethodHandle GETSOCKNAME = errno("getsockname",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    /** {@code int getpeername(int fd, struct sockaddr *addr, socklen_t *len)} */
+    static final MethodHandle GETPEERNAME = errno("getpeername",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    /** {@code int shutdown(int fd, int how)} */
+    static final MethodHandle SHUTDOWN = errno("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /** {@code int close(int fd)} */
+    static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** {@code ssize_t read(int fd, void *buf, size_t count)}, the buffer as a raw address */
+    static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    /** {@code ssize_t write(int fd, const void *buf, size_t count)}, the buffer as a raw address */
+    static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    /** {@code ssize_t recv(int fd, void *buf, size_t len, int flags)}, the buffer as a raw address */
+    static final MethodHandle RECV = errno("recv",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    /** {@code ssize_t send(int fd, const void *buf, size_t len, int flags)}, the buffer as a raw address */
+    static final MethodHandle SEND = errno("send",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    /** {@code int epoll_create1(int flags)} */
+    static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** {@code int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)} */
+    static final MethodHandle EPOLL_CTL = errno("epoll_ctl",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    /** {@code int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)} */
+    static final MethodHandle EPOLL_WAIT = errno("epoll_wait",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    /** {@code int eventfd(unsigned int initval, int flags)} */
+    static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /**
+     * {@code ssize_t write(int fd, const void *buf, size_t count)} without errno capture, for the
+     * cross-thread wake-up, whose only possible failure (EAGAIN: the counter is already near its maximum)
+     * means the loop is already being woken.
+     */
+    static final MethodHandle EVENTFD_WRITE_NO_ERRNO = LINKER.downcallHandle(symbol("write"),
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** {@code int pipe2(int pipefd[2], int flags)} */
+    static final MethodHandle PIPE2 = errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    /** {@code int fcntl(int fd, int cmd, int arg)}, variadic after {@code cmd} */
+    static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+    /** {@code int open(const char *path, int flags, mode_t mode)}, variadic after {@code flags} */
+    static final MethodHandle OPEN = LINKER.downcallHandle(symbol("open"),
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+    /** {@code ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len, unsigned flags)} */
+    static final MethodHandle SPLICE = errno("splice",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** {@code ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)} */
+    static final MethodHandle SENDFILE = errno("sendfile",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** {@code int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout)} */
+    static final MethodHandle RECVMMSG = errno("recvmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    /** {@code int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)} */
+    static final MethodHandle SENDMMSG = errno("sendmmsg",
+        FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    /** {@code int getrlimit(int resource, struct rlimit *rlim)} */
+    static final MethodHandle GETRLIMIT = errno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    /** {@code int setrlimit(int resource, const struct rlimit *rlim)} */
+    static final MethodHandle SETRLIMIT = errno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+
+    private LibC() {
+    }
+
+    private static MemorySegment symbol(final String name) {
+        return LINKER.defaultLookup().find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("C library function not found: " + name));
+    }
+
+    private static MethodHandle errno(final String name, final FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(symbol(name), descriptor, ERRNO);
+    }
+
+    /**
+     * Rethrows what a downcall threw: downcalls declare {@code Throwable} but only unchecked failures can
+     * come out of them (a wrong argument type is a programming error here, caught by the tests).
+     *
+     * @param t the throwable
+     * @return never returns normally; declared so that callers can write {@code throw rethrow(t)}
+     */
+    static RuntimeException rethrow(final Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("downcall failed", t);
+    }
+}
