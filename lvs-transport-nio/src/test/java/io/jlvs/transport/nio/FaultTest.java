@@ -396,6 +396,11 @@ class FaultTest {
         assertTrue(engine.buffersInFlight() <= 32, "in flight: " + engine.buffersInFlight());
         assertEquals(40, lb.liveConnections());
         final List<java.util.concurrent.CompletableFuture<Integer>> reads = new ArrayList<>();
+        // one reader thread per client: the common pool has one thread on 2 cores, and a reader that waits for a
+        // buffer held by a connection nobody reads yet would wait for ever
+        final java.util.concurrent.ExecutorService readers =
+            java.util.concurrent.Executors.newFixedThreadPool(clients.size());
+        closeables.add(readers::shutdownNow);
         for (final Socket s : clients) {
             reads.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
@@ -413,7 +418,7 @@ class FaultTest {
                 } catch (final IOException e) {
                     throw new IllegalStateException(e);
                 }
-            }));
+            }, readers));
         }
         for (final java.util.concurrent.CompletableFuture<Integer> r : reads) {
             assertEquals(size, r.get(60, TimeUnit.SECONDS));
