@@ -93,7 +93,7 @@ class KernelForwardingTest {
                 // out: the echo plus each server's "bN\n"
                 assertTrue(outBytes >= payload + 3 * conns[i], stats);
             }
-            final String ln = c.cmd("list NUMERIC");
+            final String ln = c.cmd("list DEFAULT");
             assertEquals("3", serverLine(ln, RIPS[0])[3], ln);
             c.cmd("quit");
         }
@@ -125,7 +125,7 @@ class KernelForwardingTest {
             c.cmd("weight " + VIP + " 80 " + RIPS[1] + " 8080 0");
             assertEquals(Map.of("b1", 10L), count(c.cmd("connect 10 " + VIP + " 80 100")));
             assertEquals("echoed 5000", c.cmd("echo " + heldOnB2 + " 5000"));
-            final String ln = c.cmd("list NUMERIC");
+            final String ln = c.cmd("list DEFAULT");
             final String[] b2 = serverLine(ln, RIPS[1]);
             assertEquals("0", b2[3], ln); // weight
             assertEquals("1", b2[4], ln); // ActiveConn: the held connection
