@@ -237,4 +237,58 @@ class KernelForwardingTest {
             assertTrue(ns.tables().isBlank(), "no other table was made: " + ns.tables());
         }
     }
+
+    @Test
+    void shutdownSessionsDeletesTheDownServersConntrackEntries() throws Exception {
+        try (Netns ns = ns("shut")) {
+            final Netns.Child c = ns.start();
+            backends(c, 2);
+            c.cmd("start " + rules("-A -t " + VIP + ":80 -s rr --forward kernel --check tcp --check-interval 200 "
+                + "--check-timeout 150 --fall 2 --rise 1 --shutdown-sessions\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[1] + ":8080 -m\n") + " shut");
+            final String first = c.cmd("hold h1 " + VIP + " 80");
+            c.cmd("hold h2 " + VIP + " 80");
+            final String onB1 = first.equals("b1") ? "h1" : "h2";
+            assertTrue(c.cmd("conns").contains(RIPS[1] + ":8080"));
+            c.cmd("unlisten b2"); // its check fails; its live connection would go on without --shutdown-sessions
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String conns = c.cmd("conns");
+            while (conns.contains(RIPS[1] + ":8080") && System.nanoTime() < deadline) {
+                conns = c.cmd("conns");
+            }
+            assertFalse(conns.contains(RIPS[1] + ":8080"), conns);
+            assertTrue(conns.contains(RIPS[0] + ":8080"), conns);
+            assertEquals("echoed 1000", c.cmd("echo " + onB1 + " 1000"));
+            c.cmd("quit");
+        }
+    }
+
+    @Test
+    void lostQuorumEmptiesTheMapAndItsReturnRefillsIt() throws Exception {
+        try (Netns ns = ns("quorum")) {
+            final Netns.Child c = ns.start();
+            backends(c, 2);
+            c.cmd("start " + rules("-A -t " + VIP + ":80 -s rr --forward kernel --check tcp --check-interval 200 "
+                + "--check-timeout 150 --fall 1 --rise 1 --quorum 2\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[1] + ":8080 -m\n") + " quorum");
+            assertEquals(Map.of("b1", 1L, "b2", 1L), count(c.cmd("connect 2 " + VIP + " 80 10")));
+            c.cmd("unlisten b2");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String answer = c.ask("connect 1 " + VIP + " 80 10");
+            while (!answer.startsWith("ERR") && System.nanoTime() < deadline) {
+                answer = c.ask("connect 1 " + VIP + " 80 10");
+            }
+            // one server up of a quorum of two: nothing is translated, the closed virtual port refuses
+            assertTrue(answer.startsWith("ERR") && answer.contains("refused"), answer);
+            c.cmd("backend b2 " + RIPS[1] + " 8080");
+            answer = c.ask("connect 2 " + VIP + " 80 10");
+            while (answer.startsWith("ERR") && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(10)) {
+                answer = c.ask("connect 2 " + VIP + " 80 10");
+            }
+            assertEquals(Map.of("b1", 1L, "b2", 1L), count(answer));
+            c.cmd("quit");
+        }
+    }
 }

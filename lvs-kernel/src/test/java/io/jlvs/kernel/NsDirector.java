@@ -125,6 +125,9 @@ public final class NsDirector {
             case "kill":
                 BACKENDS.remove(a[1]).kill();
                 return "";
+            case "unlisten": // the listener closes (new connections are refused), live connections stay
+                BACKENDS.get(a[1]).server.close();
+                return "";
             case "start":
                 lb = LoadBalancer.builder().rules(Files.readString(Path.of(a[1]))).eventLoops(1).build().start();
                 kernel = KernelDataPath.attach(lb, a[2]);
