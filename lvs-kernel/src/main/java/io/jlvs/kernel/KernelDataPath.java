@@ -47,9 +47,15 @@ import java.util.concurrent.TimeUnit;
  * servers that stay; nothing runs per packet in Java. At attach the table is deleted first (what a crashed director
  * left), so a restart starts clean.
  *
- * <p>Threads: the sync thread {@code jlvs-kernel-NAME} owns {@code installed}, {@code lastCounters} and does every
- * transaction; table listeners and health listeners only set the volatile {@code dirty} flag and queue conntrack
- * deletions (a concurrent queue). {@link #snapshot()} and {@link #connections()} may be called from any thread.
+ * <p>A JVM shutdown hook (SIGTERM, {@code System.exit}) closes it too; after a SIGKILL the next attach under the same
+ * name deletes the table left behind.
+ *
+ * <p>Threads: the sync thread {@code jlvs-kernel-NAME} does the background transactions and conntrack deletions;
+ * {@code installed} and {@code lastCounters} are guarded by the {@code apply} lock, which {@link #syncNow()},
+ * {@link #readCounters()} and {@link #close()} take on the caller's thread; table and health listeners (on the
+ * threads that change the table or run checks) only set the volatile {@code dirty} flag and queue conntrack deletions
+ * in a concurrent queue. {@link #snapshot()}, {@link #list} and {@link #connections()} may be called from any
+ * thread.
  */
 public final class KernelDataPath implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KernelDataPath.class);
@@ -68,6 +74,7 @@ public final class KernelDataPath implements AutoCloseable {
     private final ServiceTable.Listener tableListener;
     private final HealthListener healthListener;
     private final Thread thread;
+    private final Thread shutdownHook;
     private final Map<String, long[]> lastCounters = new HashMap<>();
     private volatile boolean dirty = true;
     private volatile boolean closed;
@@ -124,6 +131,8 @@ public final class KernelDataPath implements AutoCloseable {
         this.thread = new Thread(this::run, "jlvs-kernel-" + name);
         thread.setDaemon(true);
         thread.start();
+        this.shutdownHook = new Thread(this::close, "jlvs-kernel-" + name + "-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -231,6 +240,9 @@ public final class KernelDataPath implements AutoCloseable {
             final VirtualServiceConfig c = s.config();
             if (!Extensions.kernelForwarded(c) || Extensions.kernelRefusal(c) != null) {
                 continue;
+            }
+            if (s.scheduler() instanceof io.jlvs.scheduler.SlowStart ramp) {
+                ramp.refreshNow(); // no picks run in Java for a kernel service: the sync loop moves the ramps
             }
             final boolean rr = c.scheduler().equals("rr");
             final ServerList members = s.members();
@@ -498,11 +510,18 @@ public final class KernelDataPath implements AutoCloseable {
      * connections' conntrack entries keep their translation until they end). Calling it again does nothing.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (final IllegalStateException exiting) {
+                // the JVM is exiting: the hook runs this anyway
+            }
+        }
         lb.services().removeListener(tableListener);
         thread.interrupt();
         try {

@@ -291,4 +291,35 @@ class KernelForwardingTest {
             c.cmd("quit");
         }
     }
+
+    @Test
+    void slowStartStepsTheWeightInTheMap() throws Exception {
+        try (Netns ns = ns("slow")) {
+            final Netns.Child c = ns.start();
+            backends(c, 1);
+            c.cmd("start " + rules("-A -t " + VIP + ":80 -s wrr --forward kernel --check tcp --check-interval 100 "
+                + "--check-timeout 100 --rise 1 --check-initial down --slow-start 3000\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m -w 20\n") + " slow");
+            final String chain = "v" + KernelRuleset.hex(java.net.InetAddress.getByName(VIP)) + "t80";
+            final java.util.List<Integer> shares = new java.util.ArrayList<>();
+            final java.util.regex.Pattern mod = java.util.regex.Pattern.compile("numgen inc mod (\\d+)");
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline && (shares.isEmpty() || shares.get(shares.size() - 1) < 20)) {
+                final java.util.regex.Matcher m = mod.matcher(ns.exec("nft", "list", "chain", "ip", "jlvs_slow",
+                    chain));
+                if (m.find()) {
+                    final int share = Integer.parseInt(m.group(1));
+                    if (shares.isEmpty() || shares.get(shares.size() - 1) != share) {
+                        shares.add(share);
+                    }
+                }
+            }
+            // the server came up at a fraction of its weight and stepped up to 20 over the window, never down
+            assertTrue(shares.size() >= 3 && shares.get(0) < 20 && shares.get(shares.size() - 1) == 20, "" + shares);
+            for (int i = 1; i < shares.size(); i++) {
+                assertTrue(shares.get(i) > shares.get(i - 1), "" + shares);
+            }
+            c.cmd("quit");
+        }
+    }
 }
