@@ -322,4 +322,33 @@ class KernelForwardingTest {
             c.cmd("quit");
         }
     }
+
+    @Test
+    void udpFlowsAreTranslatedAndCounted() throws Exception {
+        try (Netns ns = ns("udp")) {
+            final Netns.Child c = ns.start();
+            c.cmd("udp-backend u1 " + RIPS[0] + " 5353");
+            c.cmd("udp-backend u2 " + RIPS[1] + " 5353");
+            c.cmd("start " + rules("-A -u " + VIP + ":53 -s wrr --forward kernel\n"
+                + "-a -u " + VIP + ":53 -r " + RIPS[0] + ":5353 -m -w 1\n"
+                + "-a -u " + VIP + ":53 -r " + RIPS[1] + ":5353 -m -w 2\n") + " udp");
+            assertEquals(Map.of("u1", 4L, "u2", 8L), count(c.cmd("udp 12 " + VIP + " 53 100")));
+            final String stats = c.cmd("list STATS");
+            int found = 0;
+            for (final String l : stats.split("\n")) {
+                if (l.contains(RIPS[1] + ":5353")) {
+                    found++;
+                    final String[] f = l.trim().split("\\s+");
+                    assertEquals("8", f[2], stats); // Conns
+                    assertEquals("8", f[3], stats); // InPkts: one datagram a flow
+                    assertEquals("8", f[4], stats); // OutPkts: one answer a flow
+                    assertEquals(String.valueOf(8 * (100 + 28)), f[5], stats); // InBytes: IP + UDP headers
+                }
+            }
+            assertEquals(1, found, stats);
+            assertTrue(stats.lines().anyMatch(l -> l.startsWith("UDP") && l.endsWith(" kernel")), stats);
+            assertEquals(12, c.cmd("conns").lines().filter(l -> l.startsWith("UDP")).count());
+            c.cmd("quit");
+        }
+    }
 }

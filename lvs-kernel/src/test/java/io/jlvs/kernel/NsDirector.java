@@ -125,6 +125,41 @@ public final class NsDirector {
             case "kill":
                 BACKENDS.remove(a[1]).kill();
                 return "";
+            case "udp-backend": {
+                final java.net.DatagramSocket u = new java.net.DatagramSocket(new InetSocketAddress(a[2],
+                    Integer.parseInt(a[3])));
+                final byte[] id = a[1].getBytes(StandardCharsets.US_ASCII);
+                final Thread t = new Thread(() -> {
+                    final byte[] buf = new byte[2048];
+                    while (true) {
+                        try {
+                            final java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                            u.receive(p);
+                            u.send(new java.net.DatagramPacket(id, id.length, p.getSocketAddress()));
+                        } catch (final IOException e) {
+                            return;
+                        }
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                return "";
+            }
+            case "udp": { // N flows (one socket each), one datagram of BYTES each; the ids that answered
+                final List<String> ids = new ArrayList<>();
+                for (int i = 0; i < Integer.parseInt(a[1]); i++) {
+                    try (java.net.DatagramSocket u = new java.net.DatagramSocket()) {
+                        u.setSoTimeout(5000);
+                        final byte[] data = new byte[Integer.parseInt(a[4])];
+                        u.send(new java.net.DatagramPacket(data, data.length, new InetSocketAddress(a[2],
+                            Integer.parseInt(a[3]))));
+                        final java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[64], 64);
+                        u.receive(p);
+                        ids.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
+                    }
+                }
+                return String.join(" ", ids);
+            }
             case "unlisten": // the listener closes (new connections are refused), live connections stay
                 BACKENDS.get(a[1]).server.close();
                 return "";
