@@ -189,6 +189,15 @@ public final class KernelDataPath implements AutoCloseable {
             if (r != null) {
                 throw new IllegalArgumentException(s.key() + ": --forward kernel: " + r);
             }
+            final ServerList members = s.members();
+            for (int i = 0; i < members.size(); i++) {
+                final RealServer m = members.get(i);
+                final String pp = m.config().options().get(Extensions.PROXY_PROTOCOL);
+                if (pp != null && !pp.equals("none")) {
+                    throw new IllegalArgumentException(s.key() + ": real server " + m.addressAndPort()
+                        + ": --forward kernel: --proxy-protocol needs the bytes of each connection");
+                }
+            }
         }
     }
 
@@ -273,6 +282,9 @@ public final class KernelDataPath implements AutoCloseable {
     }
 
     private void onHealth(final HealthEvent e) {
+        if (closed) {
+            return;
+        }
         if (e.server() == null || e.state() != HealthState.DOWN) {
             wake();
             return;

@@ -117,6 +117,20 @@ class KernelModeRulesTest {
     }
 
     @Test
+    void attachRefusesServersTheKernelCannotServe() {
+        try (LoadBalancer lb = LoadBalancer.builder().rules("-A -t 10.77.0.1:80 -s rr --forward kernel\n"
+            + "-a -t 10.77.0.1:80 -r 10.77.0.11:8080 -m --proxy-protocol v1\n").build()) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                KernelDataPath.attach(lb, "pp", new NftCommand(List.of("/nonexistent/nft")), List.of("conntrack")));
+            assertTrue(e.getMessage().contains("real server 10.77.0.11:8080: --forward kernel: --proxy-protocol"),
+                e.getMessage());
+        }
+        final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () ->
+            KernelDataPath.attach(LoadBalancer.builder().build(), "bad-name"));
+        assertTrue(bad.getMessage().contains("'bad-name'"), bad.getMessage());
+    }
+
+    @Test
     void refusesAtStartWithoutCapNetAdmin() throws Exception {
         Netns.assumeUsable();
         try (LoadBalancer lb = LoadBalancer.builder().rules("-A -t 10.77.0.1:80 -s rr --forward kernel\n").build()) {
