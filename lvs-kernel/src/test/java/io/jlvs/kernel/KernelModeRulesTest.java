@@ -131,6 +131,26 @@ class KernelModeRulesTest {
     }
 
     @Test
+    void theNioTransportDoesNotBindKernelServices() throws Exception {
+        final int proxied;
+        final int kernelPort;
+        try (java.net.ServerSocket a = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             java.net.ServerSocket b = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            proxied = a.getLocalPort();
+            kernelPort = b.getLocalPort();
+        }
+        try (LoadBalancer lb = LoadBalancer.builder().rules("-A -t 127.0.0.1:" + proxied + " -s rr\n"
+            + "-A -t 127.0.0.1:" + kernelPort + " -s rr --forward kernel\n").eventLoops(1).build().start()) {
+            final List<Integer> ports = new ArrayList<>();
+            for (final java.net.InetSocketAddress l : lb.listening()) {
+                ports.add(l.getPort());
+            }
+            assertTrue(ports.contains(proxied) && !ports.contains(kernelPort), ports + " " + kernelPort);
+            assertThrows(java.net.ConnectException.class, () -> new java.net.Socket("127.0.0.1", kernelPort).close());
+        }
+    }
+
+    @Test
     void refusesAtStartWithoutCapNetAdmin() throws Exception {
         Netns.assumeUsable();
         try (LoadBalancer lb = LoadBalancer.builder().rules("-A -t 10.77.0.1:80 -s rr --forward kernel\n").build()) {
