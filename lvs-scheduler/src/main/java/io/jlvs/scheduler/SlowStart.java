@@ -191,6 +191,19 @@ public final class SlowStart implements Scheduler {
         return delegate.schedule(flow);
     }
 
+    /**
+     * Moves the ramps forward now, as a pick does (at most once per update interval): for a data path that decides
+     * outside this scheduler, such as the kernel data path, which has no picks to drive them.
+     */
+    public void refreshNow() {
+        if (!ramping.isEmpty()) {
+            final long now = clock.nanoTime();
+            if (now - nextUpdateNs >= 0) {
+                refresh(now);
+            }
+        }
+    }
+
     private void refresh(final long now) {
         if (!lock.tryLock()) {
             return;

@@ -36,6 +36,8 @@ import java.util.function.Function;
  * server (a server's setting wins; {@code none} turns it off for one server)</td></tr>
  * <tr><td>{@code --accept-proxy CIDR[,CIDR]}</td><td>service</td><td>read a PROXY v1 or v2 header from clients in
  * these networks (and only them) and use its source address</td></tr>
+ * <tr><td>{@code --forward proxy|kernel}</td><td>service</td><td>{@code kernel}: the kernel forwards the service
+ * (nftables DNAT, module lvs-kernel) instead of the transport proxying it; see {@link #kernelRefusal}</td></tr>
  * </table>
  *
  * <p>Thread-safe (stateless).
@@ -89,6 +91,8 @@ public final class Extensions {
     public static final String QUORUM = "quorum";
     /** {@code --slow-start MS}. */
     public static final String SLOW_START = "slow-start";
+    /** {@code --forward proxy|kernel}: who forwards the service's packets. */
+    public static final String FORWARD = "forward";
 
     /** An option definition: its rule extension and the parser that turns its text into a typed value. */
     private static final class Def {
@@ -176,6 +180,58 @@ public final class Extensions {
         number(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)");
         number(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on");
         number(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight");
+        def(FORWARD, RuleExtension.Scope.SERVICE, oneOf("proxy", "kernel"), "proxy or kernel",
+            "kernel: the kernel forwards the service (nftables DNAT) instead of the transport");
+    }
+
+    /**
+     * Whether a service is forwarded by the kernel ({@code --forward kernel}): transports do not bind it.
+     *
+     * @param c the service
+     * @return true for {@code --forward kernel}
+     */
+    public static boolean kernelForwarded(final VirtualServiceConfig c) {
+        return "kernel".equals(c.extensions().text(FORWARD));
+    }
+
+    /**
+     * Why a {@code --forward kernel} service cannot be forwarded by the kernel: its scheduler needs live connection
+     * counts or per-connection state, or a feature needs the bytes. The kernel decides per connection with a
+     * weighted {@code numgen} ({@code rr}, {@code wrr}) or a {@code jhash} of the source address ({@code sh}).
+     *
+     * @param c the service
+     * @return the reason, or null if the service can be forwarded by the kernel (or is not a kernel service)
+     */
+    public static String kernelRefusal(final VirtualServiceConfig c) {
+        if (!kernelForwarded(c)) {
+            return null;
+        }
+        final String s = c.scheduler();
+        if (!s.equals("rr") && !s.equals("wrr") && !s.equals("sh")) {
+            return "scheduler '" + s + "' needs " + (s.equals("dh") || s.equals("mh") || s.equals("fo")
+                || s.equals("ovf") ? "decisions nftables cannot make per connection" : "live connection counts")
+                + " (expected rr, wrr or sh)";
+        }
+        if (c.key().isIpv6()) {
+            return "IPv6 services are not forwarded by the kernel yet (expected an IPv4 virtual address)";
+        }
+        if (c.key().port() == 0) {
+            return "port 0 (expected a port 1..65535)";
+        }
+        if (c.persistent()) {
+            return "persistence (-p) needs per-client templates (expected no -p; sh keeps a client on its server)";
+        }
+        if (c.onePacket()) {
+            return "one-packet scheduling (-o) is not supported by the kernel mode";
+        }
+        for (final String o : new String[] {MAX_CONNS, SORRY_SERVER, SORRY_FILE, PROXY_PROTOCOL, ACCEPT_PROXY,
+            OBSERVE}) {
+            if (c.options().containsKey(o)) {
+                return "--" + o + " needs " + (o.equals(MAX_CONNS) || o.equals(OBSERVE)
+                    ? "the transport to see each connection" : "the bytes of each connection");
+            }
+        }
+        return null;
     }
 
     private static Object filePath(final String v) {

@@ -364,7 +364,12 @@ public final class VirtualServiceConfig {
             if (onePacket && key.protocol() != Protocol.UDP) {
                 throw new IllegalArgumentException("onePacket: true (one-packet scheduling is only for UDP services)");
             }
-            return new VirtualServiceConfig(this, Extensions.parse(options, true));
+            final VirtualServiceConfig c = new VirtualServiceConfig(this, Extensions.parse(options, true));
+            final String refusal = Extensions.kernelRefusal(c);
+            if (refusal != null) {
+                throw new IllegalArgumentException("--forward kernel: " + refusal);
+            }
+            return c;
         }
     }
 }

@@ -119,6 +119,9 @@ public final class Bench {
         } else {
             missing.add("nginx (with the stream module)");
         }
+        if (which("nft") && startKernel(21700)) {
+            fronts.add(new Front("jlvs-kernel", 21700, true, false));
+        }
         if (which("pen") && startPen(21500)) {
             fronts.add(new Front("pen", 21500, true, true));
             found.add("pen");
@@ -178,6 +181,19 @@ public final class Bench {
             "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
             "-cp", JAR, JlvsFront.class.getName(), Integer.toString(base), Integer.toString(BACKEND),
             Integer.toString(loops)), "ready");
+    }
+
+    private static boolean startKernel(final int base) throws IOException {
+        final Process p = startProcess("jlvs-kernel", List.of(JAVA, "-Xmx256m",
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", JAR, KernelFront.class.getName(), Integer.toString(base), Integer.toString(BACKEND)), null);
+        final String l = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+        if (l == null || !l.equals("ready")) {
+            System.err.println("jlvs-kernel front not started: " + l);
+            return false;
+        }
+        return true;
     }
 
     private static boolean which(final String cmd) {
@@ -424,7 +440,11 @@ public final class Bench {
             .append("figure is the median of ").append(repeats).append(" runs of ").append(seconds)
             .append(" s (after 1 s of warm-up), with the fronts measured in an order that rotates between runs. ")
             .append("`direct` is the client talking to the backend with no front: the physical baseline. ")
-            .append("`jlvs-1`/`jlvs-2`: JLVS with one/two event loops. Peers found: ")
+            .append("`jlvs-1`/`jlvs-2`: JLVS with one/two event loops. ")
+            .append(fronts.stream().anyMatch(f -> f.name().equals("jlvs-kernel")) ? "`jlvs-kernel`: the same "
+                + "services with `--forward kernel` (nftables DNAT in the output hook, conntrack; JLVS only the "
+                + "control plane). " : "")
+            .append("Peers found: ")
             .append(found.isEmpty() ? "none" : String.join(", ", found)).append(" (each with one thread or worker)")
             .append(missing.isEmpty() ? "" : "; not installed, skipped: " + String.join(", ", missing)).append(".\n\n");
         for (final Scenario sc : scenarios) {

@@ -207,6 +207,9 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     }
 
     private void openService(final VirtualService s) throws IOException {
+        if (io.jlvs.core.config.Extensions.kernelForwarded(s.config())) {
+            return; // --forward kernel: the kernel data path (lvs-kernel) forwards it; health checks still run here
+        }
         final ServiceState st = new ServiceState(s);
         final InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());
         final DirectorOptions o = runtime.options();

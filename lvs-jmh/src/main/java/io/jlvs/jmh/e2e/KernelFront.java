@@ -1,0 +1,59 @@
+package io.jlvs.jmh.e2e;
+
+import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.config.RealServerConfig;
+import io.jlvs.core.config.ServiceKey;
+import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.kernel.KernelDataPath;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The {@code jlvs-kernel} front of the end-to-end benchmark: the same three services as {@link JlvsFront}, with
+ * {@code --forward kernel}, so nftables DNAT (table {@code ip jlvs_bench}, output hook for the loopback client)
+ * forwards them and JLVS is only the control plane. Needs root (CAP_NET_ADMIN) and nft; run the benchmark inside a
+ * network namespace ({@code ip netns exec NS lvs-jmh/bench.sh}) to keep the table off the host. Ends, deleting its
+ * table, when stdin closes.
+ */
+public final class KernelFront {
+    private KernelFront() {
+    }
+
+    /**
+     * Runs the front.
+     *
+     * @param args front base port, backend base port
+     * @throws Exception on failure (printed instead of the ready line)
+     */
+    public static void main(final String[] args) throws Exception {
+        final int front = Integer.parseInt(args[0]);
+        final int back = Integer.parseInt(args[1]);
+        final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(1).drainTimeout(Duration.ofSeconds(1));
+        for (int i = 0; i < 2; i++) {
+            b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front + i)).scheduler("rr")
+                .option("forward", "kernel").build(), RealServerConfig.builder("127.0.0.1", back + i).build());
+        }
+        b.service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", front + 2)).scheduler("rr")
+            .option("forward", "kernel").build(), RealServerConfig.builder("127.0.0.1", back + 2).build());
+        final LoadBalancer lb = b.build().start();
+        final KernelDataPath kernel;
+        try {
+            kernel = KernelDataPath.attach(lb, "bench");
+        } catch (final Exception e) {
+            System.out.println("failed: " + e.getMessage());
+            lb.close(Duration.ZERO);
+            return;
+        }
+        System.out.println("ready");
+        System.out.flush();
+        final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        while (in.readLine() != null) {
+            // runs until stdin closes
+        }
+        kernel.close();
+        lb.close(Duration.ZERO);
+    }
+}
