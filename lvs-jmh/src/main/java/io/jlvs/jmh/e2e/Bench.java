@@ -505,7 +505,7 @@ public final class Bench {
         final boolean splice) throws Exception {
         requireInstalled("haproxy");
         final Path cfg = tmp.resolve(name + ".cfg");
-        final StringBuilder c = new StringBuilder("global\n  nbthread " + threads + "\n  maxconn 9000\n\n"
+        final StringBuilder c = new StringBuilder("global\n  nbthread " + threads + "\n  maxconn 6000\n\n"
             + "defaults\n  mode tcp\n" + (splice ? "  option splice-auto\n" : "")
             + "  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n");
         for (final int k : TCP_OFFSETS) {
