@@ -50,6 +50,8 @@ public final class Bench {
     private static final int HTTP = 4;
     private static final int[] TCP_OFFSETS = {SOURCE, RR, IPERF, HTTP};
     private static final int[] UDP_OFFSETS = {ECHO, IPERF};
+    /** The ports probed to see that a front listens: not iperf3's, whose server complains of every probe. */
+    private static final int[] PROBED = {SOURCE, RR, HTTP};
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final List<Process> PROCESSES = new ArrayList<>();
@@ -256,7 +258,7 @@ public final class Bench {
             p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s",
                 v + ", `iperf3 -c -u -b 1G -l 1400 -O 1 -t " + s + "` (one way; delivered = received by the server)",
                 "bits_per_s", "delivered Mbit/s", 1e-6, List.of("offered_mbit", "offered Mbit/s", "loss_pct",
-                "loss %")), IPERF, true, iperf3(seconds, 1, true)));
+                "loss % (bytes)", "iperf3_lost_pct", "iperf3 lost %")), IPERF, true, iperf3(seconds, 1, true)));
         } else {
             for (final int n : new int[] {1, 8}) {
                 p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
@@ -373,8 +375,11 @@ public final class Bench {
             final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile())
                 .start();
             if (omitNanos > 0 && p.waitFor(omitNanos, TimeUnit.NANOSECONDS)) {
+                // gone before measuring: the tool's report says why (parse throws with its message)
+                final String text = Files.readString(outFile);
+                parse.apply(text);
                 throw new IOException(cmd.get(0) + " exited during its warm-up: "
-                    + Files.readString(outFile).strip().lines().findFirst().orElse("(no output)"));
+                    + text.strip().lines().findFirst().orElse("(no output)"));
             }
             final long c0 = Cpu.sample(pids);
             final long t0 = System.nanoTime();
@@ -514,7 +519,7 @@ public final class Bench {
         }
         Files.writeString(cfg, c.toString());
         final Process p = startProcess(name, List.of(exe("haproxy"), "-db", "-f", cfg.toString()), null);
-        awaitPorts(name, p, base, TCP_OFFSETS);
+        awaitPorts(name, p, base, PROBED);
         return List.of(p);
     }
 
@@ -577,7 +582,7 @@ public final class Bench {
         Files.writeString(cfg, c.toString());
         final Process p = startProcess("nginx", List.of(exe("nginx"), "-p", dir.toString(), "-c", cfg.toString()),
             null);
-        awaitPorts("nginx", p, base, TCP_OFFSETS);
+        awaitPorts("nginx", p, base, PROBED);
         return List.of(p);
     }
 
@@ -620,7 +625,7 @@ public final class Bench {
             ps.add(startProcess("pen-udp", List.of(exe("pen"), "-f", "-r", "-U", "127.0.0.1:" + (base + k),
                 "127.0.0.1:" + (BACKEND + k)), null));
         }
-        awaitPorts("pen", ps.get(0), base, TCP_OFFSETS);
+        awaitPorts("pen", ps.get(0), base, PROBED);
         return ps;
     }
 

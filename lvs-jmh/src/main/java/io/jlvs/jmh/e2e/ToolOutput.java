@@ -107,7 +107,9 @@ final class ToolOutput {
     /**
      * Reads an {@code iperf3 --json -u} report: {@code bits_per_s} offered by the client ({@code offered_bits_per_s}),
      * delivered to the server ({@code bits_per_s}, {@code end.sum_received}, or the sum less the loss on iperf3
-     * versions without it), {@code loss_pct} and {@code packets}.
+     * versions without it), {@code loss_pct} (100 &times; (1 &minus; bytes received / bytes sent), or iperf3's
+     * {@code lost_percent} without both sums), {@code iperf3_lost_pct} (iperf3's own, from sequence gaps) and
+     * {@code packets}.
      *
      * @param json the report
      * @return the figures
@@ -122,13 +124,20 @@ final class ToolOutput {
         if (!(Json.at(main, "lost_percent") instanceof Double) || !(Json.at(main, "bits_per_second") instanceof Double)) {
             throw new IllegalArgumentException("iperf3 report without a UDP sum (end.sum_received or end.sum)");
         }
-        final double loss = (Double) Json.at(main, "lost_percent");
+        // loss by bytes, sent against received: iperf3's own lost_percent counts sequence gaps and goes above 100 %
+        // when a front delays or reorders datagrams across the test's start; the iperf3 figure is kept beside it
+        final Object sentBytes = Json.at(sent, "bytes");
+        final Object gotBytes = Json.at(got, "bytes");
+        final double iperfLoss = (Double) Json.at(main, "lost_percent");
+        final double loss = sentBytes instanceof Double && gotBytes instanceof Double && (Double) sentBytes > 0
+            ? 100 * (1 - (Double) gotBytes / (Double) sentBytes) : iperfLoss;
         final Map<String, Double> m = new LinkedHashMap<>();
         final Object offered = Json.at(sent != null ? sent : sum, "bits_per_second");
         m.put("offered_bits_per_s", offered instanceof Double ? (Double) offered : Double.NaN);
         m.put("bits_per_s", got != null ? (Double) Json.at(got, "bits_per_second")
             : (Double) Json.at(sum, "bits_per_second") * (1 - loss / 100));
         m.put("loss_pct", loss);
+        m.put("iperf3_lost_pct", iperfLoss);
         final Object packets = Json.at(main, "packets");
         m.put("packets", packets instanceof Double ? (Double) packets : Double.NaN);
         return m;

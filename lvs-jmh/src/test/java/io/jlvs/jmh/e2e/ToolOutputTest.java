@@ -81,8 +81,20 @@ class ToolOutputTest {
         final Map<String, Double> m = ToolOutput.iperf3Udp(resource("iperf-udp.json"));
         assertEquals(306649122.3158543, m.get("bits_per_s"), 1e-3);
         assertEquals(590190437.6215546, m.get("offered_bits_per_s"), 1e-3);
-        assertEquals(48.038862217499386, m.get("loss_pct"), 1e-9);
+        assertEquals(100 * (1 - 38336200.0 / 73778600.0), m.get("loss_pct"), 1e-9);
+        assertEquals(48.038862217499386, m.get("iperf3_lost_pct"), 1e-9);
         assertEquals(52699, m.get("packets"), 0);
+    }
+
+    @Test
+    void shouldCountLossByBytesWhereIperf3sSequenceCountGoesAbove100Percent() {
+        final String r = "{\"end\":{\"sum_sent\":{\"bytes\":1000.0,\"bits_per_second\":8000.0,\"lost_percent\":0},"
+            + "\"sum_received\":{\"bytes\":250.0,\"bits_per_second\":2000.0,\"lost_percent\":137.3,"
+            + "\"packets\":4}}}";
+        final Map<String, Double> m = ToolOutput.iperf3Udp(r);
+        assertEquals(75.0, m.get("loss_pct"), 1e-9);
+        assertEquals(137.3, m.get("iperf3_lost_pct"), 1e-9);
+        assertEquals(2000.0, m.get("bits_per_s"), 1e-9);
     }
 
     @Test
