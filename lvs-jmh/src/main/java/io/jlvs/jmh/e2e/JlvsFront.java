@@ -41,7 +41,8 @@ public final class JlvsFront {
             try {
                 v[i] = Integer.parseInt(t[i].trim());
             } catch (final NumberFormatException e) {
-                throw new IllegalArgumentException(option + ": '" + t[i] + "' is not a port offset (expected e.g. 0,1,3)");
+                throw new IllegalArgumentException(option + ": '" + t[i]
+                    + "' is not a port offset (expected e.g. 0,1,3)");
             }
         }
         return v;

@@ -171,7 +171,8 @@ final class Report {
                         why = r.error().replace('|', '/').replace('\n', ' ');
                     }
                 }
-                sb.append("failed: ").append(why).append(" | - | - | - |").append(" - |".repeat(row.extras().size() / 2))
+                sb.append("failed: ").append(why).append(" | - | - | - |")
+                    .append(" - |".repeat(row.extras().size() / 2))
                     .append('\n');
                 continue;
             }

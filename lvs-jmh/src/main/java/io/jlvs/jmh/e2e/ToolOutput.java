@@ -121,7 +121,8 @@ final class ToolOutput {
         final Object sent = Json.at(root, "end", "sum_sent");
         final Object got = Json.at(root, "end", "sum_received");
         final Object main = got != null ? got : sum;
-        if (!(Json.at(main, "lost_percent") instanceof Double) || !(Json.at(main, "bits_per_second") instanceof Double)) {
+        if (!(Json.at(main, "lost_percent") instanceof Double)
+            || !(Json.at(main, "bits_per_second") instanceof Double)) {
             throw new IllegalArgumentException("iperf3 report without a UDP sum (end.sum_received or end.sum)");
         }
         // loss by bytes, sent against received: iperf3's own lost_percent counts sequence gaps and goes above 100 %

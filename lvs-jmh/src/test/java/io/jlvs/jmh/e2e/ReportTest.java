@@ -113,7 +113,8 @@ class ReportTest {
     @Test
     void shouldAppendToAFileWithNeitherMarkersNorJmhAndStartAMissingOne() {
         assertEquals("notes\n\n" + Report.BEGIN + "\nnew\n" + Report.END + "\n", Report.splice("notes\n", "new"));
-        assertEquals("# JLVS benchmarks\n\n" + Report.BEGIN + "\nnew\n" + Report.END + "\n", Report.splice(null, "new"));
+        assertEquals("# JLVS benchmarks\n\n" + Report.BEGIN + "\nnew\n" + Report.END + "\n",
+            Report.splice(null, "new"));
     }
 
     @Test
