@@ -56,6 +56,8 @@ public final class Bench {
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final List<Process> PROCESSES = new ArrayList<>();
     private static final long CLK_TCK = Cpu.clockTicksPerSecond();
+    /** {@code --client builtin}: set once by main before anything else reads it. */
+    private static boolean forceBuiltin;
 
     private Bench() {
     }
@@ -144,6 +146,7 @@ public final class Bench {
                         throw new IllegalArgumentException("--client " + c + ": expected auto or builtin");
                     }
                     builtin = c.equals("builtin");
+                    forceBuiltin = builtin;
                 }
                 case "--jlvs-front" -> {
                     final String spec = args[++i];
@@ -263,12 +266,12 @@ public final class Bench {
         } else {
             for (final int n : new int[] {1, 8}) {
                 p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
-                    "built-in BenchClient `bulk` reading BenchServer's byte source (iperf3 not installed)",
+                    "built-in BenchClient `bulk` reading BenchServer's byte source (" + why("iperf3") + ")",
                     "bytes_per_s", "Gbit/s", 8e-9, List.of()), SOURCE, false,
                     builtin(seconds, "bulk", "PORT", Integer.toString(n), s)));
             }
             p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s (89,286/s)",
-                "built-in BenchClient `udp` against BenchServer's echo (iperf3 not installed; delivered = echoes "
+                "built-in BenchClient `udp` against BenchServer's echo (" + why("iperf3") + "; delivered = echoes "
                     + "that came back, so both directions cross the front)", "delivered_bytes_per_s",
                 "delivered Mbit/s", 8e-6, List.of("loss_pct", "loss %")), ECHO, true,
                 builtin(seconds, "udp", "PORT", "1400", s, "89286")));
@@ -296,16 +299,30 @@ public final class Bench {
         } else {
             for (final int c : new int[] {64, 512}) {
                 p.add(new Planned(new Report.Row("ka" + c, "Keep-alive request/response, " + c + " connections "
-                    + "(64-byte messages, not HTTP)", "built-in BenchClient `rr` against BenchServer (wrk or nginx "
-                    + "not installed)", "requests_per_s", "req/s", 1, List.of("p50_us", "p50 us", "p99_us",
+                    + "(64-byte messages, not HTTP)", "built-in BenchClient `rr` against BenchServer (" + why("wrk")
+                    + ")", "requests_per_s", "req/s", 1, List.of("p50_us", "p50 us", "p99_us",
                     "p99 us")), RR, false, builtin(seconds, "rr", "PORT", Integer.toString(c), s)));
             }
             p.add(new Planned(new Report.Row("newconn", "New connections (connect, one 64-byte request, close), 4 "
-                + "client threads", "built-in BenchClient `connrate` against BenchServer (wrk or nginx not "
-                + "installed)", "connections_per_s", "conn/s", 1, List.of("failed", "failed")), RR, false,
+                + "client threads", "built-in BenchClient `connrate` against BenchServer (" + why("wrk") + ")",
+                "connections_per_s", "conn/s", 1, List.of("failed", "failed")), RR, false,
                 builtin(seconds, "connrate", "PORT", "4", s)));
         }
         return p;
+    }
+
+    /** Why a row does not use {@code tool} (wrk also stands for its nginx HTTP backend). */
+    private static String why(final String tool) {
+        if (forceBuiltin) {
+            return tool + " not used: --client builtin";
+        }
+        if (!which(tool)) {
+            return tool + " not installed";
+        }
+        if (tool.equals("wrk")) {
+            return which("nginx") ? "the nginx HTTP backend did not start" : "nginx, the HTTP backend, not installed";
+        }
+        return "iperf3 -s did not start";
     }
 
     private static List<ProcessHandle> handles(final List<Process> ps) {
@@ -720,8 +737,8 @@ public final class Bench {
             .append("CPU: `utime + stime` of the front's processes and their children from `/proc/PID/stat` over ")
             .append("the measured interval, as % of one core (100 = one core busy; kernel softirq time is not in ")
             .append("it).\n\n");
-        sb.append("Load clients: ").append(iperf3 ? version("iperf3", "--version") : "iperf3 not installed")
-            .append("; ").append(wrk ? version("wrk", "--version") : "wrk not installed")
+        sb.append("Load clients: ").append(iperf3 ? version("iperf3", "--version") : why("iperf3"))
+            .append("; ").append(wrk ? version("wrk", "--version") : why("wrk"))
             .append("; each row names the client it used. HTTP backend: ")
             .append(httpBackend ? "nginx (`worker_processes auto`, static 1 KiB and 1 MiB files, keep-alive "
                 + "without a request limit)" : "none (BenchServer does not speak HTTP; the keep-alive and new-"
