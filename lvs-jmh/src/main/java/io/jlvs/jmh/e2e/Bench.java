@@ -413,7 +413,10 @@ public final class Bench {
         }
     }
 
-    /** iperf3 client; retries while the server still says it is busy with the previous test. */
+    /**
+     * iperf3 client; retries (up to 5 attempts) while the server says it is busy with the previous test and when a
+     * UDP test fails before sending data because the answer to its first datagram came too late.
+     */
     private static Client iperf3(final int seconds, final int streams, final boolean udp) {
         return (port, front) -> {
             // UDP: the sums of a test with -O disagree on what they leave out (sent against received bytes), so a
@@ -442,9 +445,13 @@ public final class Bench {
                         return m;
                     });
                 } catch (final IllegalArgumentException | IOException e) {
-                    if (attempt >= 5 || e.getMessage() == null || !e.getMessage().contains("busy")) {
+                    // before any data: the server still busy with the previous test, or (UDP) the client gave up
+                    // waiting for the answer to its first datagram, which under load can come late through a front
+                    final String msg = e.getMessage() == null ? "" : e.getMessage();
+                    if (attempt >= 5 || !(msg.contains("busy") || msg.contains("unable to read from stream socket"))) {
                         throw e;
                     }
+                    System.err.println("iperf3 to port " + port + ", attempt " + attempt + ": " + msg + "; again");
                     Thread.sleep(1000);
                 }
             }

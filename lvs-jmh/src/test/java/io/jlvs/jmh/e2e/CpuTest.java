@@ -46,6 +46,19 @@ class CpuTest {
     }
 
     @Test
+    void shouldAccountTheDescendantsOfAFrontsProcess() throws Exception {
+        final Process child = new ProcessBuilder("sleep", "60").start();
+        try {
+            final List<Long> pids = Cpu.tree(List.of(ProcessHandle.current()));
+            assertEquals(ProcessHandle.current().pid(), pids.get(0));
+            assertTrue(pids.contains(child.pid()), pids + " lacks the child " + child.pid());
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void shouldSeeThisProcessSpendCpuAndCountAGoneProcessAsNothing() throws IOException {
         final List<Long> self = Cpu.tree(List.of(ProcessHandle.current()));
         assertEquals(ProcessHandle.current().pid(), self.get(0));
