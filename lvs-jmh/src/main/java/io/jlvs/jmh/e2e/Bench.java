@@ -17,37 +17,111 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The end-to-end loopback benchmark. Starts the backend ({@link BenchServer}) and every front in processes of their
- * own, then, for each scenario and each repeat, runs the load client ({@link BenchClient}) against each front in an
- * order that rotates between repeats, and reports medians with their ratios to the direct connection and to the
- * best peer. Fronts: {@code direct} (no front, the physical baseline), {@code jlvs-1} and {@code jlvs-2} (one and two
- * event loops), and {@code haproxy} (mode tcp, one thread), {@code nginx} (stream, one worker) and {@code pen} when
- * they are installed. Everything listens on 127.0.0.1 and every process is stopped at the end.
+ * The end-to-end loopback benchmark. Starts the backends and every front in processes of their own, then, for each
+ * row and each repeat, runs the row's load client against each front in an order that rotates between repeats, and
+ * reports medians with the ratio to the best user-space peer with the same number of threads, the ratio to
+ * {@code direct} (no front), and the front's CPU over the measured interval ({@code utime + stime} of its processes
+ * from {@code /proc/PID/stat}, as % of one core).
+ *
+ * <p>Load clients: {@code iperf3} (TCP 1 and 8 streams, UDP 1,400 B at 1 Gbit/s offered) and {@code wrk} (HTTP
+ * against an nginx backend: 1 KiB keep-alive, {@code Connection: close}, 1 MiB responses) when installed; otherwise
+ * each row falls back to the built-in {@link BenchClient} against {@link BenchServer} (the 1 MiB row needs wrk and
+ * nginx and is skipped without them). Every row says which client produced it.
+ *
+ * <p>Backend ports (offsets from 21000): 0 byte source, 1 64-byte request/response, 2 UDP echo ({@link BenchServer}),
+ * 3 {@code iperf3 -s} (TCP and UDP), 4 nginx HTTP. Each front listens on its own base plus the same offsets.
+ *
+ * <p>Fronts: {@code direct}; {@code jlvs-1}/{@code jlvs-2} ({@link JlvsFront}, one/two event loops, NIO); peers when
+ * installed: {@code haproxy} (mode tcp, 1 thread), {@code haproxy-splice} (1 thread, {@code option splice-auto}),
+ * {@code haproxy-2} ({@code nbthread 2}, splice-auto), {@code nginx} (stream, 1 worker), {@code pen}. More JLVS
+ * fronts: {@code --jlvs-front NAME:LOOPS:TRANSPORT} (for example {@code jlvs-epoll-1:1:epoll}); a front whose
+ * transport is not on the class path fails to start and is reported as such. See {@link #frontDefs}.
  *
  * <p>Usage: {@code java -cp lvs-jmh/target/benchmarks.jar io.jlvs.jmh.e2e.Bench [--seconds 5] [--repeats 3]
- * [--only bulk1,rr64,...] [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
+ * [--only tcp1,tcp8,udp1400,udp64,ka64,ka512,newconn,mib16,memory] [--fronts direct,jlvs-1,...]
+ * [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT]... [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
  */
 public final class Bench {
     private static final int BACKEND = 21000;
+    private static final int SOURCE = 0;
+    private static final int RR = 1;
+    private static final int ECHO = 2;
+    private static final int IPERF = 3;
+    private static final int HTTP = 4;
+    private static final int[] TCP_OFFSETS = {SOURCE, RR, IPERF, HTTP};
+    private static final int[] UDP_OFFSETS = {ECHO, IPERF};
+    /** The ports probed to see that a front listens: not iperf3's, whose server complains of every probe. */
+    private static final int[] PROBED = {SOURCE, RR, HTTP};
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final List<Process> PROCESSES = new ArrayList<>();
-    /** The heading of the JMH section of BENCHMARKS.md, which a rerun keeps. */
-    static final String JMH_HEADING = "# JMH";
+    private static final long CLK_TCK = Cpu.clockTicksPerSecond();
+    /** {@code --client builtin}: set once by main before anything else reads it. */
+    private static boolean forceBuiltin;
 
     private Bench() {
     }
 
-    /** A front under test. */
-    private record Front(String name, int base, boolean udp, boolean peer) {
-        int port(final int offset) {
-            return base + offset;
-        }
+    /** Starts a front's processes listening on {@code base} plus the backend offsets; returns them. */
+    @FunctionalInterface
+    private interface Starter {
+        List<Process> start(Path tmp, int base) throws Exception;
     }
 
-    /** A measurement: which client mode, which port offset, what to report. */
-    private record Scenario(String id, String title, String[] client, int portOffset, String metric, String unit,
-        boolean udp) {
+    /** A front that can be started. */
+    private record FrontDef(String name, int base, int threads, boolean peer, boolean udp, Starter starter) {
+    }
+
+    /** A started front: where it listens and which processes to account CPU to. */
+    private record Live(FrontDef def, List<Process> processes) {
+    }
+
+    /** How a row runs its client against a port: the figures and the front's CPU. */
+    @FunctionalInterface
+    private interface Client {
+        Report.Run run(int port, List<Process> front) throws Exception;
+    }
+
+    /** A row with the client that will run it. */
+    private record Planned(Report.Row row, int offset, boolean udp, Client client) {
+    }
+
+    /**
+     * The fronts this benchmark knows. The extension point for other JLVS transports: once a transport's module is
+     * a dependency of lvs-jmh (its {@code Transport} listed for ServiceLoader), a front of it is one line here, e.g.
+     * {@code defs.add(jlvs("jlvs-epoll-1", 22100, 1, "epoll"))}, or {@code --jlvs-front jlvs-epoll-1:1:epoll} on
+     * the command line without a rebuild of this class. A front that forwards in the kernel (an nftables mode,
+     * {@code jlvs-kernel}) is a {@link FrontDef} whose {@link Starter} runs the director with that mode and returns
+     * its process; its CPU column then shows only that process: softirq time is not in any process's
+     * {@code /proc/PID/stat}, so such a row must say so, or add {@code /proc/stat} softirq accounting.
+     */
+    private static List<FrontDef> frontDefs() {
+        final List<FrontDef> defs = new ArrayList<>();
+        defs.add(new FrontDef("direct", BACKEND, 0, false, true, null));
+        defs.add(jlvs("jlvs-1", 21100, 1, null));
+        defs.add(jlvs("jlvs-2", 21200, 2, null));
+        defs.add(new FrontDef("haproxy", 21300, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy", base, 1,
+            false)));
+        defs.add(new FrontDef("haproxy-splice", 21800, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy-splice",
+            base, 1, true)));
+        defs.add(new FrontDef("haproxy-2", 21900, 2, true, false, (tmp, base) -> haproxy(tmp, "haproxy-2", base, 2,
+            true)));
+        defs.add(new FrontDef("nginx", 21400, 1, true, true, Bench::nginxFront));
+        defs.add(new FrontDef("pen", 21500, 1, true, true, (tmp, base) -> pen(base)));
+        // the kernel mode (nftables DNAT, conntrack): needs nft and CAP_NET_ADMIN; its table (ip jlvs_bench) goes
+        // when the front stops. Its CPU column counts only the control-plane process, not the kernel's softirq time.
+        if (which("nft") && "root".equals(System.getProperty("user.name"))) {
+            defs.add(new FrontDef("jlvs-kernel", 21700, 0, false, true, (tmp, base) -> List.of(startProcess(
+                "jlvs-kernel", List.of(JAVA, "-Xmx256m", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", JAR, KernelFront.class.getName(),
+                    Integer.toString(base), Integer.toString(BACKEND), offsets(TCP_OFFSETS), offsets(UDP_OFFSETS)),
+                "ready"))));
+        }
+        return defs;
+    }
+
+    private static FrontDef jlvs(final String name, final int base, final int loops, final String transport) {
+        return new FrontDef(name, base, loops, false, true, (tmp, b) -> startJlvs(name, b, loops, transport));
     }
 
     /**
@@ -61,148 +135,404 @@ public final class Bench {
         int repeats = 3;
         String out = "BENCHMARKS.md";
         List<String> only = null;
+        List<String> onlyFronts = null;
+        boolean builtin = false;
+        final List<FrontDef> defs = frontDefs();
+        int extraBase = 22100;
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--seconds":
-                    seconds = Integer.parseInt(args[++i]);
-                    break;
-                case "--repeats":
-                    repeats = Integer.parseInt(args[++i]);
-                    break;
-                case "--out":
-                    out = args[++i];
-                    break;
-                case "--only":
-                    only = Arrays.asList(args[++i].split(","));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option " + args[i]);
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(args[i] + ": missing value");
             }
+            switch (args[i]) {
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
+                case "--out" -> out = args[++i];
+                case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--fronts" -> onlyFronts = Arrays.asList(args[++i].split(","));
+                case "--client" -> {
+                    final String c = args[++i];
+                    if (!c.equals("auto") && !c.equals("builtin")) {
+                        throw new IllegalArgumentException("--client " + c + ": expected auto or builtin");
+                    }
+                    builtin = c.equals("builtin");
+                    forceBuiltin = builtin;
+                }
+                case "--jlvs-front" -> {
+                    final String spec = args[++i];
+                    final String[] t = spec.split(":");
+                    if (t.length != 3 || !t[1].matches("[1-9][0-9]*")) {
+                        throw new IllegalArgumentException("--jlvs-front " + spec + ": expected NAME:LOOPS:TRANSPORT,"
+                            + " e.g. jlvs-epoll-1:1:epoll");
+                    }
+                    defs.add(jlvs(t[0], extraBase, Integer.parseInt(t[1]), t[2]));
+                    extraBase += 100;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --seconds, "
+                    + "--repeats, --out, --only, --fronts, --client, --jlvs-front)");
+            }
+        }
+        if (seconds < 1 || repeats < 1) {
+            throw new IllegalArgumentException("--seconds and --repeats must be at least 1");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
         final Path tmp = Files.createTempDirectory("jlvs-bench");
-        final String s = Integer.toString(seconds);
-        final List<Scenario> scenarios = List.of(
-            new Scenario("bulk1", "Bulk throughput, 1 stream", new String[] {"bulk", "PORT", "1", s}, 0,
-                "bytes_per_s", "MB/s", false),
-            new Scenario("bulk8", "Bulk throughput, 8 streams", new String[] {"bulk", "PORT", "8", s}, 0,
-                "bytes_per_s", "MB/s", false),
-            new Scenario("rr64", "Keep-alive request/response, 64 connections", new String[] {"rr", "PORT", "64", s},
-                1, "requests_per_s", "req/s", false),
-            new Scenario("rr512", "Keep-alive request/response, 512 connections",
-                new String[] {"rr", "PORT", "512", s}, 1, "requests_per_s", "req/s", false),
-            new Scenario("connrate", "New connections (connect, one request, close), 4 client threads",
-                new String[] {"connrate", "PORT", "4", s}, 1, "connections_per_s", "conn/s", false),
-            new Scenario("udp64", "UDP echo, 64-byte datagrams, as fast as the client sends",
-                new String[] {"udp", "PORT", "64", s, "0"}, 2, "delivered_per_s", "datagrams/s", true),
-            new Scenario("udp1400", "UDP echo, 1,400-byte datagrams offered at 1 Gbit/s (89,286 per second)",
-                new String[] {"udp", "PORT", "1400", s, "89286"}, 2, "delivered_per_s", "datagrams/s", true));
-        final List<Front> fronts = new ArrayList<>();
-        fronts.add(new Front("direct", BACKEND, true, false));
-        fronts.add(new Front("jlvs-1", 21100, true, false));
-        fronts.add(new Front("jlvs-2", 21200, true, false));
+        final boolean wrk = !builtin && which("wrk");
+        final boolean iperf3 = !builtin && which("iperf3");
         startProcess("backend", List.of(JAVA, "-Xmx256m", "-cp", JAR, BenchServer.class.getName(),
             Integer.toString(BACKEND)), "ready");
-        startJlvs("jlvs-1", 21100, 1);
-        startJlvs("jlvs-2", 21200, 2);
-        final List<String> found = new ArrayList<>();
-        final List<String> missing = new ArrayList<>();
-        if (which("haproxy") && startHaproxy(tmp, 21300)) {
-            fronts.add(new Front("haproxy", 21300, false, true));
-            found.add("haproxy");
-        } else {
-            missing.add("haproxy");
+        boolean httpBackend = false;
+        if (wrk && which("nginx")) {
+            httpBackend = nginxBackend(tmp, BACKEND + HTTP);
         }
-        if (which("nginx") && startNginx(tmp, 21400)) {
-            fronts.add(new Front("nginx", 21400, true, true));
-            found.add("nginx");
-        } else {
-            missing.add("nginx (with the stream module)");
+        boolean iperfServer = false;
+        if (iperf3) {
+            final Process p = startProcess("iperf3-server", List.of(exe("iperf3"), "-s", "-B", "127.0.0.1", "-p",
+                Integer.toString(BACKEND + IPERF)), null);
+            iperfServer = started("iperf3 -s", p, BACKEND + IPERF);
         }
-        if (which("nft") && startKernel(21700)) {
-            fronts.add(new Front("jlvs-kernel", 21700, true, false));
-        }
-        if (which("pen") && startPen(21500)) {
-            fronts.add(new Front("pen", 21500, true, true));
-            found.add("pen");
-        } else {
-            missing.add("pen");
-        }
-        System.err.println("fronts: " + fronts.stream().map(Front::name).toList() + "; peers not installed: "
-            + (missing.isEmpty() ? "none" : String.join(", ", missing)));
-        final Map<String, Map<String, List<Map<String, String>>>> results = new LinkedHashMap<>();
-        for (final Scenario sc : scenarios) {
-            if (only != null && !only.contains(sc.id())) {
+        final List<Planned> plan = plan(seconds, iperfServer, httpBackend, tmp);
+        final List<Live> fronts = new ArrayList<>();
+        final List<String> notStarted = new ArrayList<>();
+        for (final FrontDef d : defs) {
+            if (onlyFronts != null && !onlyFronts.contains(d.name())) {
                 continue;
             }
-            final Map<String, List<Map<String, String>>> byFront = new LinkedHashMap<>();
-            for (final Front f : fronts) {
-                if (!sc.udp() || f.udp()) {
-                    byFront.put(f.name(), new ArrayList<>());
+            if (d.starter() == null) {
+                fronts.add(new Live(d, List.of()));
+                continue;
+            }
+            try {
+                fronts.add(new Live(d, d.starter().start(tmp, d.base())));
+            } catch (final Exception e) {
+                notStarted.add(d.name() + " (" + e.getMessage() + ")");
+                System.err.println(d.name() + " not measured: " + e.getMessage());
+            }
+        }
+        System.err.println("fronts: " + fronts.stream().map(l -> l.def().name()).toList() + "; not started: "
+            + (notStarted.isEmpty() ? "none" : String.join(", ", notStarted)));
+        final Map<String, Map<String, List<Report.Run>>> results = new LinkedHashMap<>();
+        final List<Report.Row> rows = new ArrayList<>();
+        for (final Planned pl : plan) {
+            if (only != null && !only.contains(pl.row().id())) {
+                continue;
+            }
+            rows.add(pl.row());
+            final Map<String, List<Report.Run>> byFront = new LinkedHashMap<>();
+            final List<Live> eligible = new ArrayList<>();
+            for (final Live f : fronts) {
+                if (!pl.udp() || f.def().udp()) {
+                    byFront.put(f.def().name(), new ArrayList<>());
+                    eligible.add(f);
                 }
             }
             for (int r = 0; r < repeats; r++) {
-                final List<Front> order = new ArrayList<>();
-                for (final Front f : fronts) {
-                    if (byFront.containsKey(f.name())) {
-                        order.add(f);
+                for (final Live f : Report.rotation(eligible, r)) {
+                    Report.Run run;
+                    try {
+                        run = pl.client().run(f.def().base() + pl.offset(), f.processes());
+                    } catch (final Exception e) {
+                        run = new Report.Run(Map.of(), Double.NaN, e.getMessage() == null ? e.toString()
+                            : e.getMessage());
                     }
-                }
-                java.util.Collections.rotate(order, -r);
-                for (final Front f : order) {
-                    final Map<String, String> m = runClient(sc, f.port(sc.portOffset()), seconds);
-                    System.err.println(sc.id() + " " + f.name() + " #" + (r + 1) + ": " + m);
-                    byFront.get(f.name()).add(m);
+                    System.err.println(pl.row().id() + " " + f.def().name() + " #" + (r + 1) + ": " + run);
+                    byFront.get(f.def().name()).add(run);
                 }
             }
-            results.put(sc.id(), byFront);
+            results.put(pl.row().id(), byFront);
         }
         String memory = null;
         if (only == null || only.contains("memory")) {
             memory = idleMemory(9000);
         }
-        String md = report(scenarios, fronts, results, memory, seconds, repeats, found, missing, args);
-        // keep the JMH section (written by hand from the JMH runs it names) when the end-to-end part is redone
-        final Path outPath = Path.of(out);
-        if (Files.exists(outPath)) {
-            final String old = Files.readString(outPath);
-            final int jmh = old.indexOf("\n" + JMH_HEADING);
-            if (jmh >= 0) {
-                md = md.stripTrailing() + "\n\n" + old.substring(jmh + 1);
-            }
+        final List<Report.FrontInfo> infos = new ArrayList<>();
+        for (final Live f : fronts) {
+            infos.add(new Report.FrontInfo(f.def().name(), f.def().threads(), f.def().peer()));
         }
-        Files.writeString(outPath, md);
+        final String md = section(rows, infos, results, memory, seconds, repeats, notStarted, args, wrk, iperf3,
+            httpBackend, plan, only);
+        final Path outPath = Path.of(out);
+        final String old = Files.exists(outPath) ? Files.readString(outPath) : null;
+        Files.writeString(outPath, Report.splice(old, md));
         System.out.println(md);
         stopAll();
     }
 
-    private static void startJlvs(final String name, final int base, final int loops) throws IOException {
-        startProcess(name, List.of(JAVA, "-Xmx512m", "-XX:+UseParallelGC",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", JAR, JlvsFront.class.getName(), Integer.toString(base), Integer.toString(BACKEND),
-            Integer.toString(loops)), "ready");
+    private static List<Planned> plan(final int seconds, final boolean iperf, final boolean http, final Path tmp) {
+        final List<Planned> p = new ArrayList<>();
+        final String s = Integer.toString(seconds);
+        if (iperf) {
+            final String v = version("iperf3", "--version");
+            for (final int n : new int[] {1, 8}) {
+                p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
+                    v + ", `iperf3 -c -P " + n + " -O 1 -t " + s + "` (received by the server)", "bits_per_s", "Gbit/s",
+                    1e-9, List.of("retransmits", "retransmits")), IPERF, false, iperf3(seconds, n, false)));
+            }
+            p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s",
+                v + ", `iperf3 -c -u -b 1G -l 1400 -t " + s + "` after a 1 s test (one way; delivered = received by "
+                    + "the server)",
+                "bits_per_s", "delivered Mbit/s", 1e-6, List.of("offered_mbit", "offered Mbit/s", "loss_pct",
+                "loss % (bytes)", "iperf3_lost_pct", "iperf3 lost %")), IPERF, true, iperf3(seconds, 1, true)));
+        } else {
+            for (final int n : new int[] {1, 8}) {
+                p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
+                    "built-in BenchClient `bulk` reading BenchServer's byte source (" + why("iperf3") + ")",
+                    "bytes_per_s", "Gbit/s", 8e-9, List.of()), SOURCE, false,
+                    builtin(seconds, "bulk", "PORT", Integer.toString(n), s)));
+            }
+            p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s (89,286/s)",
+                "built-in BenchClient `udp` against BenchServer's echo (" + why("iperf3") + "; delivered = echoes "
+                    + "that came back, so both directions cross the front)", "delivered_bytes_per_s",
+                "delivered Mbit/s", 8e-6, List.of("loss_pct", "loss %")), ECHO, true,
+                builtin(seconds, "udp", "PORT", "1400", s, "89286")));
+        }
+        p.add(new Planned(new Report.Row("udp64", "UDP echo, 64-byte datagrams, as fast as the client sends",
+            "built-in BenchClient `udp` against BenchServer's echo", "delivered_per_s", "datagrams/s", 1,
+            List.of("loss_pct", "loss %")), ECHO, true, builtin(seconds, "udp", "PORT", "64", s, "0")));
+        if (http) {
+            final String v = version("wrk", "--version");
+            final String base = "http://127.0.0.1:PORT/";
+            for (final int c : new int[] {64, 512}) {
+                p.add(new Planned(new Report.Row("ka" + c, "HTTP keep-alive, 1 KiB responses, " + c + " connections",
+                    v + ", `wrk -t 2 -c " + c + " --latency`, nginx backend", "requests_per_s", "req/s", 1,
+                    List.of("p50_us", "p50 us", "p99_us", "p99 us", "errors", "errors")), HTTP, false,
+                    wrk(seconds, c, base + "1k", false)));
+            }
+            p.add(new Planned(new Report.Row("newconn", "New connections per second (HTTP `Connection: close`, "
+                + "1 KiB responses, 64 connections)", v + ", `wrk -t 2 -c 64 -H 'Connection: close'`, nginx backend",
+                "requests_per_s", "conn/s", 1, List.of("errors", "errors")), HTTP, false,
+                wrk(seconds, 64, base + "1k", true)));
+            p.add(new Planned(new Report.Row("mib16", "HTTP keep-alive, 1 MiB responses, 16 connections",
+                v + ", `wrk -t 2 -c 16`, nginx backend", "bytes_per_s", "Gbit/s", 8e-9,
+                List.of("requests_per_s", "req/s", "errors", "errors")), HTTP, false,
+                wrk(seconds, 16, base + "1m", false)));
+        } else {
+            for (final int c : new int[] {64, 512}) {
+                p.add(new Planned(new Report.Row("ka" + c, "Keep-alive request/response, " + c + " connections "
+                    + "(64-byte messages, not HTTP)", "built-in BenchClient `rr` against BenchServer (" + why("wrk")
+                    + ")", "requests_per_s", "req/s", 1, List.of("p50_us", "p50 us", "p99_us",
+                    "p99 us")), RR, false, builtin(seconds, "rr", "PORT", Integer.toString(c), s)));
+            }
+            p.add(new Planned(new Report.Row("newconn", "New connections (connect, one 64-byte request, close), 4 "
+                + "client threads", "built-in BenchClient `connrate` against BenchServer (" + why("wrk") + ")",
+                "connections_per_s", "conn/s", 1, List.of("failed", "failed")), RR, false,
+                builtin(seconds, "connrate", "PORT", "4", s)));
+        }
+        return p;
     }
 
-    private static boolean startKernel(final int base) throws IOException {
-        final Process p = startProcess("jlvs-kernel", List.of(JAVA, "-Xmx256m",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", JAR, KernelFront.class.getName(), Integer.toString(base), Integer.toString(BACKEND)), null);
-        final String l = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
-            .readLine();
-        if (l == null || !l.equals("ready")) {
-            System.err.println("jlvs-kernel front not started: " + l);
-            return false;
+    /** Why a row does not use {@code tool} (wrk also stands for its nginx HTTP backend). */
+    private static String why(final String tool) {
+        if (forceBuiltin) {
+            return tool + " not used: --client builtin";
         }
-        return true;
+        if (!which(tool)) {
+            return tool + " not installed";
+        }
+        if (tool.equals("wrk")) {
+            return which("nginx") ? "the nginx HTTP backend did not start" : "nginx, the HTTP backend, not installed";
+        }
+        return "iperf3 -s did not start";
+    }
+
+    private static List<ProcessHandle> handles(final List<Process> ps) {
+        final List<ProcessHandle> h = new ArrayList<>();
+        for (final Process p : ps) {
+            h.add(p.toHandle());
+        }
+        return h;
+    }
+
+    private static double cpu(final List<Process> front, final long c0, final long c1, final long nanos) {
+        return front.isEmpty() ? Double.NaN : Cpu.percentOfCore(c0, c1, nanos, CLK_TCK);
+    }
+
+    /** The built-in client: CPU from its {@code MEASURE} line (warm-up over) to its {@code RESULT} line. */
+    private static Client builtin(final int seconds, final String... args) {
+        return (port, front) -> {
+            final List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx512m", "-cp", JAR,
+                BenchClient.class.getName()));
+            for (final String a : args) {
+                cmd.add(a.equals("PORT") ? Integer.toString(port) : a);
+            }
+            final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            final List<Long> pids = Cpu.tree(handles(front));
+            long c0 = -1;
+            long t0 = 0;
+            long c1 = -1;
+            long t1 = 0;
+            final Map<String, Double> m = new LinkedHashMap<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.equals("MEASURE")) {
+                        c0 = Cpu.sample(pids);
+                        t0 = System.nanoTime();
+                    } else if (line.startsWith("RESULT ")) {
+                        c1 = Cpu.sample(pids);
+                        t1 = System.nanoTime();
+                        for (final String kv : line.substring(7).trim().split(" ")) {
+                            final int eq = kv.indexOf('=');
+                            m.put(kv.substring(0, eq), Double.parseDouble(kv.substring(eq + 1)));
+                        }
+                    }
+                }
+            }
+            if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("BenchClient " + args[0] + " did not finish");
+            }
+            if (m.isEmpty() || c0 < 0) {
+                throw new IOException("BenchClient " + args[0] + " printed no " + (c0 < 0 ? "MEASURE" : "RESULT")
+                    + " line (exit " + p.exitValue() + ")");
+            }
+            return new Report.Run(m, cpu(front, c0, c1, t1 - t0), null);
+        };
+    }
+
+    /**
+     * Runs an external tool with its output to a file; the front's CPU is counted from {@code omitNanos} after its
+     * start (its own warm-up, which it leaves out of its figures) to its exit.
+     */
+    private static Report.Run external(final List<String> cmd, final long omitNanos, final long timeoutSeconds,
+        final List<Process> front, final java.util.function.Function<String, Map<String, Double>> parse)
+        throws Exception {
+        final Path outFile = Files.createTempFile("jlvs-bench-client", ".out");
+        try {
+            final List<Long> pids = Cpu.tree(handles(front));
+            final Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(outFile.toFile())
+                .start();
+            if (omitNanos > 0 && p.waitFor(omitNanos, TimeUnit.NANOSECONDS)) {
+                // gone before measuring: the tool's report says why (parse throws with its message)
+                final String text = Files.readString(outFile);
+                parse.apply(text);
+                throw new IOException(cmd.get(0) + " exited during its warm-up: "
+                    + text.strip().lines().findFirst().orElse("(no output)"));
+            }
+            final long c0 = Cpu.sample(pids);
+            final long t0 = System.nanoTime();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(cmd.get(0) + " did not finish in " + timeoutSeconds + " s");
+            }
+            final long c1 = Cpu.sample(pids);
+            final long t1 = System.nanoTime();
+            return new Report.Run(parse.apply(Files.readString(outFile)), cpu(front, c0, c1, t1 - t0), null);
+        } finally {
+            Files.deleteIfExists(outFile);
+        }
+    }
+
+    /**
+     * iperf3 client; retries (up to 5 attempts) while the server says it is busy with the previous test and when a
+     * UDP test fails before sending data because the answer to its first datagram came too late.
+     */
+    private static Client iperf3(final int seconds, final int streams, final boolean udp) {
+        return (port, front) -> {
+            // UDP: the sums of a test with -O disagree on what they leave out (sent against received bytes), so a
+            // UDP test warms up in a separate 1 s test and is measured whole
+            final List<String> cmd = new ArrayList<>(List.of(exe("iperf3"), "-c", "127.0.0.1", "-p",
+                Integer.toString(port), "-t", Integer.toString(seconds), "-P", Integer.toString(streams), "--json"));
+            if (udp) {
+                cmd.addAll(List.of("-u", "-b", "1G", "-l", "1400"));
+                final List<String> warm = new ArrayList<>(cmd);
+                warm.set(warm.indexOf("-t") + 1, "1");
+                final Process w = new ProcessBuilder(warm).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!w.waitFor(30, TimeUnit.SECONDS)) {
+                    w.destroyForcibly();
+                }
+            } else {
+                cmd.addAll(List.of("-O", "1"));
+            }
+            for (int attempt = 1;; attempt++) {
+                try {
+                    return external(cmd, udp ? 0 : TimeUnit.SECONDS.toNanos(1), seconds + 30L, front, text -> {
+                        final Map<String, Double> m = udp ? ToolOutput.iperf3Udp(text) : ToolOutput.iperf3Tcp(text);
+                        if (udp) {
+                            m.put("offered_mbit", m.get("offered_bits_per_s") / 1e6);
+                        }
+                        return m;
+                    });
+                } catch (final IllegalArgumentException | IOException e) {
+                    // before any data: the server still busy with the previous test, or (UDP) the client gave up
+                    // waiting for the answer to its first datagram, which under load can come late through a front
+                    final String msg = e.getMessage() == null ? "" : e.getMessage();
+                    if (attempt >= 5 || !(msg.contains("busy") || msg.contains("unable to read from stream socket"))) {
+                        throw e;
+                    }
+                    System.err.println("iperf3 to port " + port + ", attempt " + attempt + ": " + msg + "; again");
+                    Thread.sleep(1000);
+                }
+            }
+        };
+    }
+
+    /** wrk: a 1 s warm-up run, then the measured run with the front's CPU over all of it. */
+    private static Client wrk(final int seconds, final int connections, final String url, final boolean close) {
+        return (port, front) -> {
+            final String u = url.replace("PORT", Integer.toString(port));
+            final List<String> head = new ArrayList<>(List.of(exe("wrk"), "-t", "2", "-c",
+                Integer.toString(connections)));
+            if (close) {
+                head.addAll(List.of("-H", "Connection: close"));
+            }
+            final List<String> warm = new ArrayList<>(head);
+            warm.addAll(List.of("-d", "1s", u));
+            final Process w = new ProcessBuilder(warm).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!w.waitFor(30, TimeUnit.SECONDS)) {
+                w.destroyForcibly();
+            }
+            final List<String> cmd = new ArrayList<>(head);
+            cmd.addAll(List.of("-d", seconds + "s", "--latency", u));
+            return external(cmd, 0, seconds + 30L, front, ToolOutput::wrk);
+        };
+    }
+
+    private static String version(final String tool, final String flag) {
+        try {
+            final Process p = new ProcessBuilder(exe(tool), flag).redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.strip().lines().findFirst().orElse(tool).replaceAll(" \\[.*", "").replaceAll(" Copyright.*", "")
+                .strip();
+        } catch (final IOException e) {
+            return tool;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return tool;
+        }
+    }
+
+    private static String offsets(final int[] v) {
+        final StringBuilder b = new StringBuilder();
+        for (final int k : v) {
+            b.append(b.length() == 0 ? "" : ",").append(k);
+        }
+        return b.toString();
+    }
+
+    private static List<Process> startJlvs(final String name, final int base, final int loops, final String transport)
+        throws IOException {
+        final List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx512m", "-XX:+UseParallelGC",
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", JAR, JlvsFront.class.getName(), "--front-base", Integer.toString(base), "--backend-base",
+            Integer.toString(BACKEND), "--loops", Integer.toString(loops), "--tcp", offsets(TCP_OFFSETS), "--udp",
+            offsets(UDP_OFFSETS)));
+        if (transport != null) {
+            cmd.addAll(List.of("--transport", transport));
+        }
+        return List.of(startProcess(name, cmd, "ready"));
     }
 
     private static boolean which(final String cmd) {
-        for (final String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, cmd))) {
+        for (final String dir : (System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin"
+            + File.pathSeparator + "/usr/bin").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, cmd))) {
                 return true;
             }
         }
-        return Files.isExecutable(Path.of("/usr/sbin", cmd)) || Files.isExecutable(Path.of("/usr/bin", cmd));
+        return false;
     }
 
     private static String exe(final String cmd) {
@@ -214,65 +544,133 @@ public final class Bench {
         return cmd;
     }
 
-    private static boolean startHaproxy(final Path tmp, final int base) throws Exception {
-        final Path cfg = tmp.resolve("haproxy.cfg");
-        Files.writeString(cfg, "global\n  nbthread 1\n  maxconn 9000\n\ndefaults\n  mode tcp\n"
-            + "  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n\n"
-            + "listen source\n  bind 127.0.0.1:" + base + "\n  server s1 127.0.0.1:" + BACKEND + "\n\n"
-            + "listen rr\n  bind 127.0.0.1:" + (base + 1) + "\n  server s1 127.0.0.1:" + (BACKEND + 1) + "\n");
-        final Process p = startProcess("haproxy", List.of(exe("haproxy"), "-db", "-f", cfg.toString()), null);
-        return started("haproxy", p, base);
+    private static void requireInstalled(final String cmd) throws IOException {
+        if (!which(cmd)) {
+            throw new IOException(cmd + " not installed");
+        }
+    }
+
+    private static List<Process> haproxy(final Path tmp, final String name, final int base, final int threads,
+        final boolean splice) throws Exception {
+        requireInstalled("haproxy");
+        final Path cfg = tmp.resolve(name + ".cfg");
+        final StringBuilder c = new StringBuilder("global\n  nbthread " + threads + "\n  maxconn 6000\n\n"
+            + "defaults\n  mode tcp\n" + (splice ? "  option splice-auto\n" : "")
+            + "  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n");
+        for (final int k : TCP_OFFSETS) {
+            c.append("\nlisten p").append(k).append("\n  bind 127.0.0.1:").append(base + k)
+                .append("\n  server s1 127.0.0.1:").append(BACKEND + k).append('\n');
+        }
+        Files.writeString(cfg, c.toString());
+        final Process p = startProcess(name, List.of(exe("haproxy"), "-db", "-f", cfg.toString()), null);
+        awaitPorts(name, p, base, PROBED);
+        return List.of(p);
+    }
+
+    private static void awaitPorts(final String name, final Process p, final int base, final int[] offsets)
+        throws Exception {
+        try {
+            for (final int k : offsets) {
+                waitForPort(base + k);
+            }
+        } catch (final IOException e) {
+            p.destroyForcibly();
+            throw new IOException(name + " did not start: " + e.getMessage(), e);
+        }
     }
 
     private static boolean started(final String name, final Process p, final int port) throws Exception {
         try {
-            waitForPort(port);
+            awaitPorts(name, p, port, new int[] {0});
             return true;
         } catch (final IOException e) {
-            p.destroyForcibly();
-            System.err.println(name + " did not start (skipped): " + e.getMessage());
+            System.err.println(e.getMessage() + " (its rows use the built-in client)");
             return false;
         }
     }
 
-    private static boolean startNginx(final Path tmp, final int base) throws Exception {
-        String module = "";
+    private static String streamModule() {
         for (final String m : new String[] {"/usr/lib/nginx/modules/ngx_stream_module.so",
             "/usr/share/nginx/modules/ngx_stream_module.so"}) {
             if (Files.exists(Path.of(m))) {
-                module = "load_module " + m + ";\n";
+                return "load_module " + m + ";\n";
             }
         }
-        final Path cfg = tmp.resolve("nginx.conf");
-        Files.writeString(cfg, module + "worker_processes 1;\ndaemon off;\nerror_log " + tmp.resolve("nginx.err")
-            + " warn;\npid " + tmp.resolve("nginx.pid") + ";\nworker_rlimit_nofile 30000;\n"
-            + "events { worker_connections 20000; }\n"
-            + "stream {\n"
-            + "  server { listen 127.0.0.1:" + base + "; proxy_pass 127.0.0.1:" + BACKEND + "; }\n"
-            + "  server { listen 127.0.0.1:" + (base + 1) + "; proxy_pass 127.0.0.1:" + (BACKEND + 1) + "; }\n"
-            + "  server { listen 127.0.0.1:" + (base + 2) + " udp; proxy_pass 127.0.0.1:" + (BACKEND + 2) + ";"
-            + " proxy_responses 1; proxy_timeout 30s; }\n}\n");
-        final Process p = startProcess("nginx", List.of(exe("nginx"), "-p", tmp.toString(), "-c", cfg.toString()),
-            null);
-        try {
-            waitForPort(base);
-            return true;
-        } catch (final IOException e) {
-            p.destroyForcibly();
-            System.err.println("nginx did not start: " + e.getMessage());
-            return false;
-        }
+        return "";
     }
 
-    private static boolean startPen(final int base) throws Exception {
-        Process p = null;
-        for (int i = 0; i < 2; i++) {
-            p = startProcess("pen", List.of(exe("pen"), "-f", "-r", "-x", "9000", "127.0.0.1:" + (base + i),
-                "127.0.0.1:" + (BACKEND + i)), null);
+    private static Path nginxPrefix(final Path tmp, final String name) throws IOException {
+        final Path dir = tmp.resolve(name);
+        Files.createDirectories(dir.resolve("logs"));
+        return dir;
+    }
+
+    private static List<Process> nginxFront(final Path tmp, final int base) throws Exception {
+        requireInstalled("nginx");
+        final Path dir = nginxPrefix(tmp, "nginx-front");
+        final StringBuilder c = new StringBuilder(streamModule() + "worker_processes 1;\ndaemon off;\nerror_log "
+            + dir.resolve("logs/error.log") + " warn;\npid " + dir.resolve("nginx.pid") + ";\n"
+            + "worker_rlimit_nofile 19000;\nevents { worker_connections 9000; }\nstream {\n");
+        for (final int k : TCP_OFFSETS) {
+            c.append("  server { listen 127.0.0.1:").append(base + k).append("; proxy_pass 127.0.0.1:")
+                .append(BACKEND + k).append("; }\n");
         }
-        startProcess("pen-udp", List.of(exe("pen"), "-f", "-r", "-U", "127.0.0.1:" + (base + 2),
-            "127.0.0.1:" + (BACKEND + 2)), null);
-        return started("pen", p, base) && started("pen", p, base + 1);
+        for (final int k : UDP_OFFSETS) {
+            // the echo answers each datagram once; iperf3's server answers only the first, then just receives
+            c.append("  server { listen 127.0.0.1:").append(base + k).append(" udp; proxy_pass 127.0.0.1:")
+                .append(BACKEND + k).append(";").append(k == ECHO ? " proxy_responses 1;" : "")
+                .append(" proxy_timeout 30s; }\n");
+        }
+        c.append("}\n");
+        final Path cfg = dir.resolve("nginx.conf");
+        Files.writeString(cfg, c.toString());
+        final Process p = startProcess("nginx", List.of(exe("nginx"), "-p", dir.toString(), "-c", cfg.toString()),
+            null);
+        awaitPorts("nginx", p, base, PROBED);
+        return List.of(p);
+    }
+
+    /** nginx as the HTTP backend: static 1 KiB and 1 MiB files, keep-alive without a request limit. */
+    private static boolean nginxBackend(final Path tmp, final int port) throws Exception {
+        final Path dir = nginxPrefix(tmp, "nginx-backend");
+        final Path html = Files.createDirectories(dir.resolve("html"));
+        Files.write(html.resolve("1k"), filled(1024));
+        Files.write(html.resolve("1m"), filled(1 << 20));
+        for (final Path p : new Path[] {tmp, dir, html, html.resolve("1k"), html.resolve("1m")}) {
+            // the workers may run as another user (nobody when the master is root)
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+        final Path cfg = dir.resolve("nginx.conf");
+        Files.writeString(cfg, "worker_processes auto;\ndaemon off;\nerror_log " + dir.resolve("logs/error.log")
+            + " warn;\npid " + dir.resolve("nginx.pid") + ";\nworker_rlimit_nofile 19000;\n"
+            + "events { worker_connections 4000; }\nhttp {\n  access_log off;\n  sendfile on;\n"
+            + "  keepalive_requests 100000000;\n  keepalive_timeout 120s;\n  default_type application/octet-stream;\n"
+            + "  server { listen 127.0.0.1:" + port + " backlog=4096; root " + html + "; }\n}\n");
+        final Process p = startProcess("nginx-backend", List.of(exe("nginx"), "-p", dir.toString(), "-c",
+            cfg.toString()), null);
+        return started("nginx (HTTP backend)", p, port);
+    }
+
+    private static byte[] filled(final int n) {
+        final byte[] b = new byte[n];
+        Arrays.fill(b, (byte) 'x');
+        return b;
+    }
+
+    private static List<Process> pen(final int base) throws Exception {
+        requireInstalled("pen");
+        final List<Process> ps = new ArrayList<>();
+        for (final int k : TCP_OFFSETS) {
+            ps.add(startProcess("pen", List.of(exe("pen"), "-f", "-r", "-x", "9000", "127.0.0.1:" + (base + k),
+                "127.0.0.1:" + (BACKEND + k)), null));
+        }
+        for (final int k : UDP_OFFSETS) {
+            ps.add(startProcess("pen-udp", List.of(exe("pen"), "-f", "-r", "-U", "127.0.0.1:" + (base + k),
+                "127.0.0.1:" + (BACKEND + k)), null));
+        }
+        awaitPorts("pen", ps.get(0), base, PROBED);
+        return ps;
     }
 
     private static void waitForPort(final int port) throws Exception {
@@ -292,6 +690,9 @@ public final class Bench {
         throws IOException {
         final ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (readyLine == null) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
         final Process p = pb.start();
         synchronized (PROCESSES) {
             PROCESSES.add(p);
@@ -301,7 +702,8 @@ public final class Bench {
                 StandardCharsets.UTF_8));
             final String l = in.readLine();
             if (l == null || !l.startsWith(readyLine)) {
-                throw new IOException(name + " did not start: " + l);
+                throw new IOException(name + " did not start (" + (l == null ? "exited without output; its error"
+                    + " output is above" : "printed: " + l) + ")");
             }
         }
         return p;
@@ -330,31 +732,55 @@ public final class Bench {
         }
     }
 
-    private static Map<String, String> runClient(final Scenario sc, final int port, final int seconds)
-        throws Exception {
-        final List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx512m", "-cp", JAR, BenchClient.class.getName()));
-        for (final String a : sc.client()) {
-            cmd.add(a.equals("PORT") ? Integer.toString(port) : a);
+
+    private static String section(final List<Report.Row> rows, final List<Report.FrontInfo> fronts,
+        final Map<String, Map<String, List<Report.Run>>> results, final String memory, final int seconds,
+        final int repeats, final List<String> notStarted, final String[] args, final boolean wrk,
+        final boolean iperf3, final boolean httpBackend, final List<Planned> plan, final List<String> only)
+        throws IOException {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("## End-to-end loopback benchmark\n\n");
+        sb.append("Produced by `lvs-jmh/bench.sh").append(args.length == 0 ? "" : " " + String.join(" ", args))
+            .append("` (`io.jlvs.jmh.e2e.Bench`) on ").append(java.time.LocalDate.now()).append(".\n\n");
+        sb.append("Machine: ").append(machine()).append(".\n\n");
+        sb.append("Method: backends, load client and every front run as separate processes on 127.0.0.1. Each ")
+            .append("figure is the median of ").append(repeats).append(" run").append(repeats == 1 ? "" : "s")
+            .append(" of ").append(seconds).append(" s after a warm-up (iperf3 TCP `-O 1`; iperf3 UDP and wrk a ")
+            .append("separate 1 s run; the built-in client 1 s), the fronts measured in an order that rotates ")
+            .append("between runs. `direct` is ")
+            .append("the client talking to the backend with no front: the physical baseline. Ratios: to the best ")
+            .append("user-space peer with the same number of threads (HAProxy, nginx, pen), and to `direct`. Front ")
+            .append("CPU: `utime + stime` of the front's processes and their children from `/proc/PID/stat` over ")
+            .append("the measured interval, as % of one core (100 = one core busy; kernel softirq time is not in ")
+            .append("it).\n\n");
+        sb.append("Load clients: ").append(iperf3 ? version("iperf3", "--version") : why("iperf3"))
+            .append("; ").append(wrk ? version("wrk", "--version") : why("wrk"))
+            .append("; each row names the client it used. HTTP backend: ")
+            .append(httpBackend ? "nginx (`worker_processes auto`, static 1 KiB and 1 MiB files, keep-alive "
+                + "without a request limit)" : "none (BenchServer does not speak HTTP; the keep-alive and new-"
+                + "connection rows use the built-in 64-byte request/response instead, the 1 MiB row is skipped)")
+            .append(".\n\n");
+        sb.append("Fronts: ");
+        for (int i = 0; i < fronts.size(); i++) {
+            final Report.FrontInfo f = fronts.get(i);
+            sb.append(i == 0 ? "" : ", ").append('`').append(f.name()).append('`')
+                .append(f.threads() == 0 ? "" : " (" + f.threads() + (f.threads() == 1 ? " thread)" : " threads)"));
         }
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(sc.id() + ": client did not finish");
+        sb.append(". `haproxy`: mode tcp; `haproxy-splice` and `haproxy-2` add `option splice-auto`; `nginx`: ")
+            .append("stream, one worker; HAProxy has no UDP. Not started: ")
+            .append(notStarted.isEmpty() ? "none" : String.join("; ", notStarted)).append(".\n\n");
+        sb.append("### Headline, equal threads\n\n").append(Report.headline(rows, fronts, results));
+        for (final Report.Row row : rows) {
+            sb.append(Report.table(row, fronts, results.get(row.id())));
         }
-        final Map<String, String> m = new LinkedHashMap<>();
-        for (final String line : text.split("\n")) {
-            if (line.startsWith("RESULT ")) {
-                for (final String kv : line.substring(7).trim().split(" ")) {
-                    final int eq = kv.indexOf('=');
-                    m.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
-            }
+        if (!httpBackend && (only == null || only.contains("mib16"))) {
+            sb.append("### HTTP keep-alive, 1 MiB responses, 16 connections\n\nNot measured: needs wrk and nginx ")
+                .append("(`apt-get install wrk nginx-light`).\n\n");
         }
-        if (m.isEmpty()) {
-            m.put(sc.metric(), "0");
+        if (memory != null) {
+            sb.append("### Memory per idle proxied connection\n\n").append(memory).append("\n");
         }
-        return m;
+        return sb.toString();
     }
 
     private static long sockstatTcpPages() throws IOException {
@@ -412,100 +838,6 @@ public final class Bench {
             + "Kernel, for the whole machine (client, JLVS and backend sockets, 4 per proxied connection): TCP "
             + "socket memory %d -> %d pages (/proc/net/sockstat), MemAvailable %d -> %d kB (/proc/meminfo).",
             live, perConn, before, heapAfter, tcpPagesBefore, tcpPagesAfter, availBefore, availAfter);
-    }
-
-    private static double value(final Map<String, String> m, final String key) {
-        final String v = m.get(key);
-        return v == null ? 0 : Double.parseDouble(v);
-    }
-
-    private static double median(final List<Double> v) {
-        final List<Double> s = new ArrayList<>(v);
-        java.util.Collections.sort(s);
-        final int n = s.size();
-        return n == 0 ? 0 : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-    }
-
-    private static String report(final List<Scenario> scenarios, final List<Front> fronts,
-        final Map<String, Map<String, List<Map<String, String>>>> results, final String memory, final int seconds,
-        final int repeats, final List<String> found, final List<String> missing, final String[] args)
-        throws IOException {
-        final StringBuilder sb = new StringBuilder();
-        sb.append("# JLVS benchmarks\n\n");
-        sb.append("Produced by `lvs-jmh/bench.sh").append(args.length == 0 ? "" : " " + String.join(" ", args))
-            .append("` (the end-to-end loopback benchmark, `io.jlvs.jmh.e2e.Bench`) on ")
-            .append(java.time.LocalDate.now()).append(".\n\n");
-        sb.append("Machine: ").append(machine()).append("\n\n");
-        sb.append("Method: backend, load client and every front run as separate processes on 127.0.0.1. Each ")
-            .append("figure is the median of ").append(repeats).append(" runs of ").append(seconds)
-            .append(" s (after 1 s of warm-up), with the fronts measured in an order that rotates between runs. ")
-            .append("`direct` is the client talking to the backend with no front: the physical baseline. ")
-            .append("`jlvs-1`/`jlvs-2`: JLVS with one/two event loops. ")
-            .append(fronts.stream().anyMatch(f -> f.name().equals("jlvs-kernel")) ? "`jlvs-kernel`: the same "
-                + "services with `--forward kernel` (nftables DNAT in the output hook, conntrack; JLVS only the "
-                + "control plane). " : "")
-            .append("Peers found: ")
-            .append(found.isEmpty() ? "none" : String.join(", ", found)).append(" (each with one thread or worker)")
-            .append(missing.isEmpty() ? "" : "; not installed, skipped: " + String.join(", ", missing)).append(".\n\n");
-        for (final Scenario sc : scenarios) {
-            final Map<String, List<Map<String, String>>> byFront = results.get(sc.id());
-            if (byFront == null) {
-                continue;
-            }
-            final Map<String, Double> med = new LinkedHashMap<>();
-            for (final Map.Entry<String, List<Map<String, String>>> e : byFront.entrySet()) {
-                final List<Double> v = new ArrayList<>();
-                for (final Map<String, String> m : e.getValue()) {
-                    v.add(value(m, sc.metric()));
-                }
-                med.put(e.getKey(), median(v));
-            }
-            double bestPeer = 0;
-            for (final Front f : fronts) {
-                if (f.peer() && med.containsKey(f.name())) {
-                    bestPeer = Math.max(bestPeer, med.get(f.name()));
-                }
-            }
-            final double direct = med.getOrDefault("direct", 0.0);
-            sb.append("## ").append(sc.title()).append("\n\n");
-            final boolean rr = sc.id().startsWith("rr");
-            final boolean udp = sc.udp();
-            sb.append("| front | ").append(sc.unit()).append(" | vs direct | vs best peer |")
-                .append(rr ? " p50 us | p99 us | p99.9 us |" : "").append(udp ? " loss % |" : "").append('\n');
-            sb.append("|---|---:|---:|---:|").append(rr ? "---:|---:|---:|" : "").append(udp ? "---:|" : "")
-                .append('\n');
-            for (final Map.Entry<String, Double> e : med.entrySet()) {
-                final double v = e.getValue();
-                final String shown = sc.unit().equals("MB/s") ? String.format(Locale.ROOT, "%.0f", v / 1e6)
-                    : String.format(Locale.ROOT, "%.0f", v);
-                sb.append("| ").append(e.getKey()).append(" | ").append(shown).append(" | ")
-                    .append(direct > 0 ? String.format(Locale.ROOT, "%.2f", v / direct) : "-").append(" | ")
-                    .append(bestPeer > 0 ? String.format(Locale.ROOT, "%.2f", v / bestPeer) : "-").append(" |");
-                final List<Map<String, String>> runs = byFront.get(e.getKey());
-                if (rr) {
-                    for (final String k : new String[] {"p50_us", "p99_us", "p999_us"}) {
-                        final List<Double> v2 = new ArrayList<>();
-                        for (final Map<String, String> m : runs) {
-                            v2.add(value(m, k));
-                        }
-                        sb.append(' ').append(String.format(Locale.ROOT, "%.0f", median(v2))).append(" |");
-                    }
-                }
-                if (udp) {
-                    final List<Double> v2 = new ArrayList<>();
-                    for (final Map<String, String> m : runs) {
-                        v2.add(value(m, "loss_pct"));
-                    }
-                    sb.append(' ').append(String.format(Locale.ROOT, "%.1f", median(v2))).append(" |");
-                }
-                sb.append('\n');
-            }
-            sb.append('\n');
-        }
-        if (memory != null) {
-            sb.append("## Memory per idle proxied connection\n\n").append(memory).append("\n");
-        }
-        return sb.toString();
     }
 
     private static String machine() throws IOException {

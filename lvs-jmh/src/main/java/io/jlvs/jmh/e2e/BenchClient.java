@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The benchmark's load client, a process of its own. Each mode prints one {@code RESULT} line.
+ * The benchmark's load client, a process of its own. Each timed mode prints {@code MEASURE} when its warm-up ends
+ * and one {@code RESULT} line at the end.
  * <ul>
  *   <li>{@code bulk PORT STREAMS SECONDS}: read from N streams (the backend's source), bytes per second;</li>
  *   <li>{@code rr PORT CONNECTIONS SECONDS}: closed-loop 64-byte request/response over keep-alive connections on
@@ -67,6 +68,26 @@ public final class BenchClient {
         }
     }
 
+    /**
+     * Prints {@code MEASURE} on standard output when the timed window starts (after the warm-up), from a daemon
+     * thread, so that the driver can start its CPU accounting of the front then; the {@code RESULT} line ends it.
+     */
+    private static void mark(final long at) {
+        final Thread t = new Thread(() -> {
+            for (long left = at - System.nanoTime(); left > 0; left = at - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(left);
+                } catch (final InterruptedException e) {
+                    return;
+                }
+            }
+            System.out.println("MEASURE");
+            System.out.flush();
+        }, "measure-mark");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private static InetSocketAddress to(final int port) {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
     }
@@ -75,6 +96,7 @@ public final class BenchClient {
         final AtomicLong bytes = new AtomicLong();
         final long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         final long end = warm + TimeUnit.SECONDS.toNanos(seconds);
+        mark(warm);
         final List<Thread> ts = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             final Thread t = new Thread(() -> {
@@ -132,6 +154,7 @@ public final class BenchClient {
         final Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         final long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         final long end = warm + TimeUnit.SECONDS.toNanos(seconds);
+        mark(warm);
         final long[] done = {0};
         for (final RrConn c : all) {
             send(c);
@@ -188,6 +211,7 @@ public final class BenchClient {
         final AtomicLong failed = new AtomicLong();
         final long warm = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         final long end = warm + TimeUnit.SECONDS.toNanos(seconds);
+        mark(warm);
         final List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             final int id = t;
@@ -247,6 +271,7 @@ public final class BenchClient {
         final long[] sent = {0};
         final long start = System.nanoTime();
         final long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        mark(start);
         final Thread reader = new Thread(() -> {
             final ByteBuffer b = ByteBuffer.allocateDirect(65536);
             try {

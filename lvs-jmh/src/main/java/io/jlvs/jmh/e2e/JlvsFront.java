@@ -4,43 +4,141 @@ import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.core.transport.Transport;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 
 /**
- * JLVS as a front in a process of its own: TCP services on {@code front}, {@code front+1} forwarding to the
- * backend's source and request/response ports, and UDP {@code front+2} to its echo; one real server each (rr).
- * Prints {@code ready}; on the line {@code heap} prints the heap in use after a full collection.
+ * JLVS as a front in a process of its own. Prints {@code ready} once it forwards; on the line {@code heap} prints
+ * the heap in use after a full collection and the live connections; stops when standard input closes.
+ *
+ * <p>Usage: {@code JlvsFront --front-base F --backend-base B --loops N [--tcp 0,1] [--udp 2] [--transport NAME]
+ * [--buffer BYTES]}: a TCP service on {@code F+k} to {@code B+k} for each offset {@code k} of {@code --tcp}, and a
+ * UDP one for each of {@code --udp}, one real server each (rr). {@code --transport} picks the forwarding engine by
+ * its {@link Transport#name()} among those on the class path (ServiceLoader); when none has that name the front
+ * exits with status 2 and a message naming the ones there are, so a front of a transport that is not built yet
+ * fails to start instead of measuring another. The older positional form {@code F B N [BYTES]} means
+ * {@code --tcp 0,1 --udp 2}.
  */
 public final class JlvsFront {
     private JlvsFront() {
     }
 
+    private static int[] offsets(final String option, final String list) {
+        if (list.isBlank()) {
+            return new int[0];
+        }
+        final String[] t = list.split(",");
+        final int[] v = new int[t.length];
+        for (int i = 0; i < t.length; i++) {
+            try {
+                v[i] = Integer.parseInt(t[i].trim());
+            } catch (final NumberFormatException e) {
+                throw new IllegalArgumentException(option + ": '" + t[i]
+                    + "' is not a port offset (expected e.g. 0,1,3)");
+            }
+        }
+        return v;
+    }
+
+    /**
+     * Finds a transport by name on the class path.
+     *
+     * @param name the name, for example {@code nio}
+     * @return the transport
+     * @throws IllegalArgumentException if no transport on the class path has that name
+     */
+    static Transport transport(final String name) {
+        final List<String> there = new ArrayList<>();
+        for (final Transport t : ServiceLoader.load(Transport.class, JlvsFront.class.getClassLoader())) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+            there.add(t.name());
+        }
+        throw new IllegalArgumentException("--transport " + name + ": no such transport on the class path (there "
+            + (there.isEmpty() ? "is none" : "is " + String.join(", ", there)) + ")");
+    }
+
     /**
      * Runs the front.
      *
-     * @param args front base port, backend base port, event loops, optional buffer size
+     * @param args the options above
      * @throws Exception on failure
      */
     public static void main(final String[] args) throws Exception {
-        final int front = Integer.parseInt(args[0]);
-        final int back = Integer.parseInt(args[1]);
-        final int loops = Integer.parseInt(args[2]);
+        int front = -1;
+        int back = -1;
+        int loops = 1;
+        int buffer = -1;
+        int[] tcp = {0, 1};
+        int[] udp = {2};
+        String transport = null;
+        try {
+            if (args.length > 0 && !args[0].startsWith("--")) {
+                front = Integer.parseInt(args[0]);
+                back = Integer.parseInt(args[1]);
+                loops = Integer.parseInt(args[2]);
+                if (args.length > 3) {
+                    buffer = Integer.parseInt(args[3]);
+                }
+            } else {
+                for (int i = 0; i < args.length; i++) {
+                    final String o = args[i];
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(o + ": missing value");
+                    }
+                    final String v = args[++i];
+                    switch (o) {
+                        case "--front-base" -> front = Integer.parseInt(v);
+                        case "--backend-base" -> back = Integer.parseInt(v);
+                        case "--loops" -> loops = Integer.parseInt(v);
+                        case "--buffer" -> buffer = Integer.parseInt(v);
+                        case "--tcp" -> tcp = offsets(o, v);
+                        case "--udp" -> udp = offsets(o, v);
+                        case "--transport" -> transport = v;
+                        default -> throw new IllegalArgumentException("unknown option " + o + " (expected "
+                            + "--front-base, --backend-base, --loops, --buffer, --tcp, --udp, --transport)");
+                    }
+                }
+            }
+            if (front <= 0 || back <= 0) {
+                throw new IllegalArgumentException("--front-base and --backend-base are required");
+            }
+        } catch (final IllegalArgumentException e) {
+            System.err.println("JlvsFront: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(loops).drainTimeout(Duration.ofSeconds(1));
+        if (transport != null) {
+            try {
+                b.transport(transport(transport));
+            } catch (final IllegalArgumentException e) {
+                System.err.println("JlvsFront: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+        }
         b.options().maxPooledBuffers(64);
-        if (args.length > 3) {
-            b.bufferSize(Integer.parseInt(args[3]));
+        if (buffer > 0) {
+            b.bufferSize(buffer);
         }
-        for (int i = 0; i < 2; i++) {
-            b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front + i)).scheduler("rr").build(),
-                RealServerConfig.builder("127.0.0.1", back + i).build());
+        for (final int k : tcp) {
+            b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front + k)).scheduler("rr").build(),
+                RealServerConfig.builder("127.0.0.1", back + k).build());
         }
-        b.service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", front + 2)).scheduler("rr").build(),
-            RealServerConfig.builder("127.0.0.1", back + 2).build());
+        for (final int k : udp) {
+            b.service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", front + k)).scheduler("rr").build(),
+                RealServerConfig.builder("127.0.0.1", back + k).build());
+        }
         b.timeouts(0, 0, 30);
         final LoadBalancer lb = b.build().start();
         System.out.println("ready");

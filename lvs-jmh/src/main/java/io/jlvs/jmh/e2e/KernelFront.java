@@ -25,19 +25,26 @@ public final class KernelFront {
     /**
      * Runs the front.
      *
-     * @param args front base port, backend base port
+     * @param args front base port, backend base port, then optionally the TCP and UDP port offsets as comma lists
+     *     (default {@code 0,1} and {@code 2})
      * @throws Exception on failure (printed instead of the ready line)
      */
     public static void main(final String[] args) throws Exception {
         final int front = Integer.parseInt(args[0]);
         final int back = Integer.parseInt(args[1]);
         final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(1).drainTimeout(Duration.ofSeconds(1));
-        for (int i = 0; i < 2; i++) {
+        final String tcp = args.length > 2 ? args[2] : "0,1";
+        final String udp = args.length > 3 ? args[3] : "2";
+        for (final String k : tcp.split(",")) {
+            final int i = Integer.parseInt(k.trim());
             b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front + i)).scheduler("rr")
                 .option("forward", "kernel").build(), RealServerConfig.builder("127.0.0.1", back + i).build());
         }
-        b.service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", front + 2)).scheduler("rr")
-            .option("forward", "kernel").build(), RealServerConfig.builder("127.0.0.1", back + 2).build());
+        for (final String k : udp.split(",")) {
+            final int i = Integer.parseInt(k.trim());
+            b.service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", front + i)).scheduler("rr")
+                .option("forward", "kernel").build(), RealServerConfig.builder("127.0.0.1", back + i).build());
+        }
         final LoadBalancer lb = b.build().start();
         final KernelDataPath kernel;
         try {

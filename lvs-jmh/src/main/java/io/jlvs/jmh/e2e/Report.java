@@ -1,0 +1,285 @@
+package io.jlvs.jmh.e2e;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The pure part of the benchmark report: medians, the ratio table of each row and the generated section of
+ * BENCHMARKS.md between its markers. Stateless.
+ */
+final class Report {
+    /** Opens the generated section of BENCHMARKS.md. */
+    static final String BEGIN = "<!-- e2e:begin (written by lvs-jmh/bench.sh; edit outside these markers) -->";
+    /** Closes the generated section of BENCHMARKS.md. */
+    static final String END = "<!-- e2e:end -->";
+    /** The heading of the hand-kept JMH section, which a file without markers keeps (the layout before markers). */
+    static final String JMH_HEADING = "# JMH";
+
+    private Report() {
+    }
+
+    /**
+     * A front as the report shows it.
+     *
+     * @param name its name
+     * @param threads its forwarding threads (0 for {@code direct})
+     * @param peer whether it is a user-space peer (HAProxy, nginx, pen) rather than JLVS or the baseline
+     */
+    record FrontInfo(String name, int threads, boolean peer) {
+    }
+
+    /**
+     * One measured run of a front.
+     *
+     * @param figures the client's figures, by name
+     * @param cpuPct the front's CPU over the measured interval, % of one core (NaN for {@code direct})
+     * @param error why the run produced nothing, or null
+     */
+    record Run(Map<String, Double> figures, double cpuPct, String error) {
+    }
+
+    /**
+     * A row of the report.
+     *
+     * @param id its id (for {@code --only})
+     * @param title its heading
+     * @param client which load client produced it, as the report says it
+     * @param metric the headline figure's name in {@link Run#figures}
+     * @param unit the headline figure's unit after scaling
+     * @param scale multiplies the figure into {@code unit}
+     * @param extras further figures shown in columns of their own: name, then header, pairs
+     */
+    record Row(String id, String title, String client, String metric, String unit, double scale,
+        List<String> extras) {
+    }
+
+    /**
+     * The median of the values; NaN for none. Values that are NaN are left out.
+     *
+     * @param values the values
+     * @return their median (the mean of the middle two for an even count)
+     */
+    static double median(final List<Double> values) {
+        final List<Double> s = new ArrayList<>();
+        for (final Double v : values) {
+            if (v != null && !v.isNaN()) {
+                s.add(v);
+            }
+        }
+        Collections.sort(s);
+        final int n = s.size();
+        if (n == 0) {
+            return Double.NaN;
+        }
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    /**
+     * The median of one figure over the runs that produced it.
+     *
+     * @param runs the runs
+     * @param figure the figure's name
+     * @return the median, NaN if no run has it
+     */
+    static double median(final List<Run> runs, final String figure) {
+        final List<Double> v = new ArrayList<>();
+        for (final Run r : runs) {
+            if (r.error() == null) {
+                v.add(r.figures().getOrDefault(figure, Double.NaN));
+            }
+        }
+        return median(v);
+    }
+
+    private static double medianCpu(final List<Run> runs) {
+        final List<Double> v = new ArrayList<>();
+        for (final Run r : runs) {
+            if (r.error() == null) {
+                v.add(r.cpuPct());
+            }
+        }
+        return median(v);
+    }
+
+    /**
+     * The order of rotation {@code r}: the list turned left by {@code r} places, so each front leads one run.
+     *
+     * @param <T> the element type
+     * @param fronts the fronts in their declared order
+     * @param r the repeat, from 0
+     * @return a new list in the order of that repeat
+     */
+    static <T> List<T> rotation(final List<T> fronts, final int r) {
+        final List<T> order = new ArrayList<>(fronts);
+        if (!order.isEmpty()) {
+            Collections.rotate(order, -(r % order.size()));
+        }
+        return order;
+    }
+
+    private static String num(final double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        final double a = Math.abs(v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    /**
+     * Renders one row: for each front with runs, the median headline figure, its ratio to the best user-space peer
+     * with the same number of threads and to {@code direct}, the front's median CPU, and the extra figures.
+     *
+     * @param row the row
+     * @param fronts the fronts, in the order to show them
+     * @param runs the runs by front name (fronts without an entry are left out)
+     * @return markdown
+     */
+    static String table(final Row row, final List<FrontInfo> fronts, final Map<String, List<Run>> runs) {
+        final StringBuilder sb = new StringBuilder();
+        sb.append("### ").append(row.title()).append("\n\nClient: ").append(row.client()).append(".\n\n");
+        sb.append("| front | threads | ").append(row.unit()).append(" | vs best peer, same threads | vs direct | ")
+            .append("front CPU, % of a core |");
+        for (int i = 1; i < row.extras().size(); i += 2) {
+            sb.append(' ').append(row.extras().get(i)).append(" |");
+        }
+        sb.append("\n|---|---:|---:|---:|---:|---:|").append("---:|".repeat(row.extras().size() / 2)).append('\n');
+        final double direct = runs.containsKey("direct") ? median(runs.get("direct"), row.metric()) * row.scale()
+            : Double.NaN;
+        for (final FrontInfo f : fronts) {
+            final List<Run> rs = runs.get(f.name());
+            if (rs == null) {
+                continue;
+            }
+            final double v = median(rs, row.metric()) * row.scale();
+            double best = Double.NaN;
+            for (final FrontInfo p : fronts) {
+                if (p.peer() && p.threads() == f.threads() && runs.containsKey(p.name())) {
+                    final double pv = median(runs.get(p.name()), row.metric()) * row.scale();
+                    if (!Double.isNaN(pv) && (Double.isNaN(best) || pv > best)) {
+                        best = pv;
+                    }
+                }
+            }
+            sb.append("| ").append(f.name()).append(" | ").append(f.threads() == 0 ? "-" : f.threads()).append(" | ");
+            if (Double.isNaN(v)) {
+                String why = "no result";
+                for (final Run r : rs) {
+                    if (r.error() != null) {
+                        why = r.error().replace('|', '/').replace('\n', ' ');
+                    }
+                }
+                sb.append("failed: ").append(why).append(" | - | - | - |")
+                    .append(" - |".repeat(row.extras().size() / 2))
+                    .append('\n');
+                continue;
+            }
+            sb.append(num(v)).append(" | ")
+                .append(f.threads() == 0 || Double.isNaN(best) || best == 0 ? "-" : num(v / best)).append(" | ")
+                .append(Double.isNaN(direct) || direct == 0 ? "-" : num(v / direct)).append(" | ")
+                .append(num(medianCpu(rs))).append(" |");
+            for (int i = 0; i < row.extras().size(); i += 2) {
+                sb.append(' ').append(num(median(rs, row.extras().get(i)))).append(" |");
+            }
+            sb.append('\n');
+        }
+        return sb.append('\n').toString();
+    }
+
+    /**
+     * The headline: for each row, each JLVS front's median against the best user-space peer with the same number of
+     * threads (JLVS with one event loop against one HAProxy thread, one nginx worker and pen; with two against
+     * HAProxy {@code nbthread 2}), and against {@code direct}.
+     *
+     * @param rows the rows
+     * @param fronts the fronts (JLVS fronts are those neither peer nor {@code direct})
+     * @param results the runs by row id, then front name
+     * @return markdown
+     */
+    static String headline(final List<Row> rows, final List<FrontInfo> fronts,
+        final Map<String, Map<String, List<Run>>> results) {
+        final List<FrontInfo> ours = new ArrayList<>();
+        for (final FrontInfo f : fronts) {
+            if (!f.peer() && f.threads() > 0) {
+                ours.add(f);
+            }
+        }
+        final StringBuilder sb = new StringBuilder("| row |");
+        final StringBuilder rule = new StringBuilder("|---|");
+        for (final FrontInfo f : ours) {
+            final List<String> peers = new ArrayList<>();
+            for (final FrontInfo p : fronts) {
+                if (p.peer() && p.threads() == f.threads()) {
+                    peers.add(p.name());
+                }
+            }
+            sb.append(' ').append(f.name()).append(" / best of ")
+                .append(peers.isEmpty() ? "(no peer)" : String.join(", ", peers)).append(" | ").append(f.name())
+                .append(" / direct |");
+            rule.append("---:|---:|");
+        }
+        sb.append('\n').append(rule).append('\n');
+        for (final Row row : rows) {
+            final Map<String, List<Run>> runs = results.get(row.id());
+            if (runs == null) {
+                continue;
+            }
+            sb.append("| ").append(row.title()).append(" |");
+            final double direct = runs.containsKey("direct") ? median(runs.get("direct"), row.metric())
+                : Double.NaN;
+            for (final FrontInfo f : ours) {
+                final double v = runs.containsKey(f.name()) ? median(runs.get(f.name()), row.metric()) : Double.NaN;
+                double best = Double.NaN;
+                for (final FrontInfo p : fronts) {
+                    if (p.peer() && p.threads() == f.threads() && runs.containsKey(p.name())) {
+                        final double pv = median(runs.get(p.name()), row.metric());
+                        if (!Double.isNaN(pv) && (Double.isNaN(best) || pv > best)) {
+                            best = pv;
+                        }
+                    }
+                }
+                sb.append(' ').append(Double.isNaN(best) || best == 0 ? "-" : num(v / best)).append(" | ")
+                    .append(Double.isNaN(direct) || direct == 0 ? "-" : num(v / direct)).append(" |");
+            }
+            sb.append('\n');
+        }
+        return sb.append('\n').toString();
+    }
+
+    /**
+     * Puts the generated section into BENCHMARKS.md: between the markers if the file has them; else, in a file of
+     * the layout before markers (generated part, then the hand-kept {@code # JMH} section), in place of the part
+     * above {@code # JMH}; else at the end. Text outside the markers is kept as it is.
+     *
+     * @param old the file's text, or null if there is no file
+     * @param section the generated section (without markers)
+     * @return the new text
+     * @throws IllegalArgumentException if the file has one marker without the other, or them out of order
+     */
+    static String splice(final String old, final String section) {
+        final String block = BEGIN + "\n" + section.strip() + "\n" + END + "\n";
+        if (old == null || old.isBlank()) {
+            return "# JLVS benchmarks\n\n" + block;
+        }
+        final int b = old.indexOf(BEGIN);
+        final int e = old.indexOf(END);
+        if (b >= 0 || e >= 0) {
+            if (b < 0 || e < 0 || e < b) {
+                throw new IllegalArgumentException("BENCHMARKS.md has " + (b < 0 ? "no " + BEGIN
+                    : e < 0 ? "no " + END : END + " before " + BEGIN) + ": fix the markers by hand");
+            }
+            String after = old.substring(e + END.length());
+            if (after.startsWith("\n")) {
+                after = after.substring(1);
+            }
+            return old.substring(0, b) + block + after;
+        }
+        final int jmh = old.startsWith(JMH_HEADING) ? 0 : old.indexOf("\n" + JMH_HEADING);
+        if (jmh >= 0) {
+            return "# JLVS benchmarks\n\n" + block + "\n" + old.substring(jmh == 0 ? 0 : jmh + 1);
+        }
+        return old.stripTrailing() + "\n\n" + block;
+    }
+}
