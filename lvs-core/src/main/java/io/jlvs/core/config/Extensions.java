@@ -36,6 +36,9 @@ import java.util.function.Function;
  * server (a server's setting wins; {@code none} turns it off for one server)</td></tr>
  * <tr><td>{@code --accept-proxy CIDR[,CIDR]}</td><td>service</td><td>read a PROXY v1 or v2 header from clients in
  * these networks (and only them) and use its source address</td></tr>
+ * <tr><td>{@code --source-addresses A-B|A,B}</td><td>service or server</td><td>bind connections to real servers
+ * to these local addresses in turn (a server's setting wins; {@code none} turns it off for one server); each must
+ * be an address of this host</td></tr>
  * </table>
  *
  * <p>Thread-safe (stateless).
@@ -90,6 +93,9 @@ public final class Extensions {
     /** {@code --slow-start MS}. */
     public static final String SLOW_START = "slow-start";
 
+    /** {@code --source-addresses A-B|A,B,...|none}: the source-address pool of connections to real servers. */
+    public static final String SOURCE_ADDRESSES = "source-addresses";
+
     /** An option definition: its rule extension and the parser that turns its text into a typed value. */
     private static final class Def {
         final RuleExtension rule;
@@ -100,8 +106,13 @@ public final class Extensions {
             final Function<String, Object> parse, final String expected, final String description) {
             this.parse = parse;
             this.expected = expected;
-            this.rule = new RuleExtension(name, scope, takesValue, v -> parse.apply(v) != null ? null
-                : "must be " + expected, description);
+            this.rule = new RuleExtension(name, scope, takesValue, v -> {
+                try {
+                    return parse.apply(v) != null ? null : "must be " + expected;
+                } catch (final IllegalArgumentException e) { // a parser that says exactly what is wrong
+                    return e.getMessage();
+                }
+            }, description);
         }
     }
 
@@ -176,6 +187,9 @@ public final class Extensions {
         number(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)");
         number(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on");
         number(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight");
+        def(SOURCE_ADDRESSES, RuleExtension.Scope.BOTH, SourceAddresses::parse,
+            "local addresses A-B or A,B,... (or none on a server)",
+            "bind connections to real servers to these local addresses in turn (a server's setting wins)");
     }
 
     private static Object filePath(final String v) {
@@ -217,7 +231,12 @@ public final class Extensions {
                 throw new IllegalArgumentException("option --" + name + ": not a " + (onService ? "service"
                     : "real-server") + " option (expected on a " + (onService ? "real server" : "service") + ")");
             }
-            final Object typed = d.parse.apply(value);
+            final Object typed;
+            try {
+                typed = d.parse.apply(value);
+            } catch (final IllegalArgumentException bad) {
+                throw new IllegalArgumentException("option --" + name + " " + value + ": " + bad.getMessage(), bad);
+            }
             if (typed == null) {
                 throw new IllegalArgumentException("option --" + name + ": '" + value + "' (expected: " + d.expected
                     + ")");
@@ -430,6 +449,23 @@ public final class Extensions {
             return 0;
         }
         return v.equals("v1") ? 1 : 2;
+    }
+
+    /**
+     * The source-address pool of connections to one real server: the server's {@code --source-addresses}, else its
+     * service's; null when neither has one or the server says {@code none}. The pool is parsed once, when the
+     * configuration is built: the same object comes back for the same configurations.
+     *
+     * @param service the service's configuration
+     * @param server the real server's configuration
+     * @return the pool, or null
+     */
+    public static SourceAddresses sourceAddresses(final VirtualServiceConfig service, final RealServerConfig server) {
+        SourceAddresses p = server == null ? null : server.extensions().sourceAddresses(SOURCE_ADDRESSES);
+        if (p == null) {
+            p = service.extensions().sourceAddresses(SOURCE_ADDRESSES);
+        }
+        return p == null || p.size() == 0 ? null : p;
     }
 
     /**

@@ -262,6 +262,38 @@ public final class Session {
     }
 
     /**
+     * The real server being connected to or relayed to, or null (before scheduling, and for the sorry server).
+     * A transport reads its configuration on the connect path, for example its source-address pool.
+     *
+     * @return the server, or null
+     */
+    public RealServer target() {
+        return sorry ? null : server;
+    }
+
+    /**
+     * The connect could not start for a local reason: no local address and port were free (the ephemeral port
+     * range of every source address is in use: {@code EADDRNOTAVAIL} on connect, {@code EADDRINUSE} on bind). The
+     * transport has closed the server socket. This is the director's shortage, not the server's: it is counted
+     * ({@code local_port_exhausted}), logged at most once per 10 s, not counted against the server and not
+     * redispatched (another server would meet the same shortage); the entry closes and the client is reset.
+     *
+     * @param why what the transport saw, naming the local address and the server
+     * @param now the current time
+     */
+    public void localFailure(final String why, final long now) {
+        ctx.counters.localPortsExhausted.incrementAndGet();
+        svc.localFailureLog.warn(now, why);
+        if (conn != null) {
+            ctx.table.event(conn, SocketEvent.CONNECT_FAILED, now);
+            conn.attachment(null);
+            conn = null;
+        }
+        server = null;
+        io.close(true);
+    }
+
+    /**
      * The connect timed out (the transport has closed the server socket): counted, then as {@link #connectFailed}.
      *
      * @param now the current time

@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.config.SourceAddresses;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.sched.MutableFlow;
@@ -17,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,8 @@ final class EventLoop extends SelectorAgent {
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
     final SessionList connecting = new SessionList();
     final SessionList awaitingHeader = new SessionList();
+    /** This loop's cursors over the source-address pools met so far (identity: one per parsed configuration). */
+    private final IdentityHashMap<SourceAddresses, SourcePool> sourcePools = new IdentityHashMap<>();
     // every session holding sockets
     ProxySession liveHead;
     int live;
@@ -151,6 +155,22 @@ final class EventLoop extends SelectorAgent {
         }
         scratch.clear();
         return scratch;
+    }
+
+    /**
+     * This loop's view of a source-address pool, made when the loop first connects with it. Pools of replaced
+     * configurations are forgotten wholesale past 64 (their cursors only spread connections; nothing is lost).
+     */
+    SourcePool sourcePool(final SourceAddresses addresses) {
+        SourcePool p = sourcePools.get(addresses);
+        if (p == null) {
+            if (sourcePools.size() >= 64) {
+                sourcePools.clear();
+            }
+            p = new SourcePool(addresses);
+            sourcePools.put(addresses, p);
+        }
+        return p;
     }
 
     /** A session found no buffer: it waits (not reading) until the pool has one. */

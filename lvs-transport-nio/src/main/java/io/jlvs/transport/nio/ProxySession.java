@@ -1,5 +1,7 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.config.SourceAddresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
@@ -7,12 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
 
 /**
  * The NIO side of one proxied TCP connection: the client's socket, the real server's socket, their selection keys,
@@ -111,28 +115,62 @@ final class ProxySession implements Handler, Session.Io {
     @Override
     public void connect(final InetSocketAddress to) {
         final DirectorOptions o = loop.engine.runtime.options();
-        try {
-            backend = SocketChannel.open(Families.of(to.getAddress()));
-            backend.configureBlocking(false);
-            configure(backend, o);
-        } catch (final IOException e) {
-            // no socket to be had (EMFILE): this connection ends, the loop goes on
-            loop.counters.handlerErrors.incrementAndGet();
-            loop.handlerFailed(e);
-            close(true);
+        final RealServer target = session.target();
+        final SourceAddresses addresses = target == null ? null
+            : Extensions.sourceAddresses(state.service.config(), target.config());
+        final SourcePool pool = addresses == null ? null : loop.sourcePool(addresses);
+        final int attempts = pool == null ? 1 : pool.size();
+        Exception shortage = null;
+        for (int i = 0; i < attempts; i++) {
+            final InetSocketAddress from = pool == null ? null : pool.next();
+            try {
+                backend = SocketChannel.open(Families.of(to.getAddress()));
+                backend.configureBlocking(false);
+                configure(backend, o);
+                if (from != null) {
+                    // SO_REUSEADDR: a port whose last connection is in TIME_WAIT may be taken again
+                    backend.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    backend.bind(from);
+                }
+            } catch (final BindException | UnsupportedAddressTypeException e) {
+                // this source address has no free port (EADDRINUSE) or is gone: try the next one
+                shortage = e;
+                dropBackend();
+                continue;
+            } catch (final IOException e) {
+                // no socket to be had (EMFILE): this connection ends, the loop goes on
+                loop.counters.handlerErrors.incrementAndGet();
+                loop.handlerFailed(e);
+                dropBackend();
+                close(true);
+                return;
+            }
+            c2s.sink = backend;
+            s2c.source = backend;
+            connecting = true;
+            loop.connecting.add(this, loop.now + o.connectTimeoutNs());
+            final boolean done;
+            try {
+                done = backend.connect(to);
+            } catch (final BindException e) {
+                // EADDRNOTAVAIL: no local port left for this destination (a local shortage, not the server's fault)
+                shortage = e;
+                dropBackend();
+                continue;
+            } catch (final IOException e) {
+                connectFailed(e.toString());
+                return;
+            }
+            registerBackend(done);
             return;
         }
-        c2s.sink = backend;
-        s2c.source = backend;
-        connecting = true;
-        loop.connecting.add(this, loop.now + o.connectTimeoutNs());
-        final boolean done;
-        try {
-            done = backend.connect(to);
-        } catch (final IOException e) {
-            connectFailed(e.toString());
-            return;
-        }
+        session.localFailure("TCP " + state.service.key().addressAndPort() + " -> " + to.getAddress().getHostAddress()
+            + ":" + to.getPort() + ": " + shortage + " (source " + (addresses == null
+            ? "ephemeral ports of the default address; see net.ipv4.ip_local_port_range or set --source-addresses"
+            : "addresses " + addresses + ", all " + attempts + " tried") + ")", loop.now);
+    }
+
+    private void registerBackend(final boolean done) {
         try {
             backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
         } catch (final IOException e) {
