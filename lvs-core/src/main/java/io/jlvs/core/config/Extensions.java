@@ -39,6 +39,13 @@ import java.util.function.Function;
  * <tr><td>{@code --source-addresses A-B|A,B}</td><td>service or server</td><td>bind connections to real servers
  * to these local addresses in turn (a server's setting wins; {@code none} turns it off for one server); each must
  * be an address of this host</td></tr>
+ * <tr><td>{@code --timeout-client MS}, {@code --timeout-server MS}</td><td>service</td><td>close a connection
+ * after MS without a byte read from or written to that side (HAProxy's meaning), beside IPVS's state
+ * timeouts</td></tr>
+ * <tr><td>{@code --timeout-tunnel MS}</td><td>service</td><td>once connected, close after MS without a byte on
+ * either side (replaces the two above)</td></tr>
+ * <tr><td>{@code --timeout-first-byte MS}</td><td>service</td><td>close when the real server sends nothing for MS
+ * after the connect or the last byte written to it, until its first byte</td></tr>
  * </table>
  *
  * <p>Thread-safe (stateless).
@@ -95,6 +102,15 @@ public final class Extensions {
 
     /** {@code --source-addresses A-B|A,B,...|none}: the source-address pool of connections to real servers. */
     public static final String SOURCE_ADDRESSES = "source-addresses";
+
+    /** {@code --timeout-client MS}: inactivity on the client side closes the connection. */
+    public static final String TIMEOUT_CLIENT = "timeout-client";
+    /** {@code --timeout-server MS}: inactivity on the real-server side closes the connection. */
+    public static final String TIMEOUT_SERVER = "timeout-server";
+    /** {@code --timeout-tunnel MS}: once connected, inactivity on both sides closes the connection. */
+    public static final String TIMEOUT_TUNNEL = "timeout-tunnel";
+    /** {@code --timeout-first-byte MS}: a real server that answers nothing for this long is given up. */
+    public static final String TIMEOUT_FIRST_BYTE = "timeout-first-byte";
 
     /** An option definition: its rule extension and the parser that turns its text into a typed value. */
     private static final class Def {
@@ -187,6 +203,14 @@ public final class Extensions {
         number(EJECT_TIME, 1, 86_400_000, "milliseconds an ejected server stays down (default 30000)");
         number(QUORUM, 1, 100_000, "fewer servers up than this turns the sorry response on");
         number(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight");
+        number(TIMEOUT_CLIENT, 1, 86_400_000, "milliseconds without a byte read from or written to the client"
+            + " that close the connection");
+        number(TIMEOUT_SERVER, 1, 86_400_000, "milliseconds without a byte read from or written to the real server"
+            + " that close the connection");
+        number(TIMEOUT_TUNNEL, 1, 86_400_000, "once connected, milliseconds without a byte on either side that close"
+            + " the connection (replaces the client and server timeouts)");
+        number(TIMEOUT_FIRST_BYTE, 1, 86_400_000, "milliseconds the real server may take to send its first byte"
+            + " after the connect or the last byte written to it");
         def(SOURCE_ADDRESSES, RuleExtension.Scope.BOTH, SourceAddresses::parse,
             "local addresses A-B or A,B,... (or none on a server)",
             "bind connections to real servers to these local addresses in turn (a server's setting wins)");
@@ -449,6 +473,18 @@ public final class Extensions {
             return 0;
         }
         return v.equals("v1") ? 1 : 2;
+    }
+
+    /**
+     * An idle timeout of a service ({@link #TIMEOUT_CLIENT}, {@link #TIMEOUT_SERVER}, {@link #TIMEOUT_TUNNEL} or
+     * {@link #TIMEOUT_FIRST_BYTE}) in nanoseconds.
+     *
+     * @param service the service's configuration
+     * @param name the option
+     * @return the timeout, or 0 when it is not set
+     */
+    public static long idleTimeoutNs(final VirtualServiceConfig service, final String name) {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(service.extensions().intValue(name, 0));
     }
 
     /**

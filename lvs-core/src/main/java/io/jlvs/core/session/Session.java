@@ -261,6 +261,49 @@ public final class Session {
         return preamble;
     }
 
+    /** Why an idle timer closed a connection (the options of the same names, in milliseconds). */
+    public enum IdleTimeout {
+        /** {@code --timeout-client}: nothing read from or written to the client. */
+        CLIENT("timeout_client"),
+        /** {@code --timeout-server}: nothing read from or written to the real server. */
+        SERVER("timeout_server"),
+        /** {@code --timeout-tunnel}: nothing on either side once connected. */
+        TUNNEL("timeout_tunnel"),
+        /** {@code --timeout-first-byte}: the real server never answered. */
+        FIRST_BYTE("timeout_first_byte");
+
+        private final String counter;
+
+        IdleTimeout(final String counter) {
+            this.counter = counter;
+        }
+
+        /**
+         * The name of its counter.
+         *
+         * @return for example {@code timeout_client}
+         */
+        public String counter() {
+            return counter;
+        }
+    }
+
+    /**
+     * An idle timer expired: counted by reason; the entry sees both sides end (FIN each way) so it passes through
+     * IPVS's closing states and stays listed until their timeouts; the transport then closes both sockets with a
+     * FIN.
+     *
+     * @param which the timer
+     * @param now the current time
+     */
+    public void idleTimedOut(final IdleTimeout which, final long now) {
+        ctx.counters.idleTimeouts[which.ordinal()].incrementAndGet();
+        if (conn != null) {
+            ctx.table.event(conn, SocketEvent.SERVER_FIN, now);
+            ctx.table.event(conn, SocketEvent.CLIENT_FIN, now);
+        }
+    }
+
     /**
      * The real server being connected to or relayed to, or null (before scheduling, and for the sorry server).
      * A transport reads its configuration on the connect path, for example its source-address pool.

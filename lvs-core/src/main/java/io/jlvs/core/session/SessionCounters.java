@@ -21,6 +21,7 @@ public final class SessionCounters {
     final AtomicLong resets = new AtomicLong();
     final AtomicLong duplicateConnections = new AtomicLong();
     final AtomicLong localPortsExhausted = new AtomicLong();
+    final AtomicLong[] idleTimeouts = {new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()};
 
     /**
      * Makes zeroed counters.
@@ -52,6 +53,9 @@ public final class SessionCounters {
             out.put("proxy_header_errors", proxyHeaderErrors.get());
             out.put("proxy_header_timeouts", proxyHeaderTimeouts.get());
             out.put("local_port_exhausted", localPortsExhausted.get());
+            for (final Session.IdleTimeout t : Session.IdleTimeout.values()) {
+                out.put(t.counter(), idleTimeouts[t.ordinal()].get());
+            }
         } else {
             out.put("resets", resets.get());
         }

@@ -2,6 +2,7 @@ package io.jlvs.transport.nio;
 
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.SourceAddresses;
+import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
@@ -60,6 +61,11 @@ final class ProxySession implements Handler, Session.Io {
     ProxySession timerNext;
     SessionList timerList;
     long timerDeadline;
+    // idle timers (null unless the service sets the timeout)
+    private IdleTimer clientIdle;
+    private IdleTimer serverIdle;
+    private IdleTimer tunnelIdle;
+    private IdleTimer firstByte;
     // live list links
     ProxySession livePrev;
     ProxySession liveNext;
@@ -94,10 +100,83 @@ final class ProxySession implements Handler, Session.Io {
         final InetSocketAddress source = (InetSocketAddress) client.getRemoteAddress();
         final InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
         clientKey = client.register(loop.selector, 0, this);
+        final VirtualServiceConfig cfg = state.service.config();
+        clientIdle = timer(cfg, Extensions.TIMEOUT_CLIENT, Session.IdleTimeout.CLIENT);
+        serverIdle = timer(cfg, Extensions.TIMEOUT_SERVER, Session.IdleTimeout.SERVER);
+        tunnelIdle = timer(cfg, Extensions.TIMEOUT_TUNNEL, Session.IdleTimeout.TUNNEL);
+        firstByte = timer(cfg, Extensions.TIMEOUT_FIRST_BYTE, Session.IdleTimeout.FIRST_BYTE);
+        if (clientIdle != null) {
+            clientIdle.touch(loop.now);
+        }
         if (session.start(source, local, loop.now)) {
             awaitingHeader = true;
             loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
             updateInterest();
+        }
+    }
+
+    private IdleTimer timer(final VirtualServiceConfig cfg, final String option, final Session.IdleTimeout kind) {
+        final long ns = Extensions.idleTimeoutNs(cfg, option);
+        return ns <= 0 ? null : new IdleTimer(this, kind, loop.idleList(ns));
+    }
+
+    /** Bytes were read from one side: its timer (or the tunnel's) starts again; the first server byte ends that one. */
+    void readFrom(final boolean clientSide) {
+        if (tunnelIdle != null && tunnelIdle.armed()) {
+            tunnelIdle.touch(loop.now);
+        } else if (clientSide) {
+            if (clientIdle != null) {
+                clientIdle.touch(loop.now);
+            }
+        } else if (serverIdle != null && serverIdle.armed()) {
+            serverIdle.touch(loop.now);
+        }
+        if (!clientSide && firstByte != null) {
+            firstByte.disarm();
+            firstByte = null;
+        }
+    }
+
+    /**
+     * Bytes were written to one side: as a read for the idle timers; a write to the server restarts the first-byte
+     * wait.
+     */
+    void wroteTo(final boolean clientSide) {
+        if (tunnelIdle != null && tunnelIdle.armed()) {
+            tunnelIdle.touch(loop.now);
+        } else if (clientSide) {
+            if (clientIdle != null) {
+                clientIdle.touch(loop.now);
+            }
+        } else {
+            if (serverIdle != null && serverIdle.armed()) {
+                serverIdle.touch(loop.now);
+            }
+        }
+        if (!clientSide && firstByte != null && firstByte.armed()) {
+            firstByte.touch(loop.now);
+        }
+    }
+
+    /** An idle timer expired: the session counts it and the entry closes; both sockets end with a FIN. */
+    void idleExpired(final IdleTimer t) {
+        if (closed) {
+            return;
+        }
+        session.idleTimedOut(t.kind, loop.now);
+        close(false);
+    }
+
+    private void disarmTimers() {
+        disarm(clientIdle);
+        disarm(serverIdle);
+        disarm(tunnelIdle);
+        disarm(firstByte);
+    }
+
+    private static void disarm(final IdleTimer t) {
+        if (t != null) {
+            t.disarm();
         }
     }
 
@@ -253,6 +332,17 @@ final class ProxySession implements Handler, Session.Io {
         loop.connecting.remove(this);
         connecting = false;
         connected = true;
+        if (tunnelIdle != null) {
+            if (clientIdle != null) {
+                clientIdle.disarm();
+            }
+            tunnelIdle.touch(loop.now);
+        } else if (serverIdle != null) {
+            serverIdle.touch(loop.now);
+        }
+        if (firstByte != null) {
+            firstByte.touch(loop.now);
+        }
         final ByteBuffer preamble = session.connected(loop.now);
         if (preamble != null) {
             c2s.park(preamble);
@@ -429,6 +519,9 @@ final class ProxySession implements Handler, Session.Io {
             return;
         }
         closed = true;
+        if (clientIdle != null || serverIdle != null || tunnelIdle != null || firstByte != null) {
+            disarmTimers();
+        }
         c2s.release();
         s2c.release();
         if (sorry != null) {
