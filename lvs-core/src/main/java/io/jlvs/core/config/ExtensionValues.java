@@ -104,6 +104,17 @@ public final class ExtensionValues {
         return v instanceof int[] ? ((int[]) v).clone() : null;
     }
 
+    /**
+     * A source-address pool option.
+     *
+     * @param name its long name
+     * @return the pool ({@link SourceAddresses#NONE} for {@code none}), or null when not given
+     */
+    public SourceAddresses sourceAddresses(final String name) {
+        final Object v = values.get(name);
+        return v instanceof SourceAddresses ? (SourceAddresses) v : null;
+    }
+
     @Override
     public String toString() {
         return values.keySet().toString();

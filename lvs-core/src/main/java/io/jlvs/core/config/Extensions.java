@@ -38,6 +38,16 @@ import java.util.function.Function;
  * these networks (and only them) and use its source address</td></tr>
  * <tr><td>{@code --forward proxy|kernel}</td><td>service</td><td>{@code kernel}: the kernel forwards the service
  * (nftables DNAT, module lvs-kernel) instead of the transport proxying it; see {@link #kernelRefusal}</td></tr>
+ * <tr><td>{@code --source-addresses A-B|A,B}</td><td>service or server</td><td>bind connections to real servers
+ * to these local addresses in turn (a server's setting wins; {@code none} turns it off for one server); each must
+ * be an address of this host</td></tr>
+ * <tr><td>{@code --timeout-client MS}, {@code --timeout-server MS}</td><td>service</td><td>close a connection
+ * after MS without a byte read from or written to that side (HAProxy's meaning), beside IPVS's state
+ * timeouts</td></tr>
+ * <tr><td>{@code --timeout-tunnel MS}</td><td>service</td><td>once connected, close after MS without a byte on
+ * either side (replaces the two above)</td></tr>
+ * <tr><td>{@code --timeout-first-byte MS}</td><td>service</td><td>close when the real server sends nothing for MS
+ * after the connect or the last byte written to it, until its first byte</td></tr>
  * </table>
  *
  * <p>Thread-safe (stateless).
@@ -94,6 +104,18 @@ public final class Extensions {
     /** {@code --forward proxy|kernel}: who forwards the service's packets. */
     public static final String FORWARD = "forward";
 
+    /** {@code --source-addresses A-B|A,B,...|none}: the source-address pool of connections to real servers. */
+    public static final String SOURCE_ADDRESSES = "source-addresses";
+
+    /** {@code --timeout-client MS}: inactivity on the client side closes the connection. */
+    public static final String TIMEOUT_CLIENT = "timeout-client";
+    /** {@code --timeout-server MS}: inactivity on the real-server side closes the connection. */
+    public static final String TIMEOUT_SERVER = "timeout-server";
+    /** {@code --timeout-tunnel MS}: once connected, inactivity on both sides closes the connection. */
+    public static final String TIMEOUT_TUNNEL = "timeout-tunnel";
+    /** {@code --timeout-first-byte MS}: a real server that answers nothing for this long is given up. */
+    public static final String TIMEOUT_FIRST_BYTE = "timeout-first-byte";
+
     /** An option definition: its rule extension and the parser that turns its text into a typed value. */
     private static final class Def {
         final RuleExtension rule;
@@ -104,8 +126,13 @@ public final class Extensions {
             final Function<String, Object> parse, final String expected, final String description) {
             this.parse = parse;
             this.expected = expected;
-            this.rule = new RuleExtension(name, scope, takesValue, v -> parse.apply(v) != null ? null
-                : "must be " + expected, description);
+            this.rule = new RuleExtension(name, scope, takesValue, v -> {
+                try {
+                    return parse.apply(v) != null ? null : "must be " + expected;
+                } catch (final IllegalArgumentException e) { // a parser that says exactly what is wrong
+                    return e.getMessage();
+                }
+            }, description);
         }
     }
 
@@ -182,6 +209,17 @@ public final class Extensions {
         number(SLOW_START, 1, 86_400_000, "milliseconds over which a server coming up ramps its weight");
         def(FORWARD, RuleExtension.Scope.SERVICE, oneOf("proxy", "kernel"), "proxy or kernel",
             "kernel: the kernel forwards the service (nftables DNAT) instead of the transport");
+        number(TIMEOUT_CLIENT, 1, 86_400_000, "milliseconds without a byte read from or written to the client"
+            + " that close the connection");
+        number(TIMEOUT_SERVER, 1, 86_400_000, "milliseconds without a byte read from or written to the real server"
+            + " that close the connection");
+        number(TIMEOUT_TUNNEL, 1, 86_400_000, "once connected, milliseconds without a byte on either side that close"
+            + " the connection (replaces the client and server timeouts)");
+        number(TIMEOUT_FIRST_BYTE, 1, 86_400_000, "milliseconds the real server may take to send its first byte"
+            + " after the connect or the last byte written to it");
+        def(SOURCE_ADDRESSES, RuleExtension.Scope.BOTH, SourceAddresses::parse,
+            "local addresses A-B or A,B,... (or none on a server)",
+            "bind connections to real servers to these local addresses in turn (a server's setting wins)");
     }
 
     /**
@@ -225,9 +263,10 @@ public final class Extensions {
             return "one-packet scheduling (-o) is not supported by the kernel mode";
         }
         for (final String o : new String[] {MAX_CONNS, SORRY_SERVER, SORRY_FILE, PROXY_PROTOCOL, ACCEPT_PROXY,
-            OBSERVE}) {
+            OBSERVE, SOURCE_ADDRESSES, TIMEOUT_CLIENT, TIMEOUT_SERVER, TIMEOUT_TUNNEL, TIMEOUT_FIRST_BYTE}) {
             if (c.options().containsKey(o)) {
-                return "--" + o + " needs " + (o.equals(MAX_CONNS) || o.equals(OBSERVE)
+                return "--" + o + " needs " + (o.equals(MAX_CONNS) || o.equals(OBSERVE) || o.startsWith("timeout-")
+                    || o.equals(SOURCE_ADDRESSES)
                     ? "the transport to see each connection" : "the bytes of each connection");
             }
         }
@@ -273,7 +312,12 @@ public final class Extensions {
                 throw new IllegalArgumentException("option --" + name + ": not a " + (onService ? "service"
                     : "real-server") + " option (expected on a " + (onService ? "real server" : "service") + ")");
             }
-            final Object typed = d.parse.apply(value);
+            final Object typed;
+            try {
+                typed = d.parse.apply(value);
+            } catch (final IllegalArgumentException bad) {
+                throw new IllegalArgumentException("option --" + name + " " + value + ": " + bad.getMessage(), bad);
+            }
             if (typed == null) {
                 throw new IllegalArgumentException("option --" + name + ": '" + value + "' (expected: " + d.expected
                     + ")");
@@ -486,6 +530,35 @@ public final class Extensions {
             return 0;
         }
         return v.equals("v1") ? 1 : 2;
+    }
+
+    /**
+     * An idle timeout of a service ({@link #TIMEOUT_CLIENT}, {@link #TIMEOUT_SERVER}, {@link #TIMEOUT_TUNNEL} or
+     * {@link #TIMEOUT_FIRST_BYTE}) in nanoseconds.
+     *
+     * @param service the service's configuration
+     * @param name the option
+     * @return the timeout, or 0 when it is not set
+     */
+    public static long idleTimeoutNs(final VirtualServiceConfig service, final String name) {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(service.extensions().intValue(name, 0));
+    }
+
+    /**
+     * The source-address pool of connections to one real server: the server's {@code --source-addresses}, else its
+     * service's; null when neither has one or the server says {@code none}. The pool is parsed once, when the
+     * configuration is built: the same object comes back for the same configurations.
+     *
+     * @param service the service's configuration
+     * @param server the real server's configuration
+     * @return the pool, or null
+     */
+    public static SourceAddresses sourceAddresses(final VirtualServiceConfig service, final RealServerConfig server) {
+        SourceAddresses p = server == null ? null : server.extensions().sourceAddresses(SOURCE_ADDRESSES);
+        if (p == null) {
+            p = service.extensions().sourceAddresses(SOURCE_ADDRESSES);
+        }
+        return p == null || p.size() == 0 ? null : p;
     }
 
     /**

@@ -28,6 +28,9 @@ public class ForwardedService {
     final RateLimitedLog proxyHeaderLog = new RateLimitedLog(LOG, "bad PROXY header (connection closed)", 5,
         TimeUnit.SECONDS);
     final RateLimitedLog duplicateLog = new RateLimitedLog(LOG, "duplicate connection refused", 5, TimeUnit.SECONDS);
+    final RateLimitedLog localFailureLog = new RateLimitedLog(LOG,
+        "no local port for a connection to a real server (client reset; not counted against the server)", 10,
+        TimeUnit.SECONDS);
     private volatile VirtualServiceConfig cachedFor;
     private volatile int cachedMax;
 

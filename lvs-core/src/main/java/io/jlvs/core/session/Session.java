@@ -261,6 +261,81 @@ public final class Session {
         return preamble;
     }
 
+    /** Why an idle timer closed a connection (the options of the same names, in milliseconds). */
+    public enum IdleTimeout {
+        /** {@code --timeout-client}: nothing read from or written to the client. */
+        CLIENT("timeout_client"),
+        /** {@code --timeout-server}: nothing read from or written to the real server. */
+        SERVER("timeout_server"),
+        /** {@code --timeout-tunnel}: nothing on either side once connected. */
+        TUNNEL("timeout_tunnel"),
+        /** {@code --timeout-first-byte}: the real server never answered. */
+        FIRST_BYTE("timeout_first_byte");
+
+        private final String counter;
+
+        IdleTimeout(final String counter) {
+            this.counter = counter;
+        }
+
+        /**
+         * The name of its counter.
+         *
+         * @return for example {@code timeout_client}
+         */
+        public String counter() {
+            return counter;
+        }
+    }
+
+    /**
+     * An idle timer expired: counted by reason; the entry sees both sides end (FIN each way) so it passes through
+     * IPVS's closing states and stays listed until their timeouts; the transport then closes both sockets with a
+     * FIN.
+     *
+     * @param which the timer
+     * @param now the current time
+     */
+    public void idleTimedOut(final IdleTimeout which, final long now) {
+        ctx.counters.idleTimeouts[which.ordinal()].incrementAndGet();
+        if (conn != null) {
+            ctx.table.event(conn, SocketEvent.SERVER_FIN, now);
+            ctx.table.event(conn, SocketEvent.CLIENT_FIN, now);
+        }
+    }
+
+    /**
+     * The real server being connected to or relayed to, or null (before scheduling, and for the sorry server).
+     * A transport reads its configuration on the connect path, for example its source-address pool.
+     *
+     * @return the server, or null
+     */
+    public RealServer target() {
+        return sorry ? null : server;
+    }
+
+    /**
+     * The connect could not start for a local reason: no local address and port were free (the ephemeral port
+     * range of every source address is in use: {@code EADDRNOTAVAIL} on connect, {@code EADDRINUSE} on bind). The
+     * transport has closed the server socket. This is the director's shortage, not the server's: it is counted
+     * ({@code local_port_exhausted}), logged at most once per 10 s, not counted against the server and not
+     * redispatched (another server would meet the same shortage); the entry closes and the client is reset.
+     *
+     * @param why what the transport saw, naming the local address and the server
+     * @param now the current time
+     */
+    public void localFailure(final String why, final long now) {
+        ctx.counters.localPortsExhausted.incrementAndGet();
+        svc.localFailureLog.warn(now, why);
+        if (conn != null) {
+            ctx.table.event(conn, SocketEvent.CONNECT_FAILED, now);
+            conn.attachment(null);
+            conn = null;
+        }
+        server = null;
+        io.close(true);
+    }
+
     /**
      * The connect timed out (the transport has closed the server socket): counted, then as {@link #connectFailed}.
      *

@@ -20,6 +20,8 @@ public final class SessionCounters {
     final AtomicLong proxyHeaderTimeouts = new AtomicLong();
     final AtomicLong resets = new AtomicLong();
     final AtomicLong duplicateConnections = new AtomicLong();
+    final AtomicLong localPortsExhausted = new AtomicLong();
+    final AtomicLong[] idleTimeouts = {new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()};
 
     /**
      * Makes zeroed counters.
@@ -50,9 +52,23 @@ public final class SessionCounters {
             out.put("sorry_file", sorryFile.get());
             out.put("proxy_header_errors", proxyHeaderErrors.get());
             out.put("proxy_header_timeouts", proxyHeaderTimeouts.get());
+            out.put("local_port_exhausted", localPortsExhausted.get());
+            for (final Session.IdleTimeout t : Session.IdleTimeout.values()) {
+                out.put(t.counter(), idleTimeouts[t.ordinal()].get());
+            }
         } else {
             out.put("resets", resets.get());
         }
+    }
+
+    /**
+     * Connections to real servers that found no local address and port to connect from (the ephemeral range of
+     * every source address was in use), since the director started.
+     *
+     * @return the count
+     */
+    public long localPortsExhausted() {
+        return localPortsExhausted.get();
     }
 
     /**

@@ -49,7 +49,7 @@ class ValidationTest {
             () -> VirtualServiceConfig.builder(WEB).option("chek", "tcp").build());
         assertTrue(e.getMessage().startsWith("option --chek: unknown option (did you mean --check?) (expected one "
             + "of: max-conns, sorry-server, sorry-file, proxy-protocol, accept-proxy, check, "), e.getMessage());
-        assertEquals("option --bogus: unknown option (expected one of: proxy-protocol)",
+        assertEquals("option --bogus: unknown option (expected one of: proxy-protocol, source-addresses)",
             assertThrows(IllegalArgumentException.class,
                 () -> RealServerConfig.builder("10.0.0.2", 80).option("bogus", "1").build()).getMessage());
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two "event loops" own a table each (sharing templates and servers) and churn entries, while a reader lists them
  * through the loops' command queues. At the end every counter must be back to zero.
  */
+@org.junit.jupiter.api.Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ThreadedTableTest {
     private static final class Loop extends Thread {
         final ConnectionTable table;
@@ -119,16 +121,22 @@ class ThreadedTableTest {
         for (final Loop l : loops) {
             l.stop.set(true);
             l.join(30_000);
+            assertFalse(l.isAlive(), l.getName() + " did not stop within 30 s");
             assertNull(l.failure.get());
         }
         assertTrue(listed > 0);
         final long end = clock.get() + TimeUnit.HOURS.toNanos(1);
         for (int i = 0; i < 3; i++) { // connections first, then templates freed of their children
             for (final Loop l : loops) {
-                while (l.table.expire(end + i * TimeUnit.MINUTES.toNanos(2), 10_000) > 0) {
-                    assertTrue(true);
-                }
+                int expired;
+                do {
+                    expired = l.table.expire(end + i * TimeUnit.MINUTES.toNanos(2), 10_000);
+                    assertTrue(expired >= 0 && expired <= 10_000, "expired " + expired + " with a limit of 10000");
+                } while (expired > 0);
             }
+        }
+        for (final Loop l : loops) {
+            assertEquals(0, l.table.size(), "entries left in loop " + l.getName());
         }
         for (final RealServer s : List.of(a, b)) {
             assertEquals(0, s.activeConns(), s.toString());

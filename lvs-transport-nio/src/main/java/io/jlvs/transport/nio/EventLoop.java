@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.config.SourceAddresses;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.sched.MutableFlow;
@@ -17,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,10 @@ final class EventLoop extends SelectorAgent {
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
     final SessionList connecting = new SessionList();
     final SessionList awaitingHeader = new SessionList();
+    /** This loop's idle-timer lists, one per duration in use (few: one per distinct timeout value). */
+    private final List<IdleTimer.List> idleLists = new ArrayList<>();
+    /** This loop's cursors over the source-address pools met so far (identity: one per parsed configuration). */
+    private final IdentityHashMap<SourceAddresses, SourcePool> sourcePools = new IdentityHashMap<>();
     // every session holding sockets
     ProxySession liveHead;
     int live;
@@ -153,6 +159,34 @@ final class EventLoop extends SelectorAgent {
         return scratch;
     }
 
+    /** The idle-timer list of one duration, made when a connection first needs it (not on the data path). */
+    IdleTimer.List idleList(final long durationNs) {
+        for (final IdleTimer.List l : idleLists) {
+            if (l.durationNs == durationNs) {
+                return l;
+            }
+        }
+        final IdleTimer.List l = new IdleTimer.List(durationNs);
+        idleLists.add(l);
+        return l;
+    }
+
+    /**
+     * This loop's view of a source-address pool, made when the loop first connects with it. Pools of replaced
+     * configurations are forgotten wholesale past 64 (their cursors only spread connections; nothing is lost).
+     */
+    SourcePool sourcePool(final SourceAddresses addresses) {
+        SourcePool p = sourcePools.get(addresses);
+        if (p == null) {
+            if (sourcePools.size() >= 64) {
+                sourcePools.clear();
+            }
+            p = new SourcePool(addresses);
+            sourcePools.put(addresses, p);
+        }
+        return p;
+    }
+
     /** A session found no buffer: it waits (not reading) until the pool has one. */
     void starved(final ProxySession s) {
         starved.addLast(s);
@@ -195,6 +229,9 @@ final class EventLoop extends SelectorAgent {
         long waitNs = starved.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(100) : STARVED_POLL_NS;
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
         waitNs = Math.min(waitNs, awaitingHeader.nextDeadline() - now);
+        for (int i = 0; i < idleLists.size(); i++) {
+            waitNs = Math.min(waitNs, idleLists.get(i).nextDeadline() - now);
+        }
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
         for (final TcpListener l : paused) {
             waitNs = Math.min(waitNs, l.pausedUntil - now);
@@ -273,6 +310,9 @@ final class EventLoop extends SelectorAgent {
             s.headerTimedOut();
             s = awaitingHeader.head;
             n++;
+        }
+        for (int i = 0; i < idleLists.size(); i++) {
+            n += idleLists.get(i).expire(now, EXPIRE_LIMIT);
         }
         return n;
     }

@@ -445,6 +445,37 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         return Health.of(problems);
     }
 
+    /**
+     * Bytes of PROXY headers read so far by connections still waiting for the rest of their header, on every loop,
+     * for tests that must know a first piece was read before they send the next.
+     */
+    int headerBytesPending() throws IOException {
+        int n = 0;
+        for (final EventLoop l : loops) {
+            n += await(l.submit(() -> {
+                int sum = 0;
+                for (ProxySession s = l.awaitingHeader.head; s != null; s = s.timerNext) {
+                    sum += s.session.headerBuffer().position();
+                }
+                return sum;
+            }));
+        }
+        return n;
+    }
+
+    /**
+     * Returns once every loop has run a whole duty cycle (clock read, expiry, timers) that began after this call:
+     * two task round trips per loop, since a task may run just before or just after the cycle's work. For tests that
+     * move a fake clock and must know the loops saw it before they check that nothing happened.
+     */
+    void awaitFullCycle() throws IOException {
+        for (int round = 0; round < 2; round++) {
+            for (final EventLoop l : loops) {
+                await(l.submit(() -> 0));
+            }
+        }
+    }
+
     /** Buffers in flight on every loop, for tests of back-pressure. */
     int buffersInFlight() throws IOException {
         int n = 0;

@@ -1,5 +1,8 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.config.SourceAddresses;
+import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
@@ -7,12 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
 
 /**
  * The NIO side of one proxied TCP connection: the client's socket, the real server's socket, their selection keys,
@@ -56,6 +61,11 @@ final class ProxySession implements Handler, Session.Io {
     ProxySession timerNext;
     SessionList timerList;
     long timerDeadline;
+    // idle timers (null unless the service sets the timeout)
+    private IdleTimer clientIdle;
+    private IdleTimer serverIdle;
+    private IdleTimer tunnelIdle;
+    private IdleTimer firstByte;
     // live list links
     ProxySession livePrev;
     ProxySession liveNext;
@@ -90,10 +100,83 @@ final class ProxySession implements Handler, Session.Io {
         final InetSocketAddress source = (InetSocketAddress) client.getRemoteAddress();
         final InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
         clientKey = client.register(loop.selector, 0, this);
+        final VirtualServiceConfig cfg = state.service.config();
+        clientIdle = timer(cfg, Extensions.TIMEOUT_CLIENT, Session.IdleTimeout.CLIENT);
+        serverIdle = timer(cfg, Extensions.TIMEOUT_SERVER, Session.IdleTimeout.SERVER);
+        tunnelIdle = timer(cfg, Extensions.TIMEOUT_TUNNEL, Session.IdleTimeout.TUNNEL);
+        firstByte = timer(cfg, Extensions.TIMEOUT_FIRST_BYTE, Session.IdleTimeout.FIRST_BYTE);
+        if (clientIdle != null) {
+            clientIdle.touch(loop.now);
+        }
         if (session.start(source, local, loop.now)) {
             awaitingHeader = true;
             loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
             updateInterest();
+        }
+    }
+
+    private IdleTimer timer(final VirtualServiceConfig cfg, final String option, final Session.IdleTimeout kind) {
+        final long ns = Extensions.idleTimeoutNs(cfg, option);
+        return ns <= 0 ? null : new IdleTimer(this, kind, loop.idleList(ns));
+    }
+
+    /** Bytes were read from one side: its timer (or the tunnel's) starts again; the first server byte ends that one. */
+    void readFrom(final boolean clientSide) {
+        if (tunnelIdle != null && tunnelIdle.armed()) {
+            tunnelIdle.touch(loop.now);
+        } else if (clientSide) {
+            if (clientIdle != null) {
+                clientIdle.touch(loop.now);
+            }
+        } else if (serverIdle != null && serverIdle.armed()) {
+            serverIdle.touch(loop.now);
+        }
+        if (!clientSide && firstByte != null) {
+            firstByte.disarm();
+            firstByte = null;
+        }
+    }
+
+    /**
+     * Bytes were written to one side: as a read for the idle timers; a write to the server restarts the first-byte
+     * wait.
+     */
+    void wroteTo(final boolean clientSide) {
+        if (tunnelIdle != null && tunnelIdle.armed()) {
+            tunnelIdle.touch(loop.now);
+        } else if (clientSide) {
+            if (clientIdle != null) {
+                clientIdle.touch(loop.now);
+            }
+        } else {
+            if (serverIdle != null && serverIdle.armed()) {
+                serverIdle.touch(loop.now);
+            }
+        }
+        if (!clientSide && firstByte != null && firstByte.armed()) {
+            firstByte.touch(loop.now);
+        }
+    }
+
+    /** An idle timer expired: the session counts it and the entry closes; both sockets end with a FIN. */
+    void idleExpired(final IdleTimer t) {
+        if (closed) {
+            return;
+        }
+        session.idleTimedOut(t.kind, loop.now);
+        close(false);
+    }
+
+    private void disarmTimers() {
+        disarm(clientIdle);
+        disarm(serverIdle);
+        disarm(tunnelIdle);
+        disarm(firstByte);
+    }
+
+    private static void disarm(final IdleTimer t) {
+        if (t != null) {
+            t.disarm();
         }
     }
 
@@ -111,28 +194,62 @@ final class ProxySession implements Handler, Session.Io {
     @Override
     public void connect(final InetSocketAddress to) {
         final DirectorOptions o = loop.engine.runtime.options();
-        try {
-            backend = SocketChannel.open(Families.of(to.getAddress()));
-            backend.configureBlocking(false);
-            configure(backend, o);
-        } catch (final IOException e) {
-            // no socket to be had (EMFILE): this connection ends, the loop goes on
-            loop.counters.handlerErrors.incrementAndGet();
-            loop.handlerFailed(e);
-            close(true);
+        final RealServer target = session.target();
+        final SourceAddresses addresses = target == null ? null
+            : Extensions.sourceAddresses(state.service.config(), target.config());
+        final SourcePool pool = addresses == null ? null : loop.sourcePool(addresses);
+        final int attempts = pool == null ? 1 : pool.size();
+        Exception shortage = null;
+        for (int i = 0; i < attempts; i++) {
+            final InetSocketAddress from = pool == null ? null : pool.next();
+            try {
+                backend = SocketChannel.open(Families.of(to.getAddress()));
+                backend.configureBlocking(false);
+                configure(backend, o);
+                if (from != null) {
+                    // SO_REUSEADDR: a port whose last connection is in TIME_WAIT may be taken again
+                    backend.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    backend.bind(from);
+                }
+            } catch (final BindException | UnsupportedAddressTypeException e) {
+                // this source address has no free port (EADDRINUSE) or is gone: try the next one
+                shortage = e;
+                dropBackend();
+                continue;
+            } catch (final IOException e) {
+                // no socket to be had (EMFILE): this connection ends, the loop goes on
+                loop.counters.handlerErrors.incrementAndGet();
+                loop.handlerFailed(e);
+                dropBackend();
+                close(true);
+                return;
+            }
+            c2s.sink = backend;
+            s2c.source = backend;
+            connecting = true;
+            loop.connecting.add(this, loop.now + o.connectTimeoutNs());
+            final boolean done;
+            try {
+                done = backend.connect(to);
+            } catch (final BindException e) {
+                // EADDRNOTAVAIL: no local port left for this destination (a local shortage, not the server's fault)
+                shortage = e;
+                dropBackend();
+                continue;
+            } catch (final IOException e) {
+                connectFailed(e.toString());
+                return;
+            }
+            registerBackend(done);
             return;
         }
-        c2s.sink = backend;
-        s2c.source = backend;
-        connecting = true;
-        loop.connecting.add(this, loop.now + o.connectTimeoutNs());
-        final boolean done;
-        try {
-            done = backend.connect(to);
-        } catch (final IOException e) {
-            connectFailed(e.toString());
-            return;
-        }
+        session.localFailure("TCP " + state.service.key().addressAndPort() + " -> " + to.getAddress().getHostAddress()
+            + ":" + to.getPort() + ": " + shortage + " (source " + (addresses == null
+            ? "ephemeral ports of the default address; see net.ipv4.ip_local_port_range or set --source-addresses"
+            : "addresses " + addresses + ", all " + attempts + " tried") + ")", loop.now);
+    }
+
+    private void registerBackend(final boolean done) {
         try {
             backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
         } catch (final IOException e) {
@@ -215,6 +332,17 @@ final class ProxySession implements Handler, Session.Io {
         loop.connecting.remove(this);
         connecting = false;
         connected = true;
+        if (tunnelIdle != null) {
+            if (clientIdle != null) {
+                clientIdle.disarm();
+            }
+            tunnelIdle.touch(loop.now);
+        } else if (serverIdle != null) {
+            serverIdle.touch(loop.now);
+        }
+        if (firstByte != null) {
+            firstByte.touch(loop.now);
+        }
         final ByteBuffer preamble = session.connected(loop.now);
         if (preamble != null) {
             c2s.park(preamble);
@@ -391,6 +519,9 @@ final class ProxySession implements Handler, Session.Io {
             return;
         }
         closed = true;
+        if (clientIdle != null || serverIdle != null || tunnelIdle != null || firstByte != null) {
+            disarmTimers();
+        }
         c2s.release();
         s2c.release();
         if (sorry != null) {

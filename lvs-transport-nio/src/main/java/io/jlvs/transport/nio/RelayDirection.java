@@ -71,6 +71,7 @@ final class RelayDirection {
                 }
                 return;
             }
+            owner.readFrom(upstream);
             if (upstream) {
                 owner.session.clientBytes(n, loop.now);
             } else {
@@ -86,6 +87,7 @@ final class RelayDirection {
                 owner.reset(!upstream);
                 return;
             }
+            owner.wroteTo(!upstream);
             if (buf.hasRemaining()) {
                 parked = buf;
                 parkedPooled = true;
@@ -107,6 +109,7 @@ final class RelayDirection {
                 owner.reset(!upstream);
                 return;
             }
+            owner.wroteTo(!upstream);
             if (parked.hasRemaining()) {
                 return;
             }

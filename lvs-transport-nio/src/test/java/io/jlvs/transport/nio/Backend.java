@@ -92,6 +92,16 @@ final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * A TCP port that refuses connections for as long as the returned socket stays open: the socket is bound to
+     * loopback but never listens, so the kernel answers a SYN with a reset and no other test can take the port.
+     */
+    static Socket deadTcp() throws IOException {
+        final Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return s;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

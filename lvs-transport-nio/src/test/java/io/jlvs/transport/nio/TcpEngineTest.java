@@ -66,6 +66,13 @@ class TcpEngineTest {
         return lb.start();
     }
 
+    /** A real-server port that refuses connections for the whole test (bound, never listening). */
+    private int deadPort() throws IOException {
+        final Socket s = Backend.deadTcp();
+        closeables.add(s);
+        return s.getLocalPort();
+    }
+
     private static Socket client(final int port) throws IOException {
         final Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
         s.setSoTimeout(20_000);
@@ -185,7 +192,6 @@ class TcpEngineTest {
             if (!got.equals("after")) {
                 throw new IOException("got " + got);
             }
-            self.name.length();
             s.getInputStream().read();
         });
         final int vport = Backend.freePort();
@@ -234,10 +240,12 @@ class TcpEngineTest {
             }
         });
         final int vport2 = Backend.freePort();
-        start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport2)).build(), server(reader.port(), 1));
+        final LoadBalancer lb2 = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport2)).build(),
+            server(reader.port(), 1));
         final Socket c = client(vport2);
         waitFor("backend connection", () -> reader.accepted.get() == 1);
-        Thread.sleep(50); // let the relay register both sides before the reset
+        // both sides are registered once the director handled the connect's completion (ESTABLISHED)
+        waitFor("established", () -> lb2.connections().stream().anyMatch(r -> r.state().equals("ESTABLISHED")));
         c.setSoLinger(true, 0);
         c.close();
         assertEquals("reset", seen.get(20, TimeUnit.SECONDS));
@@ -258,16 +266,14 @@ class TcpEngineTest {
         final NioEngine engine = (NioEngine) lb.engine();
         try (Socket s = client(vport)) {
             s.getInputStream().read(); // read one byte, then stop reading
+            // stalled: the loop holds the one buffer the client's full socket did not take (checked on the loop's
+            // own thread, between events, so a buffer in use within one event is never seen)
             waitFor("the relay to stall", () -> {
-                final long out = lb.services().service(ServiceKey.tcp("127.0.0.1", vport)).stats().snapshot()
-                    .outBytes();
                 try {
-                    Thread.sleep(200);
-                } catch (final InterruptedException e) {
+                    return engine.buffersInFlight() == 1;
+                } catch (final IOException e) {
                     throw new IllegalStateException(e);
                 }
-                return out > 0 && out == lb.services().service(ServiceKey.tcp("127.0.0.1", vport)).stats()
-                    .snapshot().outBytes();
             });
             assertTrue(engine.buffersInFlight() <= 1, "buffers in flight: " + engine.buffersInFlight());
             final long relayed = lb.services().service(ServiceKey.tcp("127.0.0.1", vport)).stats().snapshot()
@@ -279,7 +285,7 @@ class TcpEngineTest {
     @Test
     void shouldRetryOnAnotherServerWhenTheSchedulerKeepsPickingTheFailedOne() throws Exception {
         final Backend alive = backend("alive", Backend::named);
-        final int dead = Backend.freePort();
+        final int dead = deadPort();
         final int vport = Backend.freePort();
         // fo always answers with the heaviest server, the dead one
         final LoadBalancer lb = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).scheduler("fo")
@@ -296,7 +302,7 @@ class TcpEngineTest {
     @Test
     void shouldRetryAFailedConnectOnAnotherServer() throws Exception {
         final Backend alive = backend("alive", Backend::named);
-        final int dead = Backend.freePort();
+        final int dead = deadPort();
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).build(),
             server(alive.port(), 1), server(dead, 1)); // dead is newest: wlc tries it first
@@ -319,8 +325,8 @@ class TcpEngineTest {
         Files.write(sorry, body);
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport))
-            .option("sorry-file", sorry.toString()).build(), server(Backend.freePort(), 1),
-            server(Backend.freePort(), 1));
+            .option("sorry-file", sorry.toString()).build(), server(deadPort(), 1),
+            server(deadPort(), 1));
         try (Socket s = client(vport)) {
             assertArrayEquals(body, readAll(s.getInputStream()));
         }
@@ -333,7 +339,7 @@ class TcpEngineTest {
         final Backend sorry = backend("sorry", Backend::named);
         final int vport = Backend.freePort();
         start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport))
-            .option("sorry-server", "127.0.0.1:" + sorry.port()).build(), server(Backend.freePort(), 0));
+            .option("sorry-server", "127.0.0.1:" + sorry.port()).build(), server(deadPort(), 0));
         try (Socket s = client(vport)) {
             assertEquals("sorry", line(s.getInputStream()));
         }
@@ -412,9 +418,17 @@ class TcpEngineTest {
         try (Socket s = client(vport)) {
             // the header arrives in two pieces, with payload right behind it
             final OutputStream out = s.getOutputStream();
-            out.write("PROXY TCP4 198.51.100.7 ".getBytes(StandardCharsets.US_ASCII));
+            final byte[] first = "PROXY TCP4 198.51.100.7 ".getBytes(StandardCharsets.US_ASCII);
+            out.write(first);
             out.flush();
-            Thread.sleep(20);
+            final NioEngine engine = (NioEngine) lb.engine();
+            waitFor("the first piece read", () -> {
+                try {
+                    return engine.headerBytesPending() == first.length;
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             out.write(("203.0.113.9 40000 " + vport + "\r\nhi").getBytes(StandardCharsets.US_ASCII));
             final byte[] h = firstBytes(got);
             final byte[] expected = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11,

@@ -153,7 +153,7 @@ class UdpEngineTest {
         final var server = lb.services().service(ServiceKey.udp("127.0.0.1", vport)).servers().get(0);
         assertEquals(1, server.inactiveConns());
         clock.addAndGet(TimeUnit.SECONDS.toNanos(29));
-        Thread.sleep(150);
+        ((NioEngine) lb.engine()).awaitFullCycle(); // the loop expired what it would at +29 s
         assertEquals(1, server.inactiveConns());
         clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
         TcpEngineTest.waitFor("flow expiry", () -> server.inactiveConns() == 0);
@@ -229,7 +229,12 @@ class UdpEngineTest {
 
     @Test
     void shouldCountPortUnreachableLikeAFailedConnect() throws Exception {
-        final int dead = Backend.freePort();
+        // a UDP socket that holds the port but is connected elsewhere: the kernel matches no socket for the
+        // director's datagrams and answers them with ICMP port unreachable, and no other test can take the port
+        final DatagramSocket holder = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        closeables.add(holder);
+        holder.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 9));
+        final int dead = holder.getLocalPort();
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(1, 10, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(dead));
