@@ -211,8 +211,9 @@ final class TunePlan {
                 + "net.ipv4.ip_local_reserved_ports" : "")));
         rows.add(new Row("source addresses per backend", "1", Long.toString(sources),
             sources <= 1 ? Status.OK : Status.SHORT, true, null, sources <= 1 ? who + " fits one port range"
-                : who + ": " + busiest + " connections / " + proposedPorts + " ports; JLVS binds no source-address "
-                    + "pool yet: spread the load over more backend addresses or ports"));
+                : who + ": " + busiest + " connections / " + proposedPorts + " ports; give the service or the "
+                    + "server --source-addresses with that many local addresses (with java.nio a pool of k addresses "
+                    + "gives k port ranges in all)"));
     }
 
     private String busiestName() {
