@@ -250,12 +250,31 @@ public final class VirtualService {
 
     /**
      * Client-side use: picks a server and counts a connection to it (bound, then active) until the lease is
-     * closed.
+     * closed. Meant for try-with-resources; {@link #tryAcquire} is the variant that does not throw.
      *
      * @param flow the flow or key to place
-     * @return the lease, or null when no server is eligible
+     * @return the lease, never null
+     * @throws NoServerAvailableException when no server is eligible; nothing is counted then
      */
     public Lease acquire(final Flow flow) {
+        final Lease lease = lease(flow);
+        if (lease == null) {
+            throw new NoServerAvailableException(key());
+        }
+        return lease;
+    }
+
+    /**
+     * Client-side use: like {@link #acquire}, but reports "no eligible server" as an empty result.
+     *
+     * @param flow the flow or key to place
+     * @return the lease, or empty when no server is eligible (nothing is counted then)
+     */
+    public java.util.Optional<Lease> tryAcquire(final Flow flow) {
+        return java.util.Optional.ofNullable(lease(flow));
+    }
+
+    private Lease lease(final Flow flow) {
         final RealServer s = scheduler.schedule(flow);
         if (s == null) {
             return null;
