@@ -10,7 +10,7 @@ import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsCounters;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class VirtualService {
     public static final int TRASH_SECONDS = 120;
 
     private final SchedulerRegistry registry;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final RandomSource random;
     private final StatsCounters stats = new StatsCounters();
     private final List<Trashed> trash = new ArrayList<>();
@@ -70,7 +70,7 @@ public final class VirtualService {
      * @param random randomness for randomised schedulers
      * @throws LvsException {@code Scheduler or persistence engine not found}
      */
-    public VirtualService(final VirtualServiceConfig config, final SchedulerRegistry registry, final NanoClock clock,
+    public VirtualService(final VirtualServiceConfig config, final SchedulerRegistry registry, final Ticker clock,
         final RandomSource random) {
         this.registry = registry;
         this.clock = clock;

@@ -3,7 +3,7 @@ package io.jlvs.transport.nio;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.sched.MutableFlow;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,7 @@ final class EventLoop implements Runnable {
     final BufferPool pool;
     final MutableFlow flow = new MutableFlow();
     final Counters counters;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(256);
     private final AtomicBoolean sleeping = new AtomicBoolean();
     private final Consumer<SelectionKey> dispatch = this::dispatch;

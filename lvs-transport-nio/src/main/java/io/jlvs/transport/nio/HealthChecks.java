@@ -13,7 +13,7 @@ import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.scheduler.Schedulers;
 import io.jlvs.scheduler.SlowStart;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 import org.jctools.queues.MpscUnboundedArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +52,7 @@ final class HealthChecks implements Runnable, ServiceTable.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecks.class);
 
     private final NioEngine engine;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final Selector selector;
     private final Thread thread;
     private final MpscUnboundedArrayQueue<Runnable> commands = new MpscUnboundedArrayQueue<>(64);
