@@ -29,8 +29,7 @@ import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.Transport;
 import io.jlvs.core.transport.TransportEngine;
-import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.SystemNanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -81,7 +80,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final StateTimeouts timeouts = new StateTimeouts();
     private final DirectorOptions options;
     private final Transport transport;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final List<String> warnings;
     private final Map<String, HealthChecker> checkers;
     private final List<HealthListener> healthListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -602,7 +601,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private DirectorConfig.Builder configBuilder;
         private DirectorConfig config = DirectorConfig.EMPTY;
         private SchedulerRegistry registry = SchedulerRegistry.getDefault();
-        private NanoClock clock = SystemNanoClock.INSTANCE;
+        private Ticker clock = Ticker.SYSTEM;
         private RandomSource random = RandomSource.THREAD_LOCAL;
         private Transport transport;
         private final List<String> warnings = new ArrayList<>();
@@ -783,7 +782,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
          * @param c the clock
          * @return this
          */
-        public Builder clock(final NanoClock c) {
+        public Builder clock(final Ticker c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
         }

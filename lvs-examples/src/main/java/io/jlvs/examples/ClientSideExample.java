@@ -41,17 +41,22 @@ public final class ClientSideExample {
      *
      * @param concurrent how many run at once
      * @return the replica each query used
+     * @throws io.jlvs.core.service.NoServerAvailableException when no replica is eligible (leases taken so far
+     *     are closed first)
      */
     public List<String> runQueries(final int concurrent) {
         final List<Lease> running = new ArrayList<>();
         final List<String> used = new ArrayList<>();
-        for (int i = 0; i < concurrent; i++) {
-            final Lease l = pool.acquire(Flows.ofKey("query-" + i));
-            used.add(l.server().addressAndPort());
-            running.add(l); // a real application connects to l.server().socketAddress() here
-        }
-        for (final Lease l : running) {
-            l.close();
+        try {
+            for (int i = 0; i < concurrent; i++) {
+                final Lease l = pool.acquire(Flows.ofKey("query-" + i));
+                used.add(l.server().addressAndPort());
+                running.add(l); // a real application connects to l.server().socketAddress() here
+            }
+        } finally {
+            for (final Lease l : running) {
+                l.close();
+            }
         }
         return used;
     }

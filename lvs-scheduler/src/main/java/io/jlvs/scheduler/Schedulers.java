@@ -126,11 +126,13 @@ public final class Schedulers {
     }
 
     /**
-     * Makes a scheduler by name.
+     * Makes a scheduler by name: a JLVS one, or one an application registered as a
+     * {@link SchedulerFactory} through {@link java.util.ServiceLoader}.
      *
      * @param name the name
      * @param context flags, clock and randomness
      * @return a new scheduler
+     * @throws IllegalArgumentException naming the unknown scheduler and listing the known ones
      */
     public static Scheduler create(final String name, final SchedulerContext context) {
         for (final SchedulerFactory f : FACTORIES) {
@@ -138,7 +140,27 @@ public final class Schedulers {
                 return f.create(context);
             }
         }
-        return registry().create(name, context); // throws with the list of names
+        return SchedulerRegistry.getDefault().create(name, context); // throws with the list of names
+    }
+
+    /**
+     * Whether a scheduler of this name can be made by {@link #create(String, SchedulerContext)}.
+     *
+     * @param name the name
+     * @return true for a JLVS scheduler or a registered {@link SchedulerFactory}
+     */
+    public static boolean isKnown(final String name) {
+        return SchedulerRegistry.getDefault().contains(name);
+    }
+
+    /**
+     * Every scheduler that can be made by name, with its description, sorted by name: JLVS's and those
+     * registered through {@link java.util.ServiceLoader}.
+     *
+     * @return name to description, unmodifiable
+     */
+    public static java.util.Map<String, String> names() {
+        return SchedulerRegistry.getDefault().names();
     }
 
     /**

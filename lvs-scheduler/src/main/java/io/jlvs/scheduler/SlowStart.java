@@ -5,7 +5,7 @@ import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServerList;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -25,7 +25,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SlowStart implements Scheduler {
     private final Scheduler delegate;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final long windowNs;
     private final double aggression;
     private final double minFactor;
@@ -45,7 +45,7 @@ public final class SlowStart implements Scheduler {
      * @param aggression the ramp's curve: 1 is linear, higher ramps faster early (&gt; 0)
      * @param minFactor the factor a ramp starts from, in (0, 1]
      */
-    public SlowStart(final Scheduler delegate, final NanoClock clock, final long windowNs, final double aggression,
+    public SlowStart(final Scheduler delegate, final Ticker clock, final long windowNs, final double aggression,
         final double minFactor) {
         if (windowNs <= 0) {
             throw new IllegalArgumentException("window: " + windowNs + " ns (expected: > 0)");

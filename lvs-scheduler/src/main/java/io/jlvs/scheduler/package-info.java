@@ -1,6 +1,7 @@
 /**
- * Every JLVS scheduling algorithm, reached through {@link io.jlvs.scheduler.Schedulers} or by name through the
- * {@link io.jlvs.core.sched.SchedulerRegistry}.
+ * Every JLVS scheduling algorithm, reached through {@link io.jlvs.scheduler.Schedulers}: by IPVS name
+ * ({@code create}, {@code names}, {@code isKnown}) or with tuned parameters. A custom scheduler is a
+ * {@link io.jlvs.core.sched.SchedulerFactory} registered with {@link java.util.ServiceLoader}.
  *
  * <p>The fourteen IPVS schedulers ({@code rr wrr lc wlc sed nq dh sh lblc lblcr mh fo ovf twos}) make the kernel's
  * decision on the same inputs: the same server list in IPVS order (most recently added first), weights, counters

@@ -9,7 +9,7 @@ import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -19,7 +19,7 @@ import java.util.Deque;
 import java.util.List;
 
 /** A service with a fake clock and scripted randomness, and helpers to name picks. */
-final class Fixture implements NanoClock {
+final class Fixture implements Ticker {
     long now = 1_000_000_000L;
     final Deque<Integer> randoms = new ArrayDeque<>();
     final VirtualService service;

@@ -37,6 +37,19 @@ class RegistryAndConcurrencyTest {
     }
 
     @Test
+    void schedulersShouldListAndFindEveryNameItCanMake() {
+        // Schedulers is the user's one lookup: what it lists, it knows and makes; what it does not know, it refuses
+        assertEquals(new java.util.TreeSet<>(ALL), new java.util.TreeSet<>(Schedulers.names().keySet()));
+        assertEquals("IPVS weighted least connection (ipvsadm's default)", Schedulers.names().get("wlc"));
+        for (final String name : ALL) {
+            assertTrue(Schedulers.isKnown(name), name);
+            assertEquals(name, Schedulers.create(name).name());
+        }
+        assertFalse(Schedulers.isKnown("x"));
+        assertThrows(UnsupportedOperationException.class, () -> Schedulers.names().put("x", "y"));
+    }
+
+    @Test
     void everySchedulerShouldReturnNothingForEmptyAndAllQuiescedLists() {
         for (final String name : ALL) {
             final Fixture f = new Fixture(name);

@@ -1,7 +1,6 @@
 package io.jlvs.core.sched;
 
-import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.SystemNanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.util.function.IntSupplier;
 
@@ -13,10 +12,10 @@ import java.util.function.IntSupplier;
  */
 public final class SchedulerContext {
     private final IntSupplier flags;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final RandomSource random;
 
-    private SchedulerContext(final IntSupplier flags, final NanoClock clock, final RandomSource random) {
+    private SchedulerContext(final IntSupplier flags, final Ticker clock, final RandomSource random) {
         this.flags = flags;
         this.clock = clock;
         this.random = random;
@@ -28,7 +27,7 @@ public final class SchedulerContext {
      * @return the context
      */
     public static SchedulerContext defaults() {
-        return of(0, SystemNanoClock.INSTANCE, RandomSource.THREAD_LOCAL);
+        return of(0, Ticker.SYSTEM, RandomSource.THREAD_LOCAL);
     }
 
     /**
@@ -39,7 +38,7 @@ public final class SchedulerContext {
      * @param random the random source
      * @return the context
      */
-    public static SchedulerContext of(final int flags, final NanoClock clock, final RandomSource random) {
+    public static SchedulerContext of(final int flags, final Ticker clock, final RandomSource random) {
         return new SchedulerContext(() -> flags, clock, random);
     }
 
@@ -51,7 +50,7 @@ public final class SchedulerContext {
      * @param random the random source
      * @return the context
      */
-    public static SchedulerContext live(final IntSupplier flags, final NanoClock clock, final RandomSource random) {
+    public static SchedulerContext live(final IntSupplier flags, final Ticker clock, final RandomSource random) {
         return new SchedulerContext(flags, clock, random);
     }
 
@@ -69,7 +68,7 @@ public final class SchedulerContext {
      *
      * @return the clock
      */
-    public NanoClock clock() {
+    public Ticker clock() {
         return clock;
     }
 

@@ -1,5 +1,7 @@
 package io.jlvs.core.sched;
 
+import io.jlvs.core.internal.sched.SchedulerFactories;
+
 import java.util.Collections;
 import java.util.Map;
 import java.util.ServiceLoader;

@@ -11,7 +11,7 @@ import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsCounters;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -73,7 +73,7 @@ public final class ServiceTable implements LvsControl {
     }
 
     private final SchedulerRegistry registry;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final RandomSource random;
     private final StatsCounters totals = new StatsCounters();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -87,7 +87,7 @@ public final class ServiceTable implements LvsControl {
      * @param clock the clock
      * @param random randomness for randomised schedulers
      */
-    public ServiceTable(final SchedulerRegistry registry, final NanoClock clock, final RandomSource random) {
+    public ServiceTable(final SchedulerRegistry registry, final Ticker clock, final RandomSource random) {
         this.registry = registry;
         this.clock = clock;
         this.random = random;

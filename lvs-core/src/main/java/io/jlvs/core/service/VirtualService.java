@@ -10,7 +10,7 @@ import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsCounters;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class VirtualService {
     public static final int TRASH_SECONDS = 120;
 
     private final SchedulerRegistry registry;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final RandomSource random;
     private final StatsCounters stats = new StatsCounters();
     private final List<Trashed> trash = new ArrayList<>();
@@ -70,7 +70,7 @@ public final class VirtualService {
      * @param random randomness for randomised schedulers
      * @throws LvsException {@code Scheduler or persistence engine not found}
      */
-    public VirtualService(final VirtualServiceConfig config, final SchedulerRegistry registry, final NanoClock clock,
+    public VirtualService(final VirtualServiceConfig config, final SchedulerRegistry registry, final Ticker clock,
         final RandomSource random) {
         this.registry = registry;
         this.clock = clock;
@@ -302,12 +302,31 @@ public final class VirtualService {
 
     /**
      * Client-side use: picks a server and counts a connection to it (bound, then active) until the lease is
-     * closed.
+     * closed. Meant for try-with-resources; {@link #tryAcquire} is the variant that does not throw.
      *
      * @param flow the flow or key to place
-     * @return the lease, or null when no server is eligible
+     * @return the lease, never null
+     * @throws NoServerAvailableException when no server is eligible; nothing is counted then
      */
     public Lease acquire(final Flow flow) {
+        final Lease lease = lease(flow);
+        if (lease == null) {
+            throw new NoServerAvailableException(key());
+        }
+        return lease;
+    }
+
+    /**
+     * Client-side use: like {@link #acquire}, but reports "no eligible server" as an empty result.
+     *
+     * @param flow the flow or key to place
+     * @return the lease, or empty when no server is eligible (nothing is counted then)
+     */
+    public java.util.Optional<Lease> tryAcquire(final Flow flow) {
+        return java.util.Optional.ofNullable(lease(flow));
+    }
+
+    private Lease lease(final Flow flow) {
         final RealServer s = scheduler.schedule(flow);
         if (s == null) {
             return null;

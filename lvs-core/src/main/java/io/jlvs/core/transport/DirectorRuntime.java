@@ -5,7 +5,7 @@ import io.jlvs.core.health.HealthChecker;
 import io.jlvs.core.health.HealthListener;
 import io.jlvs.core.conn.StateTimeouts;
 import io.jlvs.core.service.ServiceTable;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.util.List;
 import java.util.Map;
@@ -25,6 +25,6 @@ import java.util.Map;
  * @param healthListeners who hears of health transitions (a live, thread-safe list)
  */
 public record DirectorRuntime(ServiceTable services, PersistenceTable persistence, StateTimeouts timeouts,
-    DirectorOptions options, NanoClock clock, Map<String, HealthChecker> checkers,
+    DirectorOptions options, Ticker clock, Map<String, HealthChecker> checkers,
     List<HealthListener> healthListeners) {
 }

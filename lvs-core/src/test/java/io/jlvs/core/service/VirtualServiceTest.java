@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -127,7 +126,12 @@ class VirtualServiceTest {
         assertSame(a, l1.server());
         assertEquals(2, a.activeConns());
         assertTrue(a.isOverloaded());
-        assertNull(vs.acquire(Flows.ofKey(3)));
+        final NoServerAvailableException none = assertThrows(NoServerAvailableException.class,
+            () -> vs.acquire(Flows.ofKey(3)));
+        assertEquals("No eligible real server for service " + vs.key(), none.getMessage());
+        assertEquals(java.util.Optional.empty(), vs.tryAcquire(Flows.ofKey(3)));
+        assertEquals(2, a.activeConns()); // the refused attempts counted nothing
+        assertEquals(2, vs.stats().conns());
         l1.close();
         l1.close(); // idempotent
         assertEquals(1, a.activeConns());
@@ -136,5 +140,25 @@ class VirtualServiceTest {
         assertEquals(0, a.activeConns());
         assertEquals(0, a.inactiveConns());
         assertEquals(2, vs.stats().conns());
+    }
+
+    @Test
+    void shouldCloseLeaseOfTryWithResourcesAndOfferOptionalVariant() {
+        final VirtualService vs = service("wlc");
+        final RealServer a = vs.addServer(server("10.0.0.11"));
+        try (Lease lease = vs.acquire(Flows.ofKey("user-42"))) {
+            assertSame(a, lease.server());
+            assertEquals(1, a.activeConns());
+        }
+        assertEquals(0, a.activeConns());
+        final Lease viaOptional = vs.tryAcquire(Flows.ofKey("user-43")).orElseThrow();
+        assertSame(a, viaOptional.server());
+        assertEquals(1, a.activeConns());
+        viaOptional.close();
+        assertEquals(0, a.activeConns());
+        assertEquals(2, vs.stats().conns());
+        vs.removeServer(a.address(), a.port());
+        assertThrows(NoServerAvailableException.class, () -> vs.acquire(Flows.ofKey("user-44")));
+        assertTrue(vs.tryAcquire(Flows.ofKey("user-44")).isEmpty());
     }
 }

@@ -3,7 +3,7 @@ package io.jlvs.examples.sync;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.sync.SyncCodec;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -126,7 +126,7 @@ public final class SyncDaemon implements AutoCloseable {
      */
     public record Settings(Role role, int syncId, List<InetSocketAddress> peers, InetSocketAddress group,
         String multicastInterface, InetSocketAddress listen, int intervalMillis, long deadIntervalMillis, int mtu,
-        int maxRecordsPerSecond, int maxEntries, NanoClock clock) {
+        int maxRecordsPerSecond, int maxEntries, Ticker clock) {
         /**
          * Copies the peer list.
          *
@@ -175,7 +175,7 @@ public final class SyncDaemon implements AutoCloseable {
         private int mtu = SyncCodec.DEFAULT_MTU;
         private int maxRecordsPerSecond = 50_000;
         private int maxEntries = 200_000;
-        private NanoClock clock = System::nanoTime;
+        private Ticker clock = System::nanoTime;
 
         private Builder() {
         }
@@ -337,7 +337,7 @@ public final class SyncDaemon implements AutoCloseable {
          * @param c the clock
          * @return this
          */
-        public Builder clock(final NanoClock c) {
+        public Builder clock(final Ticker c) {
             this.clock = Objects.requireNonNull(c, "clock");
             return this;
         }

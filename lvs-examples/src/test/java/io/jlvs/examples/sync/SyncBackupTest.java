@@ -7,7 +7,7 @@ import io.jlvs.core.net.Addresses;
 import io.jlvs.core.sync.SyncCodec;
 import io.jlvs.core.sync.SyncFormatException;
 import io.jlvs.core.sync.SyncRecord;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +38,7 @@ class SyncBackupTest {
     private static final InetAddress RS = Addresses.parseLiteral("127.0.0.1");
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
-    private final NanoClock clock = now::get;
+    private final Ticker clock = now::get;
 
     @AfterEach
     void tearDown() throws Exception {

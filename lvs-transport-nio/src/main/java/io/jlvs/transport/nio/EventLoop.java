@@ -7,7 +7,7 @@ import io.jlvs.core.sched.MutableFlow;
 import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.session.SessionContext;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +62,7 @@ final class EventLoop extends SelectorAgent {
     final Counters counters;
     /** What this loop's sessions share (its table, the engine's options and counters). */
     final SessionContext sessions;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final RateLimitedLog handlerLog;
     private final ArrayDeque<ProxySession> starved = new ArrayDeque<>();
     private ByteBuffer scratch;

@@ -13,7 +13,7 @@ import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.scheduler.Schedulers;
 import io.jlvs.scheduler.SlowStart;
-import org.agrona.concurrent.NanoClock;
+import io.jlvs.core.time.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +51,7 @@ final class HealthChecks extends SelectorAgent implements ServiceTable.Listener 
     private static final Logger LOG = LoggerFactory.getLogger(HealthChecks.class);
 
     private final NioEngine engine;
-    private final NanoClock clock;
+    private final Ticker clock;
     private final Map<VirtualService, Checked> services = new IdentityHashMap<>();
     private final PriorityQueue<Due> due = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final List<Probe> inFlight = new ArrayList<>();

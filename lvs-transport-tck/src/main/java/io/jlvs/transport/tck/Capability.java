@@ -18,7 +18,7 @@ public enum Capability {
     SORRY_FILE,
     /** Holding new clients in the kernel's backlog at a service's {@code --max-conns}. */
     MAX_CONNECTIONS,
-    /** Timing entries out by the director's {@link org.agrona.concurrent.NanoClock} (flow and idle expiry). */
+    /** Timing entries out by the director's {@link io.jlvs.core.time.Ticker} (flow and idle expiry). */
     DIRECTOR_CLOCK,
     /** Pausing accepts when the process runs out of file descriptors, and resuming when it has some again. */
     FD_EXHAUSTION

@@ -1,7 +1,8 @@
-package io.jlvs.scheduler;
+package io.jlvs.scheduler.internal;
 
-import io.jlvs.core.sched.SchedulerFactories;
+import io.jlvs.core.internal.sched.SchedulerFactories;
 import io.jlvs.core.sched.SchedulerFactory;
+import io.jlvs.scheduler.Schedulers;
 
 import java.util.Collection;
 
