@@ -14,7 +14,7 @@
  */
 @SuppressWarnings("module") // the qualified export names io.jlvs.scheduler, built after this module
 module io.jlvs.core {
-    requires org.slf4j;
+    requires transitive org.slf4j; // RateLimitedLog (for transports) takes an slf4j Logger
 
     exports io.jlvs.core;
     exports io.jlvs.core.config;

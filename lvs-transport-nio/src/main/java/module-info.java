@@ -14,6 +14,8 @@ module io.jlvs.transport.nio {
     requires org.jctools.core;
     requires org.slf4j;
     requires jdk.unsupported;
+    requires java.management; // RelayBudget reads the direct-memory limit (HotSpot option, VM arguments)
+    requires jdk.management;
 
     exports io.jlvs.transport.nio;
 
