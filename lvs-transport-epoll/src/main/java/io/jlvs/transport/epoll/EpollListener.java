@@ -106,10 +106,11 @@ final class EpollListener implements EpollLoop.Handler {
                 return;
             }
             if (c == -Errno.EMFILE || c == -Errno.ENFILE) {
-                loop.counters.acceptPauses.incrementAndGet();
-                fdLog.warn(loop.now, state.service.key() + ": accept4: " + Errno.name(-c));
+                // pause first: with no descriptor free, even loading a class for the log line can fail
                 stopReading();
                 loop.pause(this, loop.now + loop.engine.runtime.options().acceptBackoffNs());
+                loop.counters.acceptPauses.incrementAndGet();
+                fdLog.warn(loop.now, state.service.key() + ": accept4: " + Errno.name(-c));
                 return;
             }
             if (c < 0) {

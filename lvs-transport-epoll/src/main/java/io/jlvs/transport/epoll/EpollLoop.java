@@ -6,6 +6,8 @@ import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.session.SessionContext;
 import io.jlvs.transport.epoll.internal.Epoll;
+import io.jlvs.transport.epoll.internal.Errno;
+import io.jlvs.transport.epoll.internal.NativeException;
 import io.jlvs.transport.epoll.internal.PipePool;
 import io.jlvs.transport.epoll.internal.SockAddr;
 import io.jlvs.transport.epoll.internal.Syscalls;
@@ -182,6 +184,7 @@ final class EpollLoop extends Thread {
             local = new SockAddr(sys.arena());
             target = new SockAddr(sys.arena());
             now = clock.nanoTime();
+            preload();
         } catch (final Throwable e) {
             death = getName() + " could not start: " + e;
             startFailed = true;
@@ -201,6 +204,16 @@ final class EpollLoop extends Thread {
             running = false;
             closeEverything();
         }
+    }
+
+    /**
+     * Loads, while descriptors are plenty, the classes the failure paths use: a class first loaded when the process
+     * is out of descriptors cannot be read from its jar (NoClassDefFoundError).
+     */
+    private static void preload() {
+        Errno.name(Errno.EMFILE);
+        new RateLimitedLog(LOG, "preload", 1, TimeUnit.SECONDS);
+        new NativeException("preload", -Errno.EMFILE).getMessage();
     }
 
     private void cycle() {
