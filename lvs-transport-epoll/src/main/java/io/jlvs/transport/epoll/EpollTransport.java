@@ -32,8 +32,19 @@ public final class EpollTransport implements Transport {
      *
      * @return the reason (not Linux, another architecture, native access not enabled), or null when it can run
      */
-    public static String unavailableReason() {
+    @Override
+    public String unavailableReason() {
         return NativeSupport.unavailableReason();
+    }
+
+    /**
+     * Preferred over NIO by the {@code auto} choice where it can run.
+     *
+     * @return 10
+     */
+    @Override
+    public int priority() {
+        return 10;
     }
 
     @Override
