@@ -135,7 +135,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         if (started || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
-        final Transport t = transport != null ? transport : TransportChoice.choose(transportName);
+        final Transport t = transport != null ? transport : TransportChoice.choose(transportName, protocolsInUse());
         engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock, checkers,
             healthListeners));
         started = true;
@@ -148,6 +148,14 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         ex.scheduleAtFixedRate(this::estimate, period, period, TimeUnit.NANOSECONDS);
         estimator = ex;
         return this;
+    }
+
+    private java.util.Set<io.jlvs.core.Protocol> protocolsInUse() {
+        final java.util.Set<io.jlvs.core.Protocol> out = java.util.EnumSet.noneOf(io.jlvs.core.Protocol.class);
+        for (final io.jlvs.core.service.VirtualService s : services.services()) {
+            out.add(s.key().protocol());
+        }
+        return out;
     }
 
     /** One estimator tick; a failure stops the estimator (as a dead thread would), logged and kept for health(). */

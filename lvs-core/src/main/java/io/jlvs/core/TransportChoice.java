@@ -59,11 +59,16 @@ final class TransportChoice {
         return new Found(out, bad);
     }
 
-    static Transport choose(final String name) throws IOException {
-        return choose(name, load());
+    static Transport choose(final String name, final java.util.Set<io.jlvs.core.Protocol> used) throws IOException {
+        return choose(name, load(), used);
     }
 
     static Transport choose(final String name, final Found found) throws IOException {
+        return choose(name, found, java.util.Set.of());
+    }
+
+    static Transport choose(final String name, final Found found, final java.util.Set<io.jlvs.core.Protocol> used)
+        throws IOException {
         if (!AUTO.equals(name)) {
             for (final Transport t : found.transports()) {
                 if (t.name().equals(name)) {
@@ -82,8 +87,11 @@ final class TransportChoice {
         final List<String> skipped = new ArrayList<>(found.unloadable());
         for (final Transport t : found.transports()) {
             final String why = t.unavailableReason();
+            final io.jlvs.core.Protocol missing = missing(t, used);
             if (why != null) {
                 skipped.add(t.name() + ": " + why);
+            } else if (missing != null) {
+                skipped.add(t.name() + ": carries no " + missing + " (a " + missing + " service is configured)");
             } else if (best == null || t.priority() > best.priority()) {
                 best = t;
             }
@@ -94,13 +102,23 @@ final class TransportChoice {
                 + (skipped.isEmpty() ? "" : "; skipped: " + skipped));
         }
         for (final Transport t : found.transports()) {
-            if (t != best && t.unavailableReason() == null && t.priority() < best.priority()) {
+            if (t != best && t.unavailableReason() == null && missing(t, used) == null
+                && t.priority() < best.priority()) {
                 skipped.add(t.name() + ": lower priority");
             }
         }
         LOG.info("transport: {} (auto: the available transport of highest priority{})", best.name(),
             skipped.isEmpty() ? "" : "; not chosen: " + String.join("; ", skipped));
         return best;
+    }
+
+    private static io.jlvs.core.Protocol missing(final Transport t, final java.util.Set<io.jlvs.core.Protocol> used) {
+        for (final io.jlvs.core.Protocol p : used) {
+            if (!t.supports(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     private static List<String> names(final Found found) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -55,6 +56,34 @@ class TransportChoiceTest {
             List.of())));
         assertSame(NIO, TransportChoice.choose("auto", new TransportChoice.Found(List.of(NIO),
             List.of("java.lang.UnsupportedClassVersionError: EpollTransport (class file version 66.0)"))));
+    }
+
+    @Test
+    void autoSkipsATransportThatDoesNotCarryAProtocolInUse() throws IOException {
+        final Transport tcpOnly = new Transport() {
+            @Override
+            public String name() {
+                return "epoll";
+            }
+
+            @Override
+            public boolean supports(final Protocol protocol) {
+                return protocol == Protocol.TCP;
+            }
+
+            @Override
+            public int priority() {
+                return 10;
+            }
+
+            @Override
+            public TransportEngine start(final DirectorRuntime runtime) {
+                throw new UnsupportedOperationException("not started in this test");
+            }
+        };
+        final TransportChoice.Found found = new TransportChoice.Found(List.of(NIO, tcpOnly), List.of());
+        assertSame(tcpOnly, TransportChoice.choose("auto", found, Set.of(Protocol.TCP)));
+        assertSame(NIO, TransportChoice.choose("auto", found, Set.of(Protocol.TCP, Protocol.UDP)));
     }
 
     @Test

@@ -27,6 +27,17 @@ public interface Transport {
     }
 
     /**
+     * Whether the transport carries a protocol; the {@code auto} choice skips a transport that does not carry a
+     * protocol the director's services use when it starts.
+     *
+     * @param protocol TCP or UDP
+     * @return true by default
+     */
+    default boolean supports(final io.jlvs.core.Protocol protocol) {
+        return true;
+    }
+
+    /**
      * How much the {@code auto} choice prefers this transport over others that can run: the highest wins, ties go to
      * the first found.
      *

@@ -272,8 +272,8 @@ final class EpollLoop extends Thread {
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
         waitNs = Math.min(waitNs, awaitingHeader.nextDeadline() - now);
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
-        for (final EpollListener l : paused) {
-            waitNs = Math.min(waitNs, l.pausedUntil - now);
+        for (int i = 0; i < paused.size(); i++) { // indexed: no iterator on the hot path
+            waitNs = Math.min(waitNs, paused.get(i).pausedUntil - now);
         }
         if (waitNs <= 0) {
             return 0;

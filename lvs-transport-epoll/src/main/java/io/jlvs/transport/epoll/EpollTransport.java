@@ -1,5 +1,6 @@
 package io.jlvs.transport.epoll;
 
+import io.jlvs.core.Protocol;
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.Transport;
 import io.jlvs.core.transport.TransportEngine;
@@ -35,6 +36,17 @@ public final class EpollTransport implements Transport {
     @Override
     public String unavailableReason() {
         return NativeSupport.unavailableReason();
+    }
+
+    /**
+     * TCP only so far: UDP services need the NIO transport.
+     *
+     * @param protocol TCP or UDP
+     * @return true for TCP
+     */
+    @Override
+    public boolean supports(final Protocol protocol) {
+        return protocol == Protocol.TCP;
     }
 
     /**
