@@ -330,7 +330,13 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
 
     @Override
     public Map<String, Long> counters() {
-        return counters.snapshot();
+        final Map<String, Long> m = counters.snapshot();
+        long calls = 0;
+        for (final EpollLoop l : loops) {
+            calls += l.systemCalls();
+        }
+        m.put("syscalls", calls);
+        return m;
     }
 
     @Override

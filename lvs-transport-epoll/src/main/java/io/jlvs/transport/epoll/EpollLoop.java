@@ -42,8 +42,8 @@ import java.util.function.Supplier;
  * and records why in {@link #death()}, which the engine's {@code health()} reports.
  *
  * <p>Thread ownership: {@code commands} is a concurrent queue (any thread offers, the loop polls); {@code epoll}'s
- * wake-up may be called from any thread once {@link #awaitStarted()} returned; {@code death} and {@code running}
- * are volatile, written by the loop thread. Every other field is confined to the loop thread.
+ * wake-up may be called from any thread once {@link #awaitStarted()} returned; {@code death} {@code running} and
+ * {@code publishedCalls} are volatile, written by the loop thread. Every other field is confined to the loop thread.
  */
 final class EpollLoop extends Thread {
     static final int COMMAND_LIMIT = 256;
@@ -77,6 +77,8 @@ final class EpollLoop extends Thread {
     private volatile String death;
     private volatile boolean running = true;
     private volatile boolean startFailed;
+    /** The loop's system calls so far, published once per duty cycle (for measurements). */
+    private volatile long publishedCalls;
 
     // loop-thread state
     Syscalls sys;
@@ -262,6 +264,12 @@ final class EpollLoop extends Thread {
                 }
             }
         }
+        publishedCalls = sys.calls();
+    }
+
+    /** {@return the system calls this loop made, as of its last duty cycle; any thread} */
+    long systemCalls() {
+        return publishedCalls;
     }
 
     private int timeoutMs() {
