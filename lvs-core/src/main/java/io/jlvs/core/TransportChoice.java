@@ -45,7 +45,7 @@ final class TransportChoice {
         final List<String> bad = new ArrayList<>();
         final Iterator<Transport> it = ServiceLoader.load(Transport.class, LoadBalancer.class.getClassLoader())
             .iterator();
-        while (true) {
+        for (int guard = 0; guard < 256; guard++) { // bounded, should a broken provider keep failing
             try {
                 if (!it.hasNext()) {
                     break;
