@@ -80,6 +80,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final StateTimeouts timeouts = new StateTimeouts();
     private final DirectorOptions options;
     private final Transport transport;
+    private final String transportName;
     private final Ticker clock;
     private final List<String> warnings;
     private final Map<String, HealthChecker> checkers;
@@ -100,6 +101,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         this.services = new ServiceTable(b.registry, b.clock, b.random);
         this.persistence.expireQuiescentTemplate(options.expireQuiescentTemplate());
         this.transport = b.transport;
+        this.transportName = b.transportName;
         this.warnings = List.copyOf(b.warnings);
         this.checkers = Map.copyOf(b.checkers);
         this.healthListeners.addAll(b.healthListeners);
@@ -132,7 +134,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         if (started || closed) {
             throw new IllegalStateException(closed ? "closed" : "already started");
         }
-        final Transport t = transport != null ? transport : findTransport();
+        final Transport t = transport != null ? transport : TransportChoice.choose(transportName, protocolsInUse());
         engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock, checkers,
             healthListeners));
         started = true;
@@ -145,6 +147,14 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         ex.scheduleAtFixedRate(this::estimate, period, period, TimeUnit.NANOSECONDS);
         estimator = ex;
         return this;
+    }
+
+    private java.util.Set<io.jlvs.core.Protocol> protocolsInUse() {
+        final java.util.Set<io.jlvs.core.Protocol> out = java.util.EnumSet.noneOf(io.jlvs.core.Protocol.class);
+        for (final io.jlvs.core.service.VirtualService s : services.services()) {
+            out.add(s.key().protocol());
+        }
+        return out;
     }
 
     /** One estimator tick; a failure stops the estimator (as a dead thread would), logged and kept for health(). */
@@ -172,14 +182,6 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
             h = h.and(io.jlvs.core.transport.Health.of(List.of(d)));
         }
         return h;
-    }
-
-    private static Transport findTransport() {
-        for (final Transport t : ServiceLoader.load(Transport.class, LoadBalancer.class.getClassLoader())) {
-            return t;
-        }
-        throw new IllegalStateException("no transport on the class path (add io.jlvs:lvs-transport-nio, or pass "
-            + "one to LoadBalancer.Builder.transport)");
     }
 
     /**
@@ -604,6 +606,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private Ticker clock = Ticker.SYSTEM;
         private RandomSource random = RandomSource.THREAD_LOCAL;
         private Transport transport;
+        private String transportName = TransportChoice.AUTO;
         private final List<String> warnings = new ArrayList<>();
         private final Map<ServiceKey, Scheduler> instances = new java.util.LinkedHashMap<>();
         private final java.util.Set<String> instanceNames = new java.util.HashSet<>();
@@ -766,13 +769,30 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         }
 
         /**
-         * The transport; default: the first found by {@link ServiceLoader}.
+         * The transport itself (overrides {@link #transport(String)}); default: {@code auto}.
          *
          * @param t the transport
          * @return this
          */
         public Builder transport(final Transport t) {
             this.transport = Objects.requireNonNull(t, "transport");
+            return this;
+        }
+
+        /**
+         * The transport by name, found by {@link ServiceLoader} when the director starts: {@code nio}, {@code epoll}
+         * or {@code auto} (the default: the available transport of highest {@link Transport#priority()}, so epoll on
+         * Linux with Java 22+ and native access enabled, else NIO; the start-up log line says which and why). A
+         * named transport that is missing or cannot run here fails {@link LoadBalancer#start()} with the reason.
+         * Overridden by {@link #transport(Transport)}.
+         *
+         * @param name {@code nio}, {@code epoll} or {@code auto} (any case)
+         * @return this
+         * @throws IllegalArgumentException if the name is none of these
+         */
+        public Builder transport(final String name) {
+            this.transportName = TransportChoice.checkName(name);
+            this.transport = null;
             return this;
         }
 

@@ -65,7 +65,7 @@ public final class RelayBench {
         final int bulkMiB = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         final double ppSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
         pipeBytes = args.length > 3 ? Integer.parseInt(args[3]) : PipePool.DEFAULT_PIPE_BYTES;
-        final String[] names = {"direct", "nio-1loop", "epoll-splice-edge", "epoll-splice-level",
+        final String[] names = {"direct", "nio-1loop", "epoll-engine-1loop", "epoll-splice-edge", "epoll-splice-level",
             "epoll-copy-edge", "epoll-copy-level"};
         final Map<String, List<Double>> bulk = new LinkedHashMap<>();
         final Map<String, List<Double>> pp = new LinkedHashMap<>();
@@ -135,6 +135,43 @@ public final class RelayBench {
                     @Override
                     public int port() {
                         return vport;
+                    }
+
+                    @Override
+                    public void close() {
+                        lb.close(Duration.ZERO);
+                    }
+                };
+            }
+            case "epoll-engine-1loop": {
+                final int vport;
+                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    vport = s.getLocalPort();
+                }
+                final LoadBalancer lb = LoadBalancer.builder().eventLoops(1)
+                    .transport(new io.jlvs.transport.epoll.EpollTransport())
+                    .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).build(),
+                        RealServerConfig.builder("127.0.0.1", backendPort).build())
+                    .build().start();
+                return new Front() {
+                    private long base = lb.counters().get("syscalls");
+
+                    @Override
+                    public int port() {
+                        return vport;
+                    }
+
+                    @Override
+                    public String note(final long work, final String unit) {
+                        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (lb.engine().liveConnections() > 0 && System.nanoTime() < deadline) {
+                            Thread.onSpinWait();
+                        }
+                        final long now = lb.counters().get("syscalls");
+                        final long calls = now - base;
+                        base = now;
+                        return String.format(Locale.ROOT, "%.1f syscalls/%s (engine, startup included)",
+                            (double) calls / Math.max(1, work), unit);
                     }
 
                     @Override

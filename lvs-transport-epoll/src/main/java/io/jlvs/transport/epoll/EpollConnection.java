@@ -1,0 +1,481 @@
+package io.jlvs.transport.epoll;
+
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.session.Session;
+import io.jlvs.core.transport.DirectorOptions;
+import io.jlvs.transport.epoll.internal.Errno;
+import io.jlvs.transport.epoll.internal.FileSender;
+import io.jlvs.transport.epoll.internal.Linux;
+import io.jlvs.transport.epoll.internal.Relay;
+import io.jlvs.transport.epoll.internal.SockAddr;
+import io.jlvs.transport.epoll.internal.SpliceRelay;
+import io.jlvs.transport.epoll.internal.Syscalls;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+
+/**
+ * The epoll side of one proxied TCP connection: the client's and the real server's descriptors, their epoll
+ * registrations (level-triggered), the two splice directions between them, timers, and the sorry file. Every
+ * decision (PROXY header, placement, redispatch, preamble, sorry answer, accounting) is the core {@link Session}'s;
+ * this class does what it asks ({@link Session.Io}) and tells it what the sockets did.
+ *
+ * <p>Life: accepted; a trusted client's PROXY header is read off first (with a timeout; bytes behind it go to the
+ * server in the preamble); a non-blocking connect with a timeout follows, and a failure makes the session try
+ * another server or answer; then bytes are spliced both ways, the preamble (PROXY header out, early client bytes)
+ * sent before any relayed byte. End of stream is carried as {@code shutdown(SHUT_WR)}; a failure of either direction
+ * resets both sockets (SO_LINGER 0); the sockets close when both directions have ended. Bytes are counted from the
+ * relays' totals (splice bypasses user space) after every pump.
+ *
+ * <p>Not thread-safe; confined to its event loop.
+ */
+final class EpollConnection implements EpollLoop.Handler, Session.Io {
+    private static final long BUDGET_BYTES = 256 * 1024;
+
+    final EpollLoop loop;
+    final EpollEngine.ServiceState state;
+    final Session session;
+    private final int slot;
+    private int clientFd;
+    private int serverFd = -1;
+    private int clientInterest = -1;
+    private int serverInterest = -1;
+    private boolean awaitingHeader;
+    private boolean connecting;
+    private boolean connected;
+    private boolean closed;
+    private Relay up;
+    private Relay down;
+    private int upState;
+    private int downState;
+    private long upCounted;
+    private long downCounted;
+    private Arena preambleArena;
+    private FileSender sorry;
+    private int sorryFd = -1;
+    private boolean lingering;
+
+    // timer list links (owned by EpollLoop.TimerList)
+    EpollConnection timerPrev;
+    EpollConnection timerNext;
+    EpollLoop.TimerList timerList;
+    long timerDeadline;
+    // live list links
+    EpollConnection livePrev;
+    EpollConnection liveNext;
+
+    private EpollConnection(final EpollLoop loop, final EpollEngine.ServiceState state, final int clientFd) {
+        this.loop = loop;
+        this.state = state;
+        this.clientFd = clientFd;
+        this.session = new Session(loop.sessions, state, this);
+        this.slot = loop.register(this);
+    }
+
+    /** Takes a freshly accepted client (its address in {@code loop.peer}) on its loop. */
+    static void accept(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd) {
+        final InetSocketAddress client = loop.peer.toInetSocketAddress();
+        final EpollConnection c = new EpollConnection(loop, state, fd);
+        loop.addLive(c);
+        try {
+            c.start(client);
+        } catch (final IOException | RuntimeException e) {
+            loop.counters.handlerErrors.incrementAndGet();
+            c.close(true);
+        }
+    }
+
+    private void start(final InetSocketAddress client) throws IOException {
+        final DirectorOptions o = loop.engine.runtime.options();
+        configure(loop.sys, clientFd, o);
+        final int r = loop.sys.getsockname(clientFd, loop.local);
+        if (r < 0) {
+            throw new IOException("getsockname: " + Errno.name(-r));
+        }
+        final InetSocketAddress virtual = loop.local.toInetSocketAddress();
+        final int a = loop.epoll.add(clientFd, 0, (long) slot << 1);
+        if (a < 0) {
+            throw new IOException("epoll_ctl(ADD client): " + Errno.name(-a));
+        }
+        clientInterest = 0;
+        if (session.start(client, virtual, loop.now)) {
+            awaitingHeader = true;
+            loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
+            setClientInterest(Linux.EPOLLIN | Linux.EPOLLRDHUP);
+        }
+    }
+
+    static void configure(final Syscalls sys, final int fd, final DirectorOptions o) {
+        sys.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, o.tcpNoDelay() ? 1 : 0);
+        sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, o.keepAlive() ? 1 : 0);
+        if (o.sendBufferSize() > 0) {
+            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, o.sendBufferSize());
+        }
+        if (o.receiveBufferSize() > 0) {
+            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, o.receiveBufferSize());
+        }
+    }
+
+    private void setClientInterest(final int interest) {
+        if (interest != clientInterest && clientFd >= 0) {
+            clientInterest = interest;
+            loop.epoll.modify(clientFd, interest, (long) slot << 1);
+        }
+    }
+
+    private void setServerInterest(final int interest) {
+        if (interest != serverInterest && serverFd >= 0) {
+            serverInterest = interest;
+            loop.epoll.modify(serverFd, interest, (long) slot << 1 | 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- Session.Io
+
+    @Override
+    public void connect(final InetSocketAddress to) {
+        final Syscalls sys = loop.sys;
+        final SockAddr a = loop.target.set(to);
+        final int fd = sys.socket(a.family(), Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            // no socket to be had (EMFILE): this connection ends, the loop goes on
+            loop.counters.handlerErrors.incrementAndGet();
+            close(true);
+            return;
+        }
+        configure(sys, fd, loop.engine.runtime.options());
+        serverFd = fd;
+        connecting = true;
+        loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
+        final int r = sys.connect(fd, a);
+        if (r < 0 && r != -Errno.EINPROGRESS) {
+            connectFailed("connect " + to + ": " + Errno.name(-r));
+            return;
+        }
+        final int e = loop.epoll.add(fd, Linux.EPOLLOUT, (long) slot << 1 | 1);
+        if (e < 0) {
+            loop.counters.handlerErrors.incrementAndGet();
+            close(true);
+            return;
+        }
+        serverInterest = Linux.EPOLLOUT;
+        if (r == 0) {
+            connected();
+        }
+    }
+
+    @Override
+    public void sendFile(final FileChannel file) {
+        long size;
+        try (file) {
+            size = file.size();
+        } catch (final IOException e) {
+            close(true);
+            return;
+        }
+        final String path = Extensions.sorryFile(state.service.config());
+        final int fd = path == null ? -Errno.ENOENT : loop.sys.open(path, Linux.O_RDONLY | Linux.O_CLOEXEC);
+        if (fd < 0) {
+            close(true);
+            return;
+        }
+        sorryFd = fd;
+        sorry = new FileSender(loop.sys, fd, 0, size, clientFd);
+        pumpSorry();
+    }
+
+    private void pumpSorry() {
+        final int s = sorry.pump();
+        if (s == Relay.ERROR) {
+            close(true);
+        } else if (s == Relay.WANT_WRITE) {
+            setClientInterest(Linux.EPOLLOUT);
+        } else {
+            loop.sys.close(sorryFd);
+            sorryFd = -1;
+            sorry = null;
+            loop.sys.shutdown(clientFd, Linux.SHUT_WR);
+            lingering = true;
+            loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
+            setClientInterest(Linux.EPOLLIN | Linux.EPOLLRDHUP);
+        }
+    }
+
+    /** After the sorry file: reads and drops what the client sends; closes when it has closed. */
+    private void drainLingering() {
+        for (int i = 0; i < 4; i++) {
+            final long n = loop.sys.recv(clientFd, loop.scratch, 0, loop.scratch.byteSize(), 0);
+            if (n == 0) {
+                close(false);
+                return;
+            }
+            if (n < 0) {
+                if (n != -Errno.EAGAIN) {
+                    close(true);
+                }
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    @Override
+    public void onEvent(final boolean server, final int events) {
+        if (closed) {
+            return;
+        }
+        if (server && connecting) {
+            finishConnect();
+            return;
+        }
+        if (!server) {
+            if (awaitingHeader) {
+                readHeader();
+                return;
+            }
+            if (sorry != null) {
+                pumpSorry();
+                return;
+            }
+            if (lingering) {
+                drainLingering();
+                return;
+            }
+        }
+        if (!connected) {
+            return;
+        }
+        final boolean broken = (events & (Linux.EPOLLERR | Linux.EPOLLHUP)) != 0;
+        final boolean readable = broken || (events & (Linux.EPOLLIN | Linux.EPOLLRDHUP)) != 0;
+        final boolean writable = broken || (events & Linux.EPOLLOUT) != 0;
+        if (!server) {
+            if (readable && upState == Relay.WANT_READ || broken) {
+                upState = up.pump();
+            }
+            if (writable && downState == Relay.WANT_WRITE || broken) {
+                downState = down.pump();
+            }
+        } else {
+            if (readable && downState == Relay.WANT_READ || broken) {
+                downState = down.pump();
+            }
+            if (writable && upState == Relay.WANT_WRITE || broken) {
+                upState = up.pump();
+            }
+        }
+        settle();
+    }
+
+    /** Pumps the directions that yielded their budget (the loop calls it before its next wait). */
+    void resume() {
+        if (closed || !connected) {
+            return;
+        }
+        if (upState == Relay.YIELD) {
+            upState = up.pump();
+        }
+        if (downState == Relay.YIELD) {
+            downState = down.pump();
+        }
+        settle();
+    }
+
+    private void settle() {
+        final long u = up.bytes();
+        if (u != upCounted) {
+            session.clientBytes((int) (u - upCounted), loop.now);
+            upCounted = u;
+        }
+        final long d = down.bytes();
+        if (d != downCounted) {
+            session.serverBytes((int) (d - downCounted), loop.now);
+            downCounted = d;
+        }
+        if (upState == Relay.ERROR || downState == Relay.ERROR) {
+            if (upState == Relay.ERROR) {
+                session.clientReset(loop.now);
+            } else {
+                session.serverReset(loop.now);
+            }
+            close(true);
+            return;
+        }
+        if (upState == Relay.DONE && !upFin) {
+            upFin = true;
+            session.clientFin(loop.now);
+        }
+        if (downState == Relay.DONE && !downFin) {
+            downFin = true;
+            session.serverFin(loop.now);
+        }
+        if (upState == Relay.DONE && downState == Relay.DONE) {
+            close(false);
+            return;
+        }
+        if (upFin && preambleArena != null) {
+            preambleArena.close();
+            preambleArena = null;
+        }
+        setClientInterest(interest(upState, downState));
+        setServerInterest(interest(downState, upState));
+        if (upState == Relay.YIELD || downState == Relay.YIELD) {
+            loop.yielded(this);
+        }
+    }
+
+    private boolean upFin;
+    private boolean downFin;
+
+    /** A socket's interest: read while its outgoing side reads, write while its incoming side writes. */
+    private static int interest(final int outgoing, final int incoming) {
+        return (outgoing == Relay.WANT_READ ? Linux.EPOLLIN | Linux.EPOLLRDHUP : 0)
+            | (incoming == Relay.WANT_WRITE ? Linux.EPOLLOUT : 0);
+    }
+
+    private void readHeader() {
+        final ByteBuffer hb = session.headerBuffer();
+        final long n = loop.sys.recv(clientFd, loop.scratch, 0, hb.remaining(), 0);
+        if (n == -Errno.EAGAIN) {
+            return;
+        }
+        if (n < 0) {
+            close(true);
+            return;
+        }
+        if (n == 0) {
+            close(false);
+            return;
+        }
+        MemorySegment.copy(loop.scratch, 0, MemorySegment.ofBuffer(hb), 0, n);
+        hb.position(hb.position() + (int) n);
+        if (session.parseHeader(loop.now) == Session.HeaderStatus.DONE) {
+            loop.awaitingHeader.remove(this);
+            awaitingHeader = false;
+            setClientInterest(0);
+            session.schedule(loop.now);
+        }
+    }
+
+    void headerTimedOut() {
+        session.headerTimedOut(loop.now);
+    }
+
+    private void finishConnect() {
+        final int err = loop.sys.soError(serverFd);
+        if (err != 0) {
+            connectFailed(Errno.name(err < 0 ? -err : err));
+            return;
+        }
+        connected();
+    }
+
+    private void connected() {
+        loop.connecting.remove(this);
+        connecting = false;
+        connected = true;
+        up = new SpliceRelay(loop.sys, loop.pipes, clientFd, serverFd, BUDGET_BYTES);
+        down = new SpliceRelay(loop.sys, loop.pipes, serverFd, clientFd, BUDGET_BYTES);
+        // level-triggered: a short read means the socket is drained for now; epoll reports it again (measured:
+        // 4.2 instead of 6.2 system calls per request/response round trip)
+        up.stopAfterShortRead(true);
+        down.stopAfterShortRead(true);
+        final ByteBuffer preamble = session.connected(loop.now);
+        if (preamble != null && preamble.hasRemaining()) {
+            preambleArena = Arena.ofConfined();
+            final MemorySegment p = preambleArena.allocate(preamble.remaining());
+            MemorySegment.copy(MemorySegment.ofBuffer(preamble), 0, p, 0, preamble.remaining());
+            up.prefix(p, 0, p.byteSize());
+        }
+        upState = up.pump();
+        downState = down.pump();
+        settle();
+    }
+
+    void connectTimedOut() {
+        if (lingering) {
+            close(false);
+            return;
+        }
+        dropServer();
+        session.connectTimedOut(loop.now);
+    }
+
+    private void connectFailed(final String why) {
+        dropServer();
+        session.connectFailed(why, loop.now);
+    }
+
+    private void dropServer() {
+        loop.connecting.remove(this);
+        connecting = false;
+        if (serverFd >= 0) {
+            loop.sys.setLinger(serverFd, true, 0);
+            loop.sys.close(serverFd);
+            serverFd = -1;
+        }
+        serverInterest = -1;
+    }
+
+    @Override
+    public void fail() {
+        close(true);
+    }
+
+    /** The real server this connection is bound to, or null. */
+    RealServer server() {
+        return session.server();
+    }
+
+    @Override
+    public void close(final boolean reset) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (up != null) {
+            up.release();
+            down.release();
+        }
+        final Syscalls sys = loop.sys;
+        if (clientFd >= 0) {
+            if (reset) {
+                sys.setLinger(clientFd, true, 0);
+            }
+            sys.close(clientFd); // closing the last descriptor removes it from the epoll set
+            clientFd = -1;
+        }
+        if (serverFd >= 0) {
+            if (reset) {
+                sys.setLinger(serverFd, true, 0);
+            }
+            sys.close(serverFd);
+            serverFd = -1;
+        }
+        if (sorryFd >= 0) {
+            sys.close(sorryFd);
+            sorryFd = -1;
+        }
+        if (preambleArena != null) {
+            preambleArena.close();
+            preambleArena = null;
+        }
+        session.closed();
+        loop.connecting.remove(this);
+        loop.awaitingHeader.remove(this);
+        loop.unregister(slot);
+        loop.removeLive(this);
+        state.live.decrementAndGet();
+        loop.engine.live.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return "EpollConnection[" + session + ", " + (up == null ? "-" : up.path()) + "]";
+    }
+}
