@@ -122,37 +122,37 @@ public final class AdminOptions {
         return new Builder(address);
     }
 
-    /** @return where the socket listens */
+    /** {@return where the socket listens} */
     public SocketAddress address() {
         return address;
     }
 
-    /** @return what clients may do */
+    /** {@return what clients may do} */
     public AdminLevel level() {
         return level;
     }
 
-    /** @return a copy of the token that must open each connection, or null for none */
+    /** {@return a copy of the token that must open each connection, or null for none} */
     public byte[] token() {
         return token == null ? null : token.clone();
     }
 
-    /** @return the folder (real path) that file-valued options must point into, or null to refuse them all */
+    /** {@return the folder (real path) that file-valued options must point into, or null to refuse them all} */
     public Path filesDir() {
         return filesDir;
     }
 
-    /** @return how long a connection may stay idle */
+    /** {@return how long a connection may stay idle} */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** @return how many connections may be open at once */
+    /** {@return how many connections may be open at once} */
     public int maxConnections() {
         return maxConnections;
     }
 
-    /** @return the mode of the Unix domain socket file */
+    /** {@return the mode of the Unix domain socket file} */
     public Set<PosixFilePermission> unixMode() {
         return unixMode;
     }

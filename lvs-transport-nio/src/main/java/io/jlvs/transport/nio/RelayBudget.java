@@ -147,17 +147,17 @@ final class RelayBudget {
         return reserved.get() + bytes <= limit;
     }
 
-    /** @return the budget in bytes */
+    /** {@return the budget in bytes} */
     long limit() {
         return limit;
     }
 
-    /** @return bytes reserved by buffers now (in flight and idle) */
+    /** {@return bytes reserved by buffers now (in flight and idle)} */
     long reserved() {
         return reserved.get();
     }
 
-    /** @return how many times a buffer was refused for want of budget */
+    /** {@return how many times a buffer was refused for want of budget} */
     long refusals() {
         return refusals.get();
     }

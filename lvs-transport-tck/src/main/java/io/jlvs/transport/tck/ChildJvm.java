@@ -66,7 +66,7 @@ final class ChildJvm implements AutoCloseable {
         return t;
     }
 
-    /** @return null if a child JVM with a file descriptor limit can be started here, else why not */
+    /** {@return null if a child JVM with a file descriptor limit can be started here, else why not} */
     static String unavailable() {
         if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
             return "child JVMs with a low RLIMIT_NOFILE are set up for Linux only";

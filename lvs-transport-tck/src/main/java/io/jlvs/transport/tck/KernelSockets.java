@@ -41,7 +41,7 @@ final class KernelSockets {
         return null;
     }
 
-    /** @return null if this system shows socket queues, else why not */
+    /** {@return null if this system shows socket queues, else why not} */
     static String unavailable() {
         return SS != null || Files.isReadable(TABLES[0]) ? null
             : "neither ss nor a readable /proc/net/tcp (not Linux?)";
