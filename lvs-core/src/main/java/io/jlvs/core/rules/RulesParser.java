@@ -167,8 +167,8 @@ public final class RulesParser {
         cmd("version", 'v', RuleCommand.Kind.VERSION);
         cmd("restore", 'R', RuleCommand.Kind.RESTORE);
         cmd("save", 'S', RuleCommand.Kind.SAVE);
-        refuse("start-daemon", '\0', Arg.REQUIRED, "connection synchronisation daemons are not supported by JLVS");
-        refuse("stop-daemon", '\0', Arg.REQUIRED, "connection synchronisation daemons are not supported by JLVS");
+        refuse("start-daemon", '\0', Arg.REQUIRED, "connection synchronisation is an option of jlvs run (--sync master|backup), not a rules line");
+        refuse("stop-daemon", '\0', Arg.REQUIRED, "connection synchronisation is an option of jlvs run (--sync master|backup), not a rules line");
         opt("tcp-service", 't', Arg.REQUIRED, O_SERVICE);
         opt("udp-service", 'u', Arg.REQUIRED, O_SERVICE);
         refuse("fwmark-service", 'f', Arg.REQUIRED,
