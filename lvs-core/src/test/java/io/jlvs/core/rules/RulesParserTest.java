@@ -232,8 +232,8 @@ class RulesParserTest {
             Arguments.of("-A --sctp-service 10.0.0.1:80", "--sctp-service 10.0.0.1:80: SCTP services are not "
                 + "supported by JLVS"),
             Arguments.of("-A -t 10.0.0.1:80 --pe sip", "--pe sip: persistence engines are not supported by JLVS"),
-            Arguments.of("--start-daemon master", "--start-daemon master: connection synchronisation daemons are not "
-                + "supported by JLVS"),
+            Arguments.of("--start-daemon master", "--start-daemon master: connection synchronisation is an option of "
+                + "jlvs run (--sync master|backup), not a rules line"),
             Arguments.of("-A -t 10.0.0.1:80 -6", "-6: -6 only applies to fwmark services, which JLVS does not serve"),
             Arguments.of("-A -E -t 10.0.0.1:80", "-E: multiple commands specified"),
             Arguments.of("-t 10.0.0.1:80 -A", "-t 10.0.0.1:80: expected a command (-A, -E, -D, -a, -e, -d, -C, "
