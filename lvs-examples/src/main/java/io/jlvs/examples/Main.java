@@ -27,8 +27,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -269,15 +267,15 @@ public final class Main {
 
         @Override
         public Integer call() {
-            final String text;
             try {
-                text = readRules(rules, ctx.in);
-            } catch (final IOException e) {
-                ctx.err.println("jlvs: " + rules + ": " + (e instanceof NoSuchFileException ? "no such file"
-                    : e.getMessage()));
-                return USAGE;
-            }
-            try {
+                final String text;
+                try {
+                    text = readRules(rules, ctx.in);
+                } catch (final IOException e) {
+                    ctx.err.println("jlvs: " + rules + ": " + (e instanceof NoSuchFileException ? "no such file"
+                        : e.getMessage()));
+                    return USAGE;
+                }
                 final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(text,
                     DirectorConfig.EMPTY, SchedulerRegistry.getDefault()::contains);
                 for (final String w : l.warnings()) {
@@ -452,6 +450,11 @@ public final class Main {
             } catch (final IOException e) {
                 ctx.err.println("jlvs: " + rules + ": " + e.getMessage());
                 throw new Failure(USAGE);
+            } catch (final RulesException e) {
+                for (final String m : e.errors()) {
+                    ctx.err.println(rules + ": " + m);
+                }
+                throw new Failure(USAGE);
             }
             try {
                 return Director.start(text, eventLoops, listInterval, adminOptions, Duration.ofSeconds(drain), ctx.out,
@@ -485,11 +488,15 @@ public final class Main {
         }
     }
 
-    private static String readRules(final String file, final InputStream in) throws IOException {
+    /**
+     * Reads rules strictly as UTF-8 ({@link RulesParser#read}): LF, CRLF and CR line ends; a byte that is not UTF-8
+     * is a {@link RulesException} naming its line and byte offset.
+     */
+    static String readRules(final String file, final InputStream in) throws IOException {
         if (file.equals("-")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return RulesParser.decode(in.readAllBytes(), "stdin");
         }
-        return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        return RulesParser.read(Path.of(file));
     }
 
     /**
