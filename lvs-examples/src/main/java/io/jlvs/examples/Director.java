@@ -4,9 +4,12 @@ import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.examples.ops.JlvsMBeans;
+import io.jlvs.examples.ops.OpsHttpServer;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -15,8 +18,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The standalone director: a {@link LoadBalancer} built from rules, with an optional periodic listing and an
- * optional admin socket. {@link #close()} drains.
+ * The standalone director: a {@link LoadBalancer} built from rules, with an optional periodic listing, an
+ * optional admin socket, HTTP status server ({@code --http}) and JMX MBeans. {@link #close()} drains.
  *
  * <p>Thread-safe.
  */
@@ -25,13 +28,17 @@ public final class Director implements AutoCloseable {
     private final AdminServer admin;
     private final ScheduledExecutorService lister;
     private final Duration drain;
+    private final OpsHttpServer http;
+    private final JlvsMBeans jmx;
 
     private Director(final LoadBalancer lb, final AdminServer admin, final ScheduledExecutorService lister,
-        final Duration drain) {
+        final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx) {
         this.lb = lb;
         this.admin = admin;
         this.lister = lister;
         this.drain = drain;
+        this.http = http;
+        this.jmx = jmx;
     }
 
     /**
@@ -73,28 +80,73 @@ public final class Director implements AutoCloseable {
     public static Director start(final String rules, final int eventLoops, final int listIntervalSeconds,
         final AdminOptions adminOptions, final Duration drain, final PrintStream out, final PrintStream err)
         throws IOException {
+        final Settings s = new Settings();
+        s.eventLoops = eventLoops;
+        s.listIntervalSeconds = listIntervalSeconds;
+        s.admin = adminOptions;
+        s.drain = drain;
+        return start(rules, s, out, err);
+    }
+
+    /** What {@code jlvs run} asks of a director beyond its rules; fields are read once, by {@link #start}. */
+    static final class Settings {
+        int eventLoops;
+        int listIntervalSeconds;
+        AdminOptions admin;
+        Duration drain = Duration.ofSeconds(10);
+        /** {@code --http}, or null. */
+        InetSocketAddress http;
+        boolean httpAllowRemote;
+        boolean jmx;
+    }
+
+    /**
+     * Builds and starts a director from rules and {@code run}'s settings; nothing is left running if a part fails.
+     */
+    static Director start(final String rules, final Settings settings, final PrintStream out, final PrintStream err)
+        throws IOException {
         final LoadBalancer.Builder b = LoadBalancer.builder().rules(rules);
-        if (drain.compareTo(Duration.ZERO) > 0) {
-            b.drainTimeout(drain); // 0 (stop at once) is for close(), which passes the drain itself
+        if (settings.drain.compareTo(Duration.ZERO) > 0) {
+            b.drainTimeout(settings.drain); // 0 (stop at once) is for close(), which passes the drain itself
         }
-        if (eventLoops > 0) {
-            b.eventLoops(eventLoops);
+        if (settings.eventLoops > 0) {
+            b.eventLoops(settings.eventLoops);
         }
         final LoadBalancer lb = b.build();
         for (final String w : lb.warnings()) {
             err.println("warning: " + w);
         }
         lb.start();
+        final AdminOptions adminOptions = settings.admin;
         AdminServer admin = null;
+        OpsHttpServer http = null;
+        JlvsMBeans jmx = null;
         try {
             if (adminOptions != null) {
-                admin = new AdminServer(adminOptions, new AdminCommands(lb, adminOptions.level(),
-                    adminOptions.filesDir()));
+                try {
+                    admin = new AdminServer(adminOptions, new AdminCommands(lb, adminOptions.level(),
+                        adminOptions.filesDir()));
+                } catch (final IOException | RuntimeException e) {
+                    throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
+                        + e.getMessage(), e);
+                }
+            }
+            if (settings.http != null) {
+                try {
+                    http = OpsHttpServer.start(lb, settings.http, settings.httpAllowRemote);
+                } catch (final IOException e) {
+                    throw new IOException("--http " + settings.http.getAddress().getHostAddress() + ":"
+                        + settings.http.getPort() + ": " + e.getMessage(), e);
+                }
+            }
+            if (settings.jmx) {
+                jmx = JlvsMBeans.register(lb, ManagementFactory.getPlatformMBeanServer());
             }
         } catch (final IOException | RuntimeException e) {
+            closeQuietly(http);
+            closeQuietly(admin);
             lb.close(Duration.ZERO);
-            throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
-                + e.getMessage(), e);
+            throw e;
         }
         out.println("JLVS " + JlvsVersion.version() + " director, " + lb.options().eventLoops() + " event loop(s)");
         for (final VirtualService s : lb.services().services()) {
@@ -105,9 +157,18 @@ public final class Director implements AutoCloseable {
             out.println("admin socket on " + AdminOptions.describe(admin.socketAddress()) + " (ipvsadm commands, one "
                 + "per line; level " + adminOptions.level().label() + ")");
         }
+        if (http != null) {
+            final InetSocketAddress a = http.address();
+            out.println("http on " + (a.getAddress() instanceof java.net.Inet6Address ? "[" + a.getAddress()
+                .getHostAddress() + "]" : a.getAddress().getHostAddress()) + ":" + a.getPort()
+                + " (/metrics, /api/status, /)");
+        }
+        if (jmx != null) {
+            out.println("jmx MBeans registered under " + JlvsMBeans.DOMAIN);
+        }
         out.flush();
         ScheduledExecutorService lister = null;
-        if (listIntervalSeconds > 0) {
+        if (settings.listIntervalSeconds > 0) {
             lister = Executors.newSingleThreadScheduledExecutor(r -> {
                 final Thread t = new Thread(r, "jlvs-list");
                 t.setDaemon(true);
@@ -116,9 +177,28 @@ public final class Director implements AutoCloseable {
             lister.scheduleAtFixedRate(() -> {
                 out.print(lb.list(ListFormat.DEFAULT));
                 out.flush();
-            }, listIntervalSeconds, listIntervalSeconds, TimeUnit.SECONDS);
+            }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
-        return new Director(lb, admin, lister, drain);
+        return new Director(lb, admin, lister, settings.drain, http, jmx);
+    }
+
+    private static void closeQuietly(final AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (final Exception ignored) {
+                // already failing
+            }
+        }
+    }
+
+    /**
+     * The HTTP status server.
+     *
+     * @return it, or null without {@code --http}
+     */
+    OpsHttpServer http() {
+        return http;
     }
 
     /**
@@ -162,6 +242,12 @@ public final class Director implements AutoCloseable {
             } catch (final IOException ignored) {
                 // closing
             }
+        }
+        if (http != null) {
+            http.close();
+        }
+        if (jmx != null) {
+            jmx.close();
         }
         lb.close(drain);
     }

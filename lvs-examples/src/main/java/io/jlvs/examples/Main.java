@@ -15,6 +15,7 @@ import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsSnapshot;
+import io.jlvs.examples.ops.OpsHttpServer;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -389,6 +390,19 @@ public final class Main {
         private int drain;
         @Mixin
         private AdminArgs admin = new AdminArgs();
+        @Option(names = "--http", paramLabel = "HOST:PORT",
+            description = {"serve /metrics (Prometheus text), /api/status (JSON) and / (a live status page) over "
+                + "HTTP on HOST:PORT ([IPv6]:PORT; a bare PORT means 127.0.0.1; port 0 picks one). Loopback only "
+                + "unless --http-allow-remote: nothing is authenticated. Default: off."})
+        private String http;
+        @Option(names = "--http-allow-remote", description = "let --http listen on an address other than loopback "
+            + "(only behind a firewall: the pages are not authenticated)")
+        private boolean httpAllowRemote;
+        @Option(names = "--jmx", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"register one MXBean per virtual service and real server under io.jlvs in the platform "
+                + "MBean server (local attach only unless the JVM is started with com.sun.management.jmxremote "
+                + "options); --no-jmx turns it off. Default: on."})
+        private boolean jmx;
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -456,9 +470,27 @@ public final class Main {
                 }
                 throw new Failure(USAGE);
             }
+            final Director.Settings settings = new Director.Settings();
+            settings.eventLoops = eventLoops;
+            settings.listIntervalSeconds = listInterval;
+            settings.admin = adminOptions;
+            settings.drain = Duration.ofSeconds(drain);
+            if (http != null) {
+                try {
+                    settings.http = OpsHttpServer.parseAddress(http);
+                } catch (final IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+                }
+                check(httpAllowRemote || settings.http.getAddress().isLoopbackAddress(), "--http " + http
+                    + ": not a loopback address; the status page and metrics are not authenticated (expected: "
+                    + "127.0.0.1 or ::1, or pass --http-allow-remote)");
+            } else {
+                check(!httpAllowRemote, "--http-allow-remote needs --http");
+            }
+            settings.httpAllowRemote = httpAllowRemote;
+            settings.jmx = jmx;
             try {
-                return Director.start(text, eventLoops, listInterval, adminOptions, Duration.ofSeconds(drain), ctx.out,
-                    ctx.err);
+                return Director.start(text, settings, ctx.out, ctx.err);
             } catch (final RulesException e) {
                 for (final String m : e.errors()) {
                     ctx.err.println(rules + ": " + m);
