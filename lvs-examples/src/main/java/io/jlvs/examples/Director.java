@@ -2,16 +2,23 @@ package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.config.DirectorConfig;
+import io.jlvs.core.config.Extensions;
+import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.examples.ops.JlvsMBeans;
 import io.jlvs.examples.ops.OpsHttpServer;
+import io.jlvs.examples.tune.JvmLimits;
+import io.jlvs.examples.tune.Tune;
+import io.jlvs.examples.tune.TuneOptions;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -98,6 +105,34 @@ public final class Director implements AutoCloseable {
         InetSocketAddress http;
         boolean httpAllowRemote;
         boolean jmx;
+        /** {@code --expect-connections}, or 0: the sum of the TCP services' {@code --max-conns}. */
+        long expectConnections;
+        /** Where {@code /proc} is read for the tuning warnings (tests give a fake one). */
+        Path procRoot = Path.of("/proc");
+    }
+
+    /**
+     * The connections a director should plan for: {@code --expect-connections}, else the sum of the TCP services'
+     * {@code --max-conns} when every TCP service sets one, else 0 (unknown: no tuning warnings).
+     */
+    static long expectedConnections(final DirectorConfig c, final long expect) {
+        if (expect > 0) {
+            return expect;
+        }
+        long sum = 0;
+        boolean any = false;
+        for (final VirtualServiceConfig s : c.services()) {
+            if (s.key().protocol() != io.jlvs.core.Protocol.TCP) {
+                continue;
+            }
+            final int m = Extensions.maxConnections(s);
+            if (m <= 0) {
+                return 0;
+            }
+            any = true;
+            sum += m;
+        }
+        return any ? Math.min(sum, TuneOptions.MAX_CONNECTIONS) : 0;
     }
 
     /**
@@ -115,6 +150,12 @@ public final class Director implements AutoCloseable {
         final LoadBalancer lb = b.build();
         for (final String w : lb.warnings()) {
             err.println("warning: " + w);
+        }
+        final long expected = expectedConnections(lb.services().config(), settings.expectConnections);
+        if (expected > 0) {
+            for (final String w : Tune.warnings(expected, settings.procRoot, JvmLimits.current())) {
+                err.println("warning: " + w);
+            }
         }
         lb.start();
         final AdminOptions adminOptions = settings.admin;

@@ -16,6 +16,9 @@ import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsSnapshot;
 import io.jlvs.examples.ops.OpsHttpServer;
+import io.jlvs.examples.tune.JvmLimits;
+import io.jlvs.examples.tune.Tune;
+import io.jlvs.examples.tune.TuneOptions;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -127,6 +130,7 @@ public final class Main {
         cl.addSubcommand("run", new RunCommand(ctx));
         cl.addSubcommand("check", new CheckCommand(ctx));
         cl.addSubcommand("demo", new DemoCommand(ctx));
+        cl.addSubcommand("tune", new TuneCommand(ctx));
         cl.addSubcommand("version", new VersionCommand(ctx));
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.addSubcommand("generate-completion", new AutoComplete.GenerateCompletion());
@@ -135,6 +139,8 @@ public final class Main {
         cl.getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
         cl.getSubcommands().get("run").getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
         cl.getSubcommands().get("check").getCommandSpec().usageMessage().footer(EXIT_STATUS);
+        cl.getSubcommands().get("tune").getCommandSpec().usageMessage().footer("%nExample:%n  java -Xmx3g -jar "
+            + "jlvs.jar tune --connections 1000000 --rules rules.txt%n");
         cl.setOut(new PrintWriter(ctx.out, true));
         cl.setErr(new PrintWriter(ctx.err, true));
         cl.setUsageHelpWidth(120);
@@ -403,6 +409,15 @@ public final class Main {
                 + "MBean server (local attach only unless the JVM is started with com.sun.management.jmxremote "
                 + "options); --no-jmx turns it off. Default: on."})
         private boolean jmx;
+        @Option(names = "--expect-connections", paramLabel = "N", defaultValue = "0",
+            description = {"print a warning at start for each host or JVM setting (descriptors, ports, memory, "
+                + "backlogs, conntrack) short of N concurrent proxied connections, 1..100000000, as jlvs tune "
+                + "--connections N names them (default: the sum of the TCP services' --max-conns when every one "
+                + "sets it, else no check)"})
+        private long expectConnections;
+        @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
+            description = "read the host's settings under DIR instead of /proc (tests)")
+        private Path procRoot;
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -489,6 +504,10 @@ public final class Main {
             }
             settings.httpAllowRemote = httpAllowRemote;
             settings.jmx = jmx;
+            check(expectConnections == 0 || expectConnections >= 1 && expectConnections <= 100_000_000,
+                "--expect-connections " + expectConnections + ": expected a number 1..100000000");
+            settings.expectConnections = expectConnections;
+            settings.procRoot = procRoot;
             try {
                 return Director.start(text, settings, ctx.out, ctx.err);
             } catch (final RulesException e) {
@@ -506,6 +525,45 @@ public final class Main {
             if (!ok) {
                 throw new ParameterException(spec.commandLine(), message);
             }
+        }
+    }
+
+    @Command(name = "tune", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"check this host and JVM for N concurrent proxied connections: a table setting | now | "
+            + "needed | ok, a /etc/sysctl.d file and the systemd LimitNOFILE= line",
+            "Run it as the director's user with the director's JVM options (it checks the JVM it runs in).",
+            "Exit status 0 the host can take N, 1 it cannot (every short or unreadable setting named), 2 bad "
+                + "options or rules."})
+    static final class TuneCommand implements Callable<Integer> {
+        private final Context ctx;
+        @Option(names = "--connections", required = true, paramLabel = "N",
+            description = "concurrent proxied connections to plan for, 1..100000000")
+        private long connections;
+        @Option(names = "--rules", paramLabel = "FILE",
+            description = "plan ports per real server from these rules (their weights, -x and --max-conns); "
+                + "default: one backend takes all N (the worst case)")
+        private Path rules;
+        @Option(names = "--json", description = "print one JSON object instead of the table")
+        private boolean json;
+        @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
+            description = "read the host's settings under DIR instead of /proc (tests)")
+        private Path procRoot;
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        TuneCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            final TuneOptions o;
+            try {
+                o = new TuneOptions(connections, rules, json);
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            return Tune.run(o, procRoot, JvmLimits.current(), ctx.out, ctx.err);
         }
     }
 
