@@ -105,6 +105,8 @@ public final class Director implements AutoCloseable {
         InetSocketAddress http;
         boolean httpAllowRemote;
         boolean jmx;
+        boolean reusePortShare;
+        long relayBufferBudget;
         /** {@code --expect-connections}, or 0: the sum of the TCP services' {@code --max-conns}. */
         long expectConnections;
         /** Where {@code /proc} is read for the tuning warnings (tests give a fake one). */
@@ -146,6 +148,12 @@ public final class Director implements AutoCloseable {
         }
         if (settings.eventLoops > 0) {
             b.eventLoops(settings.eventLoops);
+        }
+        if (settings.reusePortShare) {
+            b.reusePortShare(true);
+        }
+        if (settings.relayBufferBudget > 0) {
+            b.relayBufferBudget(settings.relayBufferBudget);
         }
         final LoadBalancer lb = b.build();
         for (final String w : lb.warnings()) {

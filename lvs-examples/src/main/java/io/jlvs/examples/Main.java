@@ -418,6 +418,15 @@ public final class Main {
         @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
             description = "read the host's settings under DIR instead of /proc (tests)")
         private Path procRoot;
+        @Option(names = "--reuse-port-share", description = {"let this director's listeners share a VIP:port "
+            + "another process (another jlvs run with this option) holds, with SO_REUSEPORT; the kernel spreads new "
+            + "connections over them. Default: off, and a VIP:port held by another listener fails the start "
+            + "(exit status 1) naming the address."})
+        private boolean reusePortShare;
+        @Option(names = "--relay-buffer-budget", paramLabel = "BYTES", defaultValue = "0",
+            description = {"direct memory the relay's pooled buffers may take, 65536..1099511627776; suffixes k, m, "
+                + "g (1024-based) allowed (default: half of the JVM's direct-memory limit)"})
+        private String relayBufferBudget;
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -508,6 +517,11 @@ public final class Main {
                 "--expect-connections " + expectConnections + ": expected a number 1..100000000");
             settings.expectConnections = expectConnections;
             settings.procRoot = procRoot;
+            settings.reusePortShare = reusePortShare;
+            final long budget = bytes("--relay-buffer-budget", relayBufferBudget);
+            check(budget == 0 || budget >= 65_536 && budget <= 1L << 40, "--relay-buffer-budget " + relayBufferBudget
+                + ": expected 65536..1099511627776 bytes (64k..1024g)");
+            settings.relayBufferBudget = budget;
             try {
                 return Director.start(text, settings, ctx.out, ctx.err);
             } catch (final RulesException e) {
@@ -525,6 +539,18 @@ public final class Main {
             if (!ok) {
                 throw new ParameterException(spec.commandLine(), message);
             }
+        }
+
+        private long bytes(final String option, final String value) {
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,13})([kKmMgG]?)")
+                .matcher(value);
+            if (!m.matches()) {
+                throw new ParameterException(spec.commandLine(), option + " " + value + ": expected a number of "
+                    + "bytes, optionally with k, m or g (1024-based)");
+            }
+            final int shift = m.group(2).isEmpty() ? 0 : "kmg".indexOf(Character.toLowerCase(m.group(2).charAt(0)))
+                * 10 + 10;
+            return Long.parseLong(m.group(1)) << shift;
         }
     }
 
