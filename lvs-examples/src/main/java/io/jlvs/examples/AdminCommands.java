@@ -2,7 +2,9 @@ package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.ReloadResult;
 import io.jlvs.core.Protocol;
+import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsException;
 import io.jlvs.core.config.RealServerConfig;
@@ -143,8 +145,8 @@ public final class AdminCommands {
             case HELP:
                 return help();
             case RESTORE:
-                return "error: -R reads a rules file; start the director with run --rules, or send its lines here "
-                    + "one by one\n";
+                return "error: line " + lineNumber + ": -R takes no arguments: send -R alone on its line, then the "
+                    + "rules, then a line . (or end the input)\n";
             case ADD_SERVICE:
             case EDIT_SERVICE:
                 return service(c, lineNumber);
@@ -231,6 +233,76 @@ public final class AdminCommands {
             drainedWeights.remove(drainKey(c.service(), cfg.address().getHostAddress(), cfg.port()));
         }
         return warnings(c);
+    }
+
+    /**
+     * Whether a line starts a restore: {@code -R} (or {@code --restore}) alone. The lines that follow, up to a line
+     * {@code .} or the end of the connection's input, are the rules ({@link #restore}).
+     *
+     * @param line a line
+     * @return whether it is {@code -R}
+     */
+    static boolean isRestore(final String line) {
+        final String t = line.strip();
+        return t.equals("-R") || t.equals("--restore");
+    }
+
+    /**
+     * {@code -R}: makes the director what the rules describe, applying only the difference, as a SIGHUP reload does
+     * ({@link LoadBalancer#reload(String, String)}). Admin level only; file-valued options must name files under
+     * {@code --admin-files} by their real path. Rules with an error change nothing.
+     *
+     * @param rules the lines after {@code -R}
+     * @param lineNumber the session line of the {@code -R}, for messages
+     * @return the summary of the changes and one line per change, or the errors (each naming its line, counted
+     *     from the first line after {@code -R})
+     */
+    String restore(final String rules, final int lineNumber) {
+        if (!level.allows(AdminLevel.ADMIN)) {
+            return denied(lineNumber, "restore", AdminLevel.ADMIN);
+        }
+        try {
+            final DirectorConfig wanted = parser.load(rules, DirectorConfig.EMPTY, n -> true).config();
+            for (final VirtualServiceConfig s : wanted.services()) {
+                checkFiles(s.options(), lineNumber);
+                for (final RealServerConfig r : wanted.servers(s.key())) {
+                    checkFiles(r.options(), lineNumber);
+                }
+            }
+            final ReloadResult r = lb.reload(rules, "admin -R");
+            final StringBuilder sb = new StringBuilder();
+            for (final String w : r.warnings()) {
+                sb.append("warning: ").append(clip(w)).append('\n');
+            }
+            sb.append("restored: ").append(r.changes().isEmpty() ? "no change" : r.changes().summary()).append('\n');
+            for (final String l : r.changes().lines()) {
+                sb.append("  ").append(l).append('\n');
+            }
+            return sb.toString();
+        } catch (final RulesException e) {
+            final StringBuilder sb = new StringBuilder();
+            for (final String m : e.errors()) {
+                sb.append("error: -R ").append(clip(m)).append('\n');
+            }
+            return sb.append("error: line ").append(lineNumber).append(": -R refused; nothing changed\n").toString();
+        } catch (final LvsException e) {
+            return clip(e.getMessage()) + " (-R refused; nothing changed)\n";
+        } catch (final RuntimeException e) {
+            return "error: line " + lineNumber + ": -R: " + clip(e.getMessage() != null ? e.getMessage()
+                : e.toString()) + "\n";
+        }
+    }
+
+    private void checkFiles(final Map<String, String> options, final int lineNumber) {
+        for (final Map.Entry<String, String> o : options.entrySet()) {
+            if (FILE_OPTIONS.contains(o.getKey())) {
+                final String real = allowedFile(o.getKey(), o.getValue(), lineNumber);
+                if (!real.equals(o.getValue())) {
+                    throw new LvsException("error: line " + lineNumber + ": -R: --" + o.getKey() + " " + clip(o
+                        .getValue()) + ": give the file's real path, " + real);
+                }
+            }
+        }
     }
 
     /** The real path of a file a line names, if it is under {@link #filesDir}; else an error that says why. */
@@ -366,6 +438,8 @@ public final class AdminCommands {
             + "  --set TCP TCPFIN UDP  timeouts in seconds (0 keeps a value)\n"
             + "  -S [-n]       the rules, as ipvsadm-save writes them\n"
             + "  -v            version\n"
+            + "  -R            restore: the lines that follow, up to a line . or the end of the input, are the whole\n"
+            + "                wanted rules; only the difference is applied (as SIGHUP does); admin level\n"
             + "  drain|disable|enable -t|-u VIP:PORT -r RIP[:PORT]\n"
             + "                drain: weight 0 (live connections stay); disable: out of rotation; enable: back in\n"
             + "                rotation with the weight it had before drain (a health check's next change wins)\n"

@@ -2,6 +2,8 @@ package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.ReloadResult;
+import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.VirtualServiceConfig;
@@ -20,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * The standalone director: a {@link LoadBalancer} built from rules, with an optional periodic listing, an
  * optional admin socket, HTTP status server ({@code --http}) and JMX MBeans. {@link #close()} drains.
  *
- * <p>Thread-safe.
+ * <p>SIGHUP (installed by {@code jlvs run}) calls {@link #hangup()}: reloads run one at a time on the thread
+ * {@code jlvs-reload}. Thread-safe: the fields are final; the load balancer is thread-safe.
  */
 public final class Director implements AutoCloseable {
     private final LoadBalancer lb;
@@ -37,15 +41,26 @@ public final class Director implements AutoCloseable {
     private final Duration drain;
     private final OpsHttpServer http;
     private final JlvsMBeans jmx;
+    private final Path rulesFile;
+    private final PrintStream err;
+    /** Runs reloads one at a time, off the signal dispatcher thread; made on the first SIGHUP. */
+    private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+        final Thread t = new Thread(r, "jlvs-reload");
+        t.setDaemon(true);
+        return t;
+    });
 
     private Director(final LoadBalancer lb, final AdminServer admin, final ScheduledExecutorService lister,
-        final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx) {
+        final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx, final Path rulesFile,
+        final PrintStream err) {
         this.lb = lb;
         this.admin = admin;
         this.lister = lister;
         this.drain = drain;
         this.http = http;
         this.jmx = jmx;
+        this.rulesFile = rulesFile;
+        this.err = err;
     }
 
     /**
@@ -97,6 +112,8 @@ public final class Director implements AutoCloseable {
 
     /** What {@code jlvs run} asks of a director beyond its rules; fields are read once, by {@link #start}. */
     static final class Settings {
+        /** The rules file SIGHUP reloads, or null (rules from standard input: nothing to re-read). */
+        Path rulesFile;
         int eventLoops;
         int listIntervalSeconds;
         AdminOptions admin;
@@ -228,7 +245,8 @@ public final class Director implements AutoCloseable {
                 out.flush();
             }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
-        return new Director(lb, admin, lister, settings.drain, http, jmx);
+        final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err);
+        return d;
     }
 
     private static void closeQuietly(final AutoCloseable c) {
@@ -278,10 +296,61 @@ public final class Director implements AutoCloseable {
     }
 
     /**
+     * What SIGHUP does: re-reads the rules file on the reload thread and applies the difference
+     * ({@link LoadBalancer#reload(Path)}); prints what changed, or the errors (each naming its line) and that
+     * nothing changed. The director keeps running either way.
+     *
+     * @return the reload's outcome, once done
+     */
+    java.util.concurrent.Future<Boolean> hangup() {
+        return reloader.submit(this::reload);
+    }
+
+    /** Reloads the rules file now; true if it was applied. */
+    boolean reload() {
+        if (rulesFile == null) {
+            err.println("jlvs: SIGHUP: the rules came from standard input; nothing to reload");
+            err.flush();
+            return false;
+        }
+        try {
+            final ReloadResult r = lb.reload(rulesFile);
+            final StringBuilder sb = new StringBuilder();
+            for (final String w : r.warnings()) {
+                sb.append("warning: ").append(w).append('\n');
+            }
+            sb.append("reloaded ").append(rulesFile).append(": ").append(r.changes().isEmpty() ? "no change"
+                : r.changes().summary()).append('\n');
+            for (final String l : r.changes().lines()) {
+                sb.append("  ").append(l).append('\n');
+            }
+            err.print(sb);
+            return true;
+        } catch (final RulesException e) {
+            final StringBuilder sb = new StringBuilder();
+            for (final String m : e.errors()) {
+                sb.append(rulesFile).append(": ").append(m).append('\n');
+            }
+            sb.append("jlvs: reload of ").append(rulesFile).append(" refused; nothing changed\n");
+            err.print(sb);
+            return false;
+        } catch (final java.nio.file.NoSuchFileException e) {
+            err.println("jlvs: reload of " + rulesFile + ": no such file; nothing changed");
+            return false;
+        } catch (final IOException | RuntimeException e) {
+            err.println("jlvs: reload of " + rulesFile + ": " + e.getMessage() + "; nothing changed");
+            return false;
+        } finally {
+            err.flush();
+        }
+    }
+
+    /**
      * Stops the listing and the admin socket and drains the director.
      */
     @Override
     public void close() {
+        reloader.shutdownNow();
         if (lister != null) {
             lister.shutdownNow();
         }

@@ -379,7 +379,10 @@ public final class Main {
 
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"run a standalone director from rules in the ipvsadm-save format",
-            "SIGTERM or Ctrl-C drains it and exits with status 0."})
+            "SIGTERM or Ctrl-C drains it and exits with status 0. SIGHUP re-reads the rules file and applies the "
+                + "difference (new services listen, removed ones stop accepting while their connections finish, "
+                + "unchanged ones keep their counters); a file with an error changes nothing and its errors, each "
+                + "naming its line, go to standard error."})
     static final class RunCommand implements Callable<Integer> {
         private final Context ctx;
         @Option(names = "--rules", required = true, paramLabel = "FILE|-",
@@ -446,6 +449,16 @@ public final class Main {
                 d.close();
                 return OK;
             }
+            // SIGHUP reloads the rules; installing a handler also keeps the JVM from treating it as a stop
+            final String noHup = Hangup.install(() -> {
+                ctx.err.println("SIGHUP: reloading " + (rules.equals("-") ? "(standard input)" : rules));
+                ctx.err.flush();
+                d.hangup();
+            });
+            if (noHup != null) {
+                ctx.err.println("warning: SIGHUP cannot reload the rules here (" + noHup + "); use the admin "
+                    + "socket's -R");
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 int status = OK;
                 try {
@@ -495,6 +508,7 @@ public final class Main {
                 throw new Failure(USAGE);
             }
             final Director.Settings settings = new Director.Settings();
+            settings.rulesFile = rules.equals("-") ? null : Path.of(rules).toAbsolutePath();
             settings.eventLoops = eventLoops;
             settings.listIntervalSeconds = listInterval;
             settings.admin = adminOptions;
