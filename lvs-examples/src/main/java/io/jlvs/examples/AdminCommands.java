@@ -19,6 +19,7 @@ import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.rules.RulesWriter;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.examples.sync.SyncDaemon;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -59,6 +60,7 @@ public final class AdminCommands {
     /** Weights of servers drained with {@code drain}, restored by {@code enable}: "service|address|port". */
     private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
     private volatile InetSocketAddress reserved;
+    private volatile SyncDaemon sync;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -91,6 +93,11 @@ public final class AdminCommands {
         return level;
     }
 
+    /** The director's sync daemon ({@code -L --daemon}, a backup's {@code -L -c}, {@code takeover}), or null. */
+    void sync(final SyncDaemon daemon) {
+        this.sync = daemon;
+    }
+
     /** Refuses services on the admin socket's own address; called by the server once it is bound. */
     void reserve(final SocketAddress adminAddress) {
         if (adminAddress instanceof InetSocketAddress) {
@@ -121,6 +128,9 @@ public final class AdminCommands {
 
     private String run(final String line, final int lineNumber) {
         final String verb = firstToken(line);
+        if (verb.equals("takeover") && line.strip().equalsIgnoreCase("takeover")) {
+            return takeover(lineNumber);
+        }
         if (verb.equals("drain") || verb.equals("disable") || verb.equals("enable")) {
             return serverState(verb, line.strip().substring(verb.length()), lineNumber);
         }
@@ -157,6 +167,22 @@ public final class AdminCommands {
                 c.applyTo(lb);
                 return warnings(c);
         }
+    }
+
+    private String takeover(final int lineNumber) {
+        if (!level.allows(AdminLevel.ADMIN)) {
+            return denied(lineNumber, "takeover", AdminLevel.ADMIN);
+        }
+        final SyncDaemon d = sync;
+        if (d == null || d.backup() == null) {
+            return "error: line " + lineNumber + ": takeover: this director is not a sync backup (run --sync "
+                + "backup)\n";
+        }
+        if (d.backup().tookOver()) {
+            return "took over already\n";
+        }
+        return d.backup().takeover() ? "took over\n" : "error: line " + lineNumber + ": takeover: the services "
+            + "could not start yet (see the log); retrying every 100 ms\n";
     }
 
     private AdminLevel needed(final RuleCommand c) {
@@ -407,13 +433,18 @@ public final class AdminCommands {
 
     private String list(final ListRequest r) {
         if (r.connections()) {
+            final SyncDaemon d = sync;
+            if (d != null && d.backup() != null) {
+                return d.backup().listing(); // the synced entries and templates (after takeover also the live ones)
+            }
             return IpvsadmListing.connections(lb.connections(), r.persistentConn());
         }
         if (r.timeout()) {
             return IpvsadmListing.timeouts(lb.services().timeouts());
         }
         if (r.daemon()) {
-            return ""; // JLVS runs no sync daemon, so ipvsadm --daemon would print nothing
+            final SyncDaemon d = sync;
+            return d == null ? "" : d.status(); // without --sync, as ipvsadm without a daemon: nothing
         }
         if (r.service() != null) {
             final VirtualService s = lb.services().service(r.service());
@@ -440,6 +471,8 @@ public final class AdminCommands {
             + "  -v            version\n"
             + "  -R            restore: the lines that follow, up to a line . or the end of the input, are the whole\n"
             + "                wanted rules; only the difference is applied (as SIGHUP does); admin level\n"
+            + "  -L --daemon   the sync daemon's state (run --sync)\n"
+            + "  takeover      a sync backup starts its services now (admin level)\n"
             + "  drain|disable|enable -t|-u VIP:PORT -r RIP[:PORT]\n"
             + "                drain: weight 0 (live connections stay); disable: out of rotation; enable: back in\n"
             + "                rotation with the weight it had before drain (a health check's next change wins)\n"

@@ -11,6 +11,7 @@ import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.examples.ops.JlvsMBeans;
 import io.jlvs.examples.ops.OpsHttpServer;
+import io.jlvs.examples.sync.SyncDaemon;
 import io.jlvs.examples.tune.JvmLimits;
 import io.jlvs.examples.tune.Tune;
 import io.jlvs.examples.tune.TuneOptions;
@@ -43,6 +44,7 @@ public final class Director implements AutoCloseable {
     private final JlvsMBeans jmx;
     private final Path rulesFile;
     private final PrintStream err;
+    private final SyncDaemon sync;
     /** Runs reloads one at a time, off the signal dispatcher thread; made on the first SIGHUP. */
     private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
         final Thread t = new Thread(r, "jlvs-reload");
@@ -52,7 +54,7 @@ public final class Director implements AutoCloseable {
 
     private Director(final LoadBalancer lb, final AdminServer admin, final ScheduledExecutorService lister,
         final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx, final Path rulesFile,
-        final PrintStream err) {
+        final PrintStream err, final SyncDaemon sync) {
         this.lb = lb;
         this.admin = admin;
         this.lister = lister;
@@ -61,6 +63,7 @@ public final class Director implements AutoCloseable {
         this.jmx = jmx;
         this.rulesFile = rulesFile;
         this.err = err;
+        this.sync = sync;
     }
 
     /**
@@ -126,6 +129,8 @@ public final class Director implements AutoCloseable {
         long relayBufferBudget;
         /** {@code --expect-connections}, or 0: the sum of the TCP services' {@code --max-conns}. */
         long expectConnections;
+        /** The {@code --sync} options, or null without {@code --sync}. */
+        SyncDaemon.Builder sync;
         /** Where {@code /proc} is read for the tuning warnings (tests give a fake one). */
         Path procRoot = Path.of("/proc");
     }
@@ -182,16 +187,29 @@ public final class Director implements AutoCloseable {
                 err.println("warning: " + w);
             }
         }
-        lb.start();
+        final boolean backup = settings.sync != null && settings.sync.settings().role() == SyncDaemon.Role.BACKUP;
+        if (!backup) {
+            lb.start(); // a sync backup starts its services when it takes over
+        }
         final AdminOptions adminOptions = settings.admin;
+        SyncDaemon sync = null;
         AdminServer admin = null;
         OpsHttpServer http = null;
         JlvsMBeans jmx = null;
         try {
+            if (settings.sync != null) {
+                try {
+                    sync = settings.sync.start(lb);
+                } catch (final IOException e) {
+                    throw new IOException("--sync: " + e.getMessage(), e);
+                }
+            }
             if (adminOptions != null) {
                 try {
-                    admin = new AdminServer(adminOptions, new AdminCommands(lb, adminOptions.level(),
-                        adminOptions.filesDir()));
+                    final AdminCommands commands = new AdminCommands(lb, adminOptions.level(),
+                        adminOptions.filesDir());
+                    commands.sync(sync);
+                    admin = new AdminServer(adminOptions, commands);
                 } catch (final IOException | RuntimeException e) {
                     throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
                         + e.getMessage(), e);
@@ -211,13 +229,27 @@ public final class Director implements AutoCloseable {
         } catch (final IOException | RuntimeException e) {
             closeQuietly(http);
             closeQuietly(admin);
+            closeQuietly(sync);
             lb.close(Duration.ZERO);
             throw e;
         }
         out.println("JLVS " + JlvsVersion.version() + " director, " + lb.options().eventLoops() + " event loop(s)");
-        for (final VirtualService s : lb.services().services()) {
-            out.println("listening on " + s.key() + " (" + s.config().scheduler() + ", " + s.members().size()
-                + " real server" + (s.members().size() == 1 ? "" : "s") + ")");
+        if (backup) {
+            final SyncDaemon.Settings ss = sync.settings();
+            out.println("sync backup id " + ss.syncId() + " on " + sync.backup().address().getAddress()
+                .getHostAddress() + ":" + sync.backup().address().getPort() + ", standing by (the services start "
+                + "on takeover)");
+            sync.backup().onTakeover(() -> {
+                out.println("took over");
+                printListening(lb, out);
+                out.flush();
+            });
+        } else {
+            printListening(lb, out);
+            if (sync != null) {
+                out.println("sync master id " + sync.settings().syncId() + " sending to " + (sync.settings().group()
+                    != null ? sync.settings().group() : sync.settings().peers()));
+            }
         }
         if (admin != null) {
             out.println("admin socket on " + AdminOptions.describe(admin.socketAddress()) + " (ipvsadm commands, one "
@@ -245,8 +277,15 @@ public final class Director implements AutoCloseable {
                 out.flush();
             }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
-        final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err);
+        final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err, sync);
         return d;
+    }
+
+    private static void printListening(final LoadBalancer lb, final PrintStream out) {
+        for (final VirtualService s : lb.services().services()) {
+            out.println("listening on " + s.key() + " (" + s.config().scheduler() + ", " + s.members().size()
+                + " real server" + (s.members().size() == 1 ? "" : "s") + ")");
+        }
     }
 
     private static void closeQuietly(final AutoCloseable c) {
@@ -366,6 +405,9 @@ public final class Director implements AutoCloseable {
         }
         if (jmx != null) {
             jmx.close();
+        }
+        if (sync != null) {
+            sync.close();
         }
         lb.close(drain);
     }

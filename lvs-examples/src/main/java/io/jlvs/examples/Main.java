@@ -16,6 +16,7 @@ import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsSnapshot;
 import io.jlvs.examples.ops.OpsHttpServer;
+import io.jlvs.examples.sync.SyncDaemon;
 import io.jlvs.examples.tune.JvmLimits;
 import io.jlvs.examples.tune.Tune;
 import io.jlvs.examples.tune.TuneOptions;
@@ -377,6 +378,64 @@ public final class Main {
         }
     }
 
+    /** The connection-state sync options of {@code run} (ipvsadm's --start-daemon, see io.jlvs.examples.sync). */
+    static final class SyncArgs {
+        @Option(names = "--sync", paramLabel = "master|backup", description = {"sync connection state and "
+            + "persistence templates with another director over UDP: a master sends; a backup builds its services "
+            + "but starts them only when it takes over (no datagram from the master for --sync-dead-interval, or "
+            + "the admin command takeover). Default: off."})
+        private String role;
+        @Option(names = "--sync-id", paramLabel = "N", description = "0..255; master and backup must agree "
+            + "(default: 0)")
+        private String id;
+        @Option(names = "--sync-peers", paramLabel = "ADDR:PORT,...", description = "master: unicast destinations")
+        private String peers;
+        @Option(names = "--sync-group", paramLabel = "ADDR:PORT", description = "multicast group the master sends "
+            + "to and the backup joins, e.g. 224.0.0.81:8848")
+        private String group;
+        @Option(names = "--sync-interface", paramLabel = "NAME", description = "the interface the group is sent and "
+            + "joined on")
+        private String iface;
+        @Option(names = "--sync-listen", paramLabel = "ADDR:PORT", description = "backup: where it receives "
+            + "unicast")
+        private String listen;
+        @Option(names = "--sync-interval", paramLabel = "MS", description = "master: send period, 10..1000 "
+            + "(default: 1000)")
+        private String interval;
+        @Option(names = "--sync-dead-interval", paramLabel = "SECONDS", description = "backup: silence before it "
+            + "takes over, 0.1..3600 (default: 3)")
+        private String deadInterval;
+        @Option(names = "--sync-mtu", paramLabel = "BYTES", description = "datagrams fit this MTU less the IP and "
+            + "UDP headers (default: 1500)")
+        private String mtu;
+        @Option(names = "--sync-rate", paramLabel = "N", description = "master: records per second at most "
+            + "(default: 50000)")
+        private String rate;
+
+        /** The sync daemon's builder, or null without {@code --sync}; checks every value. */
+        SyncDaemon.Builder toBuilder() {
+            final String[][] given = {{"--sync-id", id}, {"--sync-peers", peers}, {"--sync-group", group},
+                {"--sync-interface", iface}, {"--sync-listen", listen}, {"--sync-interval", interval},
+                {"--sync-dead-interval", deadInterval}, {"--sync-mtu", mtu}, {"--sync-rate", rate}};
+            if (role == null) {
+                for (final String[] g : given) {
+                    if (g[1] != null) {
+                        throw new IllegalArgumentException(g[0] + " needs --sync master|backup");
+                    }
+                }
+                return null;
+            }
+            final SyncDaemon.Builder b = SyncDaemon.builder().option("--sync", role);
+            for (final String[] g : given) {
+                if (g[1] != null) {
+                    b.option(g[0], g[1]);
+                }
+            }
+            b.settings(); // checks that the options fit together
+            return b;
+        }
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"run a standalone director from rules in the ipvsadm-save format",
             "SIGTERM or Ctrl-C drains it and exits with status 0. SIGHUP re-reads the rules file and applies the "
@@ -430,6 +489,8 @@ public final class Main {
             description = {"direct memory the relay's pooled buffers may take, 65536..1099511627776; suffixes k, m, "
                 + "g (1024-based) allowed (default: half of the JVM's direct-memory limit)"})
         private String relayBufferBudget;
+        @Mixin
+        private SyncArgs sync = new SyncArgs();
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -536,6 +597,11 @@ public final class Main {
             check(budget == 0 || budget >= 65_536 && budget <= 1L << 40, "--relay-buffer-budget " + relayBufferBudget
                 + ": expected 65536..1099511627776 bytes (64k..1024g)");
             settings.relayBufferBudget = budget;
+            try {
+                settings.sync = sync.toBuilder();
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
             try {
                 return Director.start(text, settings, ctx.out, ctx.err);
             } catch (final RulesException e) {
