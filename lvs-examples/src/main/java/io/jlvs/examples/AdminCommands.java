@@ -128,6 +128,9 @@ public final class AdminCommands {
 
     private String run(final String line, final int lineNumber) {
         final String verb = firstToken(line);
+        if (isHealth(line)) {
+            return health(lb.health());
+        }
         if (verb.equals("takeover") && line.strip().equalsIgnoreCase("takeover")) {
             return takeover(lineNumber);
         }
@@ -167,6 +170,35 @@ public final class AdminCommands {
                 c.applyTo(lb);
                 return warnings(c);
         }
+    }
+
+    /** {@code -L --health} (also {@code -l}, with or without {@code -n}). */
+    private static boolean isHealth(final String line) {
+        final String[] t = line.strip().split("\\s+");
+        if (t.length < 2 || !(t[0].equals("-L") || t[0].equals("-l"))) {
+            return false;
+        }
+        boolean health = false;
+        for (int i = 1; i < t.length; i++) {
+            if (t[i].equals("--health")) {
+                health = true;
+            } else if (!t[i].equals("-n")) {
+                return false;
+            }
+        }
+        return health;
+    }
+
+    /** {@code healthy}, or {@code unhealthy} and one indented line per problem (a dead event loop, ...). */
+    static String health(final io.jlvs.core.transport.Health h) {
+        if (h.healthy()) {
+            return "healthy\n";
+        }
+        final StringBuilder sb = new StringBuilder("unhealthy\n");
+        for (final String p : h.problems()) {
+            sb.append("  ").append(clip(p)).append('\n');
+        }
+        return sb.toString();
     }
 
     private String takeover(final int lineNumber) {
@@ -472,6 +504,7 @@ public final class AdminCommands {
             + "  -R            restore: the lines that follow, up to a line . or the end of the input, are the whole\n"
             + "                wanted rules; only the difference is applied (as SIGHUP does); admin level\n"
             + "  -L --daemon   the sync daemon's state (run --sync)\n"
+            + "  -L --health   healthy, or unhealthy and what failed (an event loop that died and was restarted)\n"
             + "  takeover      a sync backup starts its services now (admin level)\n"
             + "  drain|disable|enable -t|-u VIP:PORT -r RIP[:PORT]\n"
             + "                drain: weight 0 (live connections stay); disable: out of rotation; enable: back in\n"
