@@ -44,11 +44,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The {@code jlvs} command line (picocli): {@code run}, {@code check}, {@code demo}, {@code help}, {@code version}
- * and {@code generate-completion}, each with {@code --help}. Rules keep ipvsadm's syntax and are read by
- * {@link RulesParser}.
+ * The {@code jlvs} command line (picocli): {@code run}, {@code check}, {@code tune}, {@code demo}, {@code help},
+ * {@code version} and {@code generate-completion}, each with {@code --help}. Rules keep ipvsadm's syntax and are read
+ * strictly as UTF-8 by {@link RulesParser#read}. {@code run} wires the director's optional parts: the admin socket,
+ * {@code --http} (metrics and status page), JMX, {@code --sync}, SIGHUP reload and the tuning warnings.
  *
  * <p>To add a sub-command, write a {@code @Command} class that implements {@code Callable<Integer>} and add it in
  * {@link #commandLine}; to add options to {@code run}, add a {@code @Mixin} field to {@code RunCommand} (as
@@ -500,27 +502,28 @@ public final class Main {
 
         @Override
         public Integer call() throws InterruptedException {
-            final Director d;
-            try {
-                d = start();
-            } catch (final Failure f) {
-                return f.status;
-            }
             if (!ctx.waitForSignal) {
-                d.close();
+                try {
+                    start().close();
+                } catch (final Failure f) {
+                    return f.status;
+                }
                 return OK;
             }
-            // SIGHUP reloads the rules; installing a handler also keeps the JVM from treating it as a stop
-            final String noHup = Hangup.install(() -> {
-                ctx.err.println("SIGHUP: reloading " + (rules.equals("-") ? "(standard input)" : rules));
-                ctx.err.flush();
-                d.hangup();
-            });
-            if (noHup != null) {
-                ctx.err.println("warning: SIGHUP cannot reload the rules here (" + noHup + "); use the admin "
-                    + "socket's -R");
-            }
+            // The hook is installed before the director starts, so that a SIGTERM that arrives as soon as the
+            // "listening on" lines are printed still drains; it waits until start() ended either way.
+            final AtomicReference<Director> running = new AtomicReference<>();
+            final CountDownLatch started = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.await(5, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                final Director d = running.get();
+                if (d == null) {
+                    return; // it did not start: the exit status already given stands
+                }
                 int status = OK;
                 try {
                     ctx.err.println("stopping: draining live connections");
@@ -536,6 +539,29 @@ public final class Main {
                 // service managers, so end the JVM here with the real outcome.
                 Runtime.getRuntime().halt(status);
             }, "jlvs-shutdown"));
+            // SIGHUP reloads the rules; installing a handler also keeps the JVM from treating it as a stop
+            final String noHup = Hangup.install(() -> {
+                final Director d = running.get();
+                if (d == null) {
+                    return;
+                }
+                ctx.err.println("SIGHUP: reloading " + (rules.equals("-") ? "(standard input)" : rules));
+                ctx.err.flush();
+                d.hangup();
+            });
+            try {
+                try {
+                    running.set(start());
+                } catch (final Failure f) {
+                    return f.status;
+                }
+            } finally {
+                started.countDown();
+            }
+            if (noHup != null) {
+                ctx.err.println("warning: SIGHUP cannot reload the rules here (" + noHup + "); use the admin "
+                    + "socket's -R");
+            }
             new CountDownLatch(1).await();
             return OK;
         }
@@ -743,6 +769,10 @@ public final class Main {
         sb.append("  jlvs run --rules rules.txt --admin unix:/run/jlvs/admin.sock --list-interval 10%n");
         sb.append("  jlvs run --rules - --event-loops 2 --admin 127.0.0.1:9900 --admin-level operator < rules.txt%n");
         sb.append("  echo '-L -n --stats' | socat - UNIX-CONNECT:/run/jlvs/admin.sock%n");
+        sb.append("  jlvs run --rules rules.txt --http 127.0.0.1:9100 --expect-connections 100000%n");
+        sb.append("  kill -HUP $(pidof jlvs)     re-read the rules file and apply the difference%n");
+        sb.append("  (echo -R; cat rules.txt) | socat - UNIX-CONNECT:/run/jlvs/admin.sock     the same over the "
+            + "admin socket%n");
         sb.append("%nRules: ipvsadm lines (-A -E -D -a -e -d -C --set), '#' comments; numeric addresses only.%n");
         sb.append("  -g (ipvsadm's default) and -i run as a full proxy (-m): JLVS works above the socket layer.%n");
         sb.append("Extension options (--name value on the same lines):%n");
