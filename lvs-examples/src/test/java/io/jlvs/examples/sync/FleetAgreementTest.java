@@ -177,7 +177,8 @@ class FleetAgreementTest {
             final Path rules = dir.resolve("rules" + d);
             Files.writeString(rules, rules(vips[d], vport, ports));
             final ChildJvm c = new ChildJvm("director" + d, dir, "io.jlvs.examples.Main", "run", "--rules",
-                rules.toString(), "--event-loops", "1", "--admin", "127.0.0.1:0", "--drain", "1");
+                rules.toString(), "--event-loops", "1", "--admin", "127.0.0.1:0", "--admin-level",
+                "admin", "--drain", "1");
             closeables.add(c);
             directors.add(c);
         }
