@@ -2,7 +2,9 @@ package io.jlvs.examples;
 
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.ReloadResult;
 import io.jlvs.core.Protocol;
+import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsException;
 import io.jlvs.core.config.RealServerConfig;
@@ -17,6 +19,7 @@ import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.rules.RulesWriter;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.examples.sync.SyncDaemon;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -57,6 +60,7 @@ public final class AdminCommands {
     /** Weights of servers drained with {@code drain}, restored by {@code enable}: "service|address|port". */
     private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
     private volatile InetSocketAddress reserved;
+    private volatile SyncDaemon sync;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -89,6 +93,11 @@ public final class AdminCommands {
         return level;
     }
 
+    /** The director's sync daemon ({@code -L --daemon}, a backup's {@code -L -c}, {@code takeover}), or null. */
+    void sync(final SyncDaemon daemon) {
+        this.sync = daemon;
+    }
+
     /** Refuses services on the admin socket's own address; called by the server once it is bound. */
     void reserve(final SocketAddress adminAddress) {
         if (adminAddress instanceof InetSocketAddress) {
@@ -119,6 +128,12 @@ public final class AdminCommands {
 
     private String run(final String line, final int lineNumber) {
         final String verb = firstToken(line);
+        if (isHealth(line)) {
+            return health(lb.health());
+        }
+        if (verb.equals("takeover") && line.strip().equalsIgnoreCase("takeover")) {
+            return takeover(lineNumber);
+        }
         if (verb.equals("drain") || verb.equals("disable") || verb.equals("enable")) {
             return serverState(verb, line.strip().substring(verb.length()), lineNumber);
         }
@@ -143,8 +158,8 @@ public final class AdminCommands {
             case HELP:
                 return help();
             case RESTORE:
-                return "error: -R reads a rules file; start the director with run --rules, or send its lines here "
-                    + "one by one\n";
+                return "error: line " + lineNumber + ": -R takes no arguments: send -R alone on its line, then the "
+                    + "rules, then a line . (or end the input)\n";
             case ADD_SERVICE:
             case EDIT_SERVICE:
                 return service(c, lineNumber);
@@ -155,6 +170,51 @@ public final class AdminCommands {
                 c.applyTo(lb);
                 return warnings(c);
         }
+    }
+
+    /** {@code -L --health} (also {@code -l}, with or without {@code -n}). */
+    private static boolean isHealth(final String line) {
+        final String[] t = line.strip().split("\\s+");
+        if (t.length < 2 || !(t[0].equals("-L") || t[0].equals("-l"))) {
+            return false;
+        }
+        boolean health = false;
+        for (int i = 1; i < t.length; i++) {
+            if (t[i].equals("--health")) {
+                health = true;
+            } else if (!t[i].equals("-n")) {
+                return false;
+            }
+        }
+        return health;
+    }
+
+    /** {@code healthy}, or {@code unhealthy} and one indented line per problem (a dead event loop, ...). */
+    static String health(final io.jlvs.core.transport.Health h) {
+        if (h.healthy()) {
+            return "healthy\n";
+        }
+        final StringBuilder sb = new StringBuilder("unhealthy\n");
+        for (final String p : h.problems()) {
+            sb.append("  ").append(clip(p)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private String takeover(final int lineNumber) {
+        if (!level.allows(AdminLevel.ADMIN)) {
+            return denied(lineNumber, "takeover", AdminLevel.ADMIN);
+        }
+        final SyncDaemon d = sync;
+        if (d == null || d.backup() == null) {
+            return "error: line " + lineNumber + ": takeover: this director is not a sync backup (run --sync "
+                + "backup)\n";
+        }
+        if (d.backup().tookOver()) {
+            return "took over already\n";
+        }
+        return d.backup().takeover() ? "took over\n" : "error: line " + lineNumber + ": takeover: the services "
+            + "could not start yet (see the log); retrying every 100 ms\n";
     }
 
     private AdminLevel needed(final RuleCommand c) {
@@ -231,6 +291,76 @@ public final class AdminCommands {
             drainedWeights.remove(drainKey(c.service(), cfg.address().getHostAddress(), cfg.port()));
         }
         return warnings(c);
+    }
+
+    /**
+     * Whether a line starts a restore: {@code -R} (or {@code --restore}) alone. The lines that follow, up to a line
+     * {@code .} or the end of the connection's input, are the rules ({@link #restore}).
+     *
+     * @param line a line
+     * @return whether it is {@code -R}
+     */
+    static boolean isRestore(final String line) {
+        final String t = line.strip();
+        return t.equals("-R") || t.equals("--restore");
+    }
+
+    /**
+     * {@code -R}: makes the director what the rules describe, applying only the difference, as a SIGHUP reload does
+     * ({@link LoadBalancer#reload(String, String)}). Admin level only; file-valued options must name files under
+     * {@code --admin-files} by their real path. Rules with an error change nothing.
+     *
+     * @param rules the lines after {@code -R}
+     * @param lineNumber the session line of the {@code -R}, for messages
+     * @return the summary of the changes and one line per change, or the errors (each naming its line, counted
+     *     from the first line after {@code -R})
+     */
+    String restore(final String rules, final int lineNumber) {
+        if (!level.allows(AdminLevel.ADMIN)) {
+            return denied(lineNumber, "restore", AdminLevel.ADMIN);
+        }
+        try {
+            final DirectorConfig wanted = parser.load(rules, DirectorConfig.EMPTY, n -> true).config();
+            for (final VirtualServiceConfig s : wanted.services()) {
+                checkFiles(s.options(), lineNumber);
+                for (final RealServerConfig r : wanted.servers(s.key())) {
+                    checkFiles(r.options(), lineNumber);
+                }
+            }
+            final ReloadResult r = lb.reload(rules, "admin -R");
+            final StringBuilder sb = new StringBuilder();
+            for (final String w : r.warnings()) {
+                sb.append("warning: ").append(clip(w)).append('\n');
+            }
+            sb.append("restored: ").append(r.changes().isEmpty() ? "no change" : r.changes().summary()).append('\n');
+            for (final String l : r.changes().lines()) {
+                sb.append("  ").append(l).append('\n');
+            }
+            return sb.toString();
+        } catch (final RulesException e) {
+            final StringBuilder sb = new StringBuilder();
+            for (final String m : e.errors()) {
+                sb.append("error: -R ").append(clip(m)).append('\n');
+            }
+            return sb.append("error: line ").append(lineNumber).append(": -R refused; nothing changed\n").toString();
+        } catch (final LvsException e) {
+            return clip(e.getMessage()) + " (-R refused; nothing changed)\n";
+        } catch (final RuntimeException e) {
+            return "error: line " + lineNumber + ": -R: " + clip(e.getMessage() != null ? e.getMessage()
+                : e.toString()) + "\n";
+        }
+    }
+
+    private void checkFiles(final Map<String, String> options, final int lineNumber) {
+        for (final Map.Entry<String, String> o : options.entrySet()) {
+            if (FILE_OPTIONS.contains(o.getKey())) {
+                final String real = allowedFile(o.getKey(), o.getValue(), lineNumber);
+                if (!real.equals(o.getValue())) {
+                    throw new LvsException("error: line " + lineNumber + ": -R: --" + o.getKey() + " " + clip(o
+                        .getValue()) + ": give the file's real path, " + real);
+                }
+            }
+        }
     }
 
     /** The real path of a file a line names, if it is under {@link #filesDir}; else an error that says why. */
@@ -335,13 +465,18 @@ public final class AdminCommands {
 
     private String list(final ListRequest r) {
         if (r.connections()) {
+            final SyncDaemon d = sync;
+            if (d != null && d.backup() != null) {
+                return d.backup().listing(); // the synced entries and templates (after takeover also the live ones)
+            }
             return IpvsadmListing.connections(lb.connections(), r.persistentConn());
         }
         if (r.timeout()) {
             return IpvsadmListing.timeouts(lb.services().timeouts());
         }
         if (r.daemon()) {
-            return ""; // JLVS runs no sync daemon, so ipvsadm --daemon would print nothing
+            final SyncDaemon d = sync;
+            return d == null ? "" : d.status(); // without --sync, as ipvsadm without a daemon: nothing
         }
         if (r.service() != null) {
             final VirtualService s = lb.services().service(r.service());
@@ -366,6 +501,11 @@ public final class AdminCommands {
             + "  --set TCP TCPFIN UDP  timeouts in seconds (0 keeps a value)\n"
             + "  -S [-n]       the rules, as ipvsadm-save writes them\n"
             + "  -v            version\n"
+            + "  -R            restore: the lines that follow, up to a line . or the end of the input, are the whole\n"
+            + "                wanted rules; only the difference is applied (as SIGHUP does); admin level\n"
+            + "  -L --daemon   the sync daemon's state (run --sync)\n"
+            + "  -L --health   healthy, or unhealthy and what failed (an event loop that died and was restarted)\n"
+            + "  takeover      a sync backup starts its services now (admin level)\n"
             + "  drain|disable|enable -t|-u VIP:PORT -r RIP[:PORT]\n"
             + "                drain: weight 0 (live connections stay); disable: out of rotation; enable: back in\n"
             + "                rotation with the weight it had before drain (a health check's next change wins)\n"

@@ -46,6 +46,8 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     /** Characters of an offending line that an error quotes. */
     static final int QUOTE_CHARS = 80;
+    /** Longest rules text one {@code -R} may send (characters). */
+    static final int MAX_RESTORE_CHARS = 16 << 20;
     private static final long MAX_BACKOFF_MS = 1000;
 
     private final AdminOptions options;
@@ -332,6 +334,8 @@ public final class AdminServer implements AutoCloseable {
             int len = 0;
             int n = 0;
             boolean authenticated = tokenDigest == null;
+            StringBuilder restore = null; // the rules after -R, until a line "." or the end of the input
+            int restoreLine = 0;
             while (!closed) {
                 buf.clear();
                 final int r = ch.read(buf);
@@ -366,11 +370,34 @@ public final class AdminServer implements AutoCloseable {
                         authenticated = true;
                         continue;
                     }
-                    write(commands.execute(text, n));
+                    if (restore != null) {
+                        if (text.strip().equals(".")) {
+                            write(commands.restore(restore.toString(), restoreLine));
+                            restore = null;
+                        } else if (restore.length() + text.length() >= MAX_RESTORE_CHARS) {
+                            write("error: line " + restoreLine + ": -R: the rules are longer than "
+                                + MAX_RESTORE_CHARS + " characters; nothing changed; closing\n");
+                            finish(buf);
+                            return;
+                        } else {
+                            restore.append(text).append('\n');
+                        }
+                    } else if (AdminCommands.isRestore(text)) {
+                        restore = new StringBuilder();
+                        restoreLine = n;
+                    } else {
+                        write(commands.execute(text, n));
+                    }
                     lastActiveNs = System.nanoTime();
                 }
             }
-            if (len > 0 && authenticated) {
+            if (restore != null) {
+                // the end of the input ends -R's rules, as ipvsadm -R reads standard input to its end
+                if (len > 0 && !text(line, len).strip().equals(".")) {
+                    restore.append(text(line, len)).append('\n');
+                }
+                write(commands.restore(restore.toString(), restoreLine));
+            } else if (len > 0 && authenticated) {
                 // a last line without a newline, as BufferedReader.readLine would return it
                 write(commands.execute(text(line, len), n + 1));
             }

@@ -15,6 +15,11 @@ import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.stats.StatsSnapshot;
+import io.jlvs.examples.ops.OpsHttpServer;
+import io.jlvs.examples.sync.SyncDaemon;
+import io.jlvs.examples.tune.JvmLimits;
+import io.jlvs.examples.tune.Tune;
+import io.jlvs.examples.tune.TuneOptions;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,8 +32,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -41,11 +44,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The {@code jlvs} command line (picocli): {@code run}, {@code check}, {@code demo}, {@code help}, {@code version}
- * and {@code generate-completion}, each with {@code --help}. Rules keep ipvsadm's syntax and are read by
- * {@link RulesParser}.
+ * The {@code jlvs} command line (picocli): {@code run}, {@code check}, {@code tune}, {@code demo}, {@code help},
+ * {@code version} and {@code generate-completion}, each with {@code --help}. Rules keep ipvsadm's syntax and are read
+ * strictly as UTF-8 by {@link RulesParser#read}. {@code run} wires the director's optional parts: the admin socket,
+ * {@code --http} (metrics and status page), JMX, {@code --sync}, SIGHUP reload and the tuning warnings.
  *
  * <p>To add a sub-command, write a {@code @Command} class that implements {@code Callable<Integer>} and add it in
  * {@link #commandLine}; to add options to {@code run}, add a {@code @Mixin} field to {@code RunCommand} (as
@@ -128,6 +133,7 @@ public final class Main {
         cl.addSubcommand("run", new RunCommand(ctx));
         cl.addSubcommand("check", new CheckCommand(ctx));
         cl.addSubcommand("demo", new DemoCommand(ctx));
+        cl.addSubcommand("tune", new TuneCommand(ctx));
         cl.addSubcommand("version", new VersionCommand(ctx));
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.addSubcommand("generate-completion", new AutoComplete.GenerateCompletion());
@@ -136,6 +142,8 @@ public final class Main {
         cl.getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
         cl.getSubcommands().get("run").getCommandSpec().usageMessage().footer(reference() + EXIT_STATUS);
         cl.getSubcommands().get("check").getCommandSpec().usageMessage().footer(EXIT_STATUS);
+        cl.getSubcommands().get("tune").getCommandSpec().usageMessage().footer("%nExample:%n  java -Xmx3g -jar "
+            + "jlvs.jar tune --connections 1000000 --rules rules.txt%n");
         cl.setOut(new PrintWriter(ctx.out, true));
         cl.setErr(new PrintWriter(ctx.err, true));
         cl.setUsageHelpWidth(120);
@@ -269,15 +277,15 @@ public final class Main {
 
         @Override
         public Integer call() {
-            final String text;
             try {
-                text = readRules(rules, ctx.in);
-            } catch (final IOException e) {
-                ctx.err.println("jlvs: " + rules + ": " + (e instanceof NoSuchFileException ? "no such file"
-                    : e.getMessage()));
-                return USAGE;
-            }
-            try {
+                final String text;
+                try {
+                    text = readRules(rules, ctx.in);
+                } catch (final IOException e) {
+                    ctx.err.println("jlvs: " + rules + ": " + (e instanceof NoSuchFileException ? "no such file"
+                        : e.getMessage()));
+                    return USAGE;
+                }
                 final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(text,
                     DirectorConfig.EMPTY, SchedulerRegistry.getDefault()::contains);
                 for (final String w : l.warnings()) {
@@ -372,9 +380,70 @@ public final class Main {
         }
     }
 
+    /** The connection-state sync options of {@code run} (ipvsadm's --start-daemon, see io.jlvs.examples.sync). */
+    static final class SyncArgs {
+        @Option(names = "--sync", paramLabel = "master|backup", description = {"sync connection state and "
+            + "persistence templates with another director over UDP: a master sends; a backup builds its services "
+            + "but starts them only when it takes over (no datagram from the master for --sync-dead-interval, or "
+            + "the admin command takeover). Default: off."})
+        private String role;
+        @Option(names = "--sync-id", paramLabel = "N", description = "0..255; master and backup must agree "
+            + "(default: 0)")
+        private String id;
+        @Option(names = "--sync-peers", paramLabel = "ADDR:PORT,...", description = "master: unicast destinations")
+        private String peers;
+        @Option(names = "--sync-group", paramLabel = "ADDR:PORT", description = "multicast group the master sends "
+            + "to and the backup joins, e.g. 224.0.0.81:8848")
+        private String group;
+        @Option(names = "--sync-interface", paramLabel = "NAME", description = "the interface the group is sent and "
+            + "joined on")
+        private String iface;
+        @Option(names = "--sync-listen", paramLabel = "ADDR:PORT", description = "backup: where it receives "
+            + "unicast")
+        private String listen;
+        @Option(names = "--sync-interval", paramLabel = "MS", description = "master: send period, 10..1000 "
+            + "(default: 1000)")
+        private String interval;
+        @Option(names = "--sync-dead-interval", paramLabel = "SECONDS", description = "backup: silence before it "
+            + "takes over, 0.1..3600 (default: 3)")
+        private String deadInterval;
+        @Option(names = "--sync-mtu", paramLabel = "BYTES", description = "datagrams fit this MTU less the IP and "
+            + "UDP headers (default: 1500)")
+        private String mtu;
+        @Option(names = "--sync-rate", paramLabel = "N", description = "master: records per second at most "
+            + "(default: 50000)")
+        private String rate;
+
+        /** The sync daemon's builder, or null without {@code --sync}; checks every value. */
+        SyncDaemon.Builder toBuilder() {
+            final String[][] given = {{"--sync-id", id}, {"--sync-peers", peers}, {"--sync-group", group},
+                {"--sync-interface", iface}, {"--sync-listen", listen}, {"--sync-interval", interval},
+                {"--sync-dead-interval", deadInterval}, {"--sync-mtu", mtu}, {"--sync-rate", rate}};
+            if (role == null) {
+                for (final String[] g : given) {
+                    if (g[1] != null) {
+                        throw new IllegalArgumentException(g[0] + " needs --sync master|backup");
+                    }
+                }
+                return null;
+            }
+            final SyncDaemon.Builder b = SyncDaemon.builder().option("--sync", role);
+            for (final String[] g : given) {
+                if (g[1] != null) {
+                    b.option(g[0], g[1]);
+                }
+            }
+            b.settings(); // checks that the options fit together
+            return b;
+        }
+    }
+
     @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"run a standalone director from rules in the ipvsadm-save format",
-            "SIGTERM or Ctrl-C drains it and exits with status 0."})
+            "SIGTERM or Ctrl-C drains it and exits with status 0. SIGHUP re-reads the rules file and applies the "
+                + "difference (new services listen, removed ones stop accepting while their connections finish, "
+                + "unchanged ones keep their counters); a file with an error changes nothing and its errors, each "
+                + "naming its line, go to standard error."})
     static final class RunCommand implements Callable<Integer> {
         private final Context ctx;
         @Option(names = "--rules", required = true, paramLabel = "FILE|-",
@@ -391,6 +460,39 @@ public final class Main {
         private int drain;
         @Mixin
         private AdminArgs admin = new AdminArgs();
+        @Option(names = "--http", paramLabel = "HOST:PORT",
+            description = {"serve /metrics (Prometheus text), /api/status (JSON) and / (a live status page) over "
+                + "HTTP on HOST:PORT ([IPv6]:PORT; a bare PORT means 127.0.0.1; port 0 picks one). Loopback only "
+                + "unless --http-allow-remote: nothing is authenticated. Default: off."})
+        private String http;
+        @Option(names = "--http-allow-remote", description = "let --http listen on an address other than loopback "
+            + "(only behind a firewall: the pages are not authenticated)")
+        private boolean httpAllowRemote;
+        @Option(names = "--jmx", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"register one MXBean per virtual service and real server under io.jlvs in the platform "
+                + "MBean server (local attach only unless the JVM is started with com.sun.management.jmxremote "
+                + "options); --no-jmx turns it off. Default: on."})
+        private boolean jmx;
+        @Option(names = "--expect-connections", paramLabel = "N", defaultValue = "0",
+            description = {"print a warning at start for each host or JVM setting (descriptors, ports, memory, "
+                + "backlogs, conntrack) short of N concurrent proxied connections, 1..100000000, as jlvs tune "
+                + "--connections N names them (default: the sum of the TCP services' --max-conns when every one "
+                + "sets it, else no check)"})
+        private long expectConnections;
+        @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
+            description = "read the host's settings under DIR instead of /proc (tests)")
+        private Path procRoot;
+        @Option(names = "--reuse-port-share", description = {"let this director's listeners share a VIP:port "
+            + "another process (another jlvs run with this option) holds, with SO_REUSEPORT; the kernel spreads new "
+            + "connections over them. Default: off, and a VIP:port held by another listener fails the start "
+            + "(exit status 1) naming the address."})
+        private boolean reusePortShare;
+        @Option(names = "--relay-buffer-budget", paramLabel = "BYTES", defaultValue = "0",
+            description = {"direct memory the relay's pooled buffers may take, 65536..1099511627776; suffixes k, m, "
+                + "g (1024-based) allowed (default: half of the JVM's direct-memory limit)"})
+        private String relayBufferBudget;
+        @Mixin
+        private SyncArgs sync = new SyncArgs();
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -400,17 +502,28 @@ public final class Main {
 
         @Override
         public Integer call() throws InterruptedException {
-            final Director d;
-            try {
-                d = start();
-            } catch (final Failure f) {
-                return f.status;
-            }
             if (!ctx.waitForSignal) {
-                d.close();
+                try {
+                    start().close();
+                } catch (final Failure f) {
+                    return f.status;
+                }
                 return OK;
             }
+            // The hook is installed before the director starts, so that a SIGTERM that arrives as soon as the
+            // "listening on" lines are printed still drains; it waits until start() ended either way.
+            final AtomicReference<Director> running = new AtomicReference<>();
+            final CountDownLatch started = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.await(5, java.util.concurrent.TimeUnit.MINUTES);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                final Director d = running.get();
+                if (d == null) {
+                    return; // it did not start: the exit status already given stands
+                }
                 int status = OK;
                 try {
                     ctx.err.println("stopping: draining live connections");
@@ -426,6 +539,29 @@ public final class Main {
                 // service managers, so end the JVM here with the real outcome.
                 Runtime.getRuntime().halt(status);
             }, "jlvs-shutdown"));
+            // SIGHUP reloads the rules; installing a handler also keeps the JVM from treating it as a stop
+            final String noHup = Hangup.install(() -> {
+                final Director d = running.get();
+                if (d == null) {
+                    return;
+                }
+                ctx.err.println("SIGHUP: reloading " + (rules.equals("-") ? "(standard input)" : rules));
+                ctx.err.flush();
+                d.hangup();
+            });
+            try {
+                try {
+                    running.set(start());
+                } catch (final Failure f) {
+                    return f.status;
+                }
+            } finally {
+                started.countDown();
+            }
+            if (noHup != null) {
+                ctx.err.println("warning: SIGHUP cannot reload the rules here (" + noHup + "); use the admin "
+                    + "socket's -R");
+            }
             new CountDownLatch(1).await();
             return OK;
         }
@@ -452,10 +588,48 @@ public final class Main {
             } catch (final IOException e) {
                 ctx.err.println("jlvs: " + rules + ": " + e.getMessage());
                 throw new Failure(USAGE);
+            } catch (final RulesException e) {
+                for (final String m : e.errors()) {
+                    ctx.err.println(rules + ": " + m);
+                }
+                throw new Failure(USAGE);
+            }
+            final Director.Settings settings = new Director.Settings();
+            settings.rulesFile = rules.equals("-") ? null : Path.of(rules).toAbsolutePath();
+            settings.eventLoops = eventLoops;
+            settings.listIntervalSeconds = listInterval;
+            settings.admin = adminOptions;
+            settings.drain = Duration.ofSeconds(drain);
+            if (http != null) {
+                try {
+                    settings.http = OpsHttpServer.parseAddress(http);
+                } catch (final IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+                }
+                check(httpAllowRemote || settings.http.getAddress().isLoopbackAddress(), "--http " + http
+                    + ": not a loopback address; the status page and metrics are not authenticated (expected: "
+                    + "127.0.0.1 or ::1, or pass --http-allow-remote)");
+            } else {
+                check(!httpAllowRemote, "--http-allow-remote needs --http");
+            }
+            settings.httpAllowRemote = httpAllowRemote;
+            settings.jmx = jmx;
+            check(expectConnections == 0 || expectConnections >= 1 && expectConnections <= 100_000_000,
+                "--expect-connections " + expectConnections + ": expected a number 1..100000000");
+            settings.expectConnections = expectConnections;
+            settings.procRoot = procRoot;
+            settings.reusePortShare = reusePortShare;
+            final long budget = bytes("--relay-buffer-budget", relayBufferBudget);
+            check(budget == 0 || budget >= 65_536 && budget <= 1L << 40, "--relay-buffer-budget " + relayBufferBudget
+                + ": expected 65536..1099511627776 bytes (64k..1024g)");
+            settings.relayBufferBudget = budget;
+            try {
+                settings.sync = sync.toBuilder();
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
             try {
-                return Director.start(text, eventLoops, listInterval, adminOptions, Duration.ofSeconds(drain), ctx.out,
-                    ctx.err);
+                return Director.start(text, settings, ctx.out, ctx.err);
             } catch (final RulesException e) {
                 for (final String m : e.errors()) {
                     ctx.err.println(rules + ": " + m);
@@ -472,6 +646,57 @@ public final class Main {
                 throw new ParameterException(spec.commandLine(), message);
             }
         }
+
+        private long bytes(final String option, final String value) {
+            final java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,13})([kKmMgG]?)")
+                .matcher(value);
+            if (!m.matches()) {
+                throw new ParameterException(spec.commandLine(), option + " " + value + ": expected a number of "
+                    + "bytes, optionally with k, m or g (1024-based)");
+            }
+            final int shift = m.group(2).isEmpty() ? 0 : "kmg".indexOf(Character.toLowerCase(m.group(2).charAt(0)))
+                * 10 + 10;
+            return Long.parseLong(m.group(1)) << shift;
+        }
+    }
+
+    @Command(name = "tune", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"check this host and JVM for N concurrent proxied connections: a table setting | now | "
+            + "needed | ok, a /etc/sysctl.d file and the systemd LimitNOFILE= line",
+            "Run it as the director's user with the director's JVM options (it checks the JVM it runs in).",
+            "Exit status 0 the host can take N, 1 it cannot (every short or unreadable setting named), 2 bad "
+                + "options or rules."})
+    static final class TuneCommand implements Callable<Integer> {
+        private final Context ctx;
+        @Option(names = "--connections", required = true, paramLabel = "N",
+            description = "concurrent proxied connections to plan for, 1..100000000")
+        private long connections;
+        @Option(names = "--rules", paramLabel = "FILE",
+            description = "plan ports per real server from these rules (their weights, -x and --max-conns); "
+                + "default: one backend takes all N (the worst case)")
+        private Path rules;
+        @Option(names = "--json", description = "print one JSON object instead of the table")
+        private boolean json;
+        @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
+            description = "read the host's settings under DIR instead of /proc (tests)")
+        private Path procRoot;
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        TuneCommand(final Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            final TuneOptions o;
+            try {
+                o = new TuneOptions(connections, rules, json);
+            } catch (final IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            return Tune.run(o, procRoot, JvmLimits.current(), ctx.out, ctx.err);
+        }
     }
 
     /** A command that failed after saying why. */
@@ -485,11 +710,15 @@ public final class Main {
         }
     }
 
-    private static String readRules(final String file, final InputStream in) throws IOException {
+    /**
+     * Reads rules strictly as UTF-8 ({@link RulesParser#read}): LF, CRLF and CR line ends; a byte that is not UTF-8
+     * is a {@link RulesException} naming its line and byte offset.
+     */
+    static String readRules(final String file, final InputStream in) throws IOException {
         if (file.equals("-")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return RulesParser.decode(in.readAllBytes(), "stdin");
         }
-        return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        return RulesParser.read(Path.of(file));
     }
 
     /**
@@ -540,6 +769,10 @@ public final class Main {
         sb.append("  jlvs run --rules rules.txt --admin unix:/run/jlvs/admin.sock --list-interval 10%n");
         sb.append("  jlvs run --rules - --event-loops 2 --admin 127.0.0.1:9900 --admin-level operator < rules.txt%n");
         sb.append("  echo '-L -n --stats' | socat - UNIX-CONNECT:/run/jlvs/admin.sock%n");
+        sb.append("  jlvs run --rules rules.txt --http 127.0.0.1:9100 --expect-connections 100000%n");
+        sb.append("  kill -HUP $(pidof jlvs)     re-read the rules file and apply the difference%n");
+        sb.append("  (echo -R; cat rules.txt) | socat - UNIX-CONNECT:/run/jlvs/admin.sock     the same over the "
+            + "admin socket%n");
         sb.append("%nRules: ipvsadm lines (-A -E -D -a -e -d -C --set), '#' comments; numeric addresses only.%n");
         sb.append("  -g (ipvsadm's default) and -i run as a full proxy (-m): JLVS works above the socket layer.%n");
         sb.append("Extension options (--name value on the same lines):%n");

@@ -31,6 +31,12 @@ final class StatusJson {
         j.field("startedAt", startedAtMillis);
         j.field("historyIntervalSeconds", RateHistory.INTERVAL_SECONDS);
         j.field("liveConnections", lb.liveConnections());
+        final io.jlvs.core.transport.Health health = lb.health();
+        j.name("health").beginObject().field("healthy", health.healthy()).name("problems").beginArray();
+        for (final String p : health.problems()) {
+            j.value(p);
+        }
+        j.endArray().endObject();
         j.name("totals");
         stats(j.beginObject(), lb.services().totals().snapshot()).endObject();
         process(j.name("process").beginObject()).endObject();
