@@ -10,6 +10,7 @@ import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.examples.ops.JlvsMBeans;
+import io.jlvs.kernel.KernelDataPath;
 import io.jlvs.examples.ops.OpsHttpServer;
 import io.jlvs.examples.sync.SyncDaemon;
 import io.jlvs.examples.tune.JvmLimits;
@@ -45,6 +46,8 @@ public final class Director implements AutoCloseable {
     private final Path rulesFile;
     private final PrintStream err;
     private final SyncDaemon sync;
+    /** The kernel data path of the {@code --forward kernel} services, or null when there are none. */
+    private final KernelDataPath kernel;
     /** Runs reloads one at a time, off the signal dispatcher thread; made on the first SIGHUP. */
     private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
         final Thread t = new Thread(r, "jlvs-reload");
@@ -54,8 +57,9 @@ public final class Director implements AutoCloseable {
 
     private Director(final LoadBalancer lb, final AdminServer admin, final ScheduledExecutorService lister,
         final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx, final Path rulesFile,
-        final PrintStream err, final SyncDaemon sync) {
+        final PrintStream err, final SyncDaemon sync, final KernelDataPath kernel) {
         this.lb = lb;
+        this.kernel = kernel;
         this.admin = admin;
         this.lister = lister;
         this.drain = drain;
@@ -127,6 +131,8 @@ public final class Director implements AutoCloseable {
         boolean jmx;
         boolean reusePortShare;
         long relayBufferBudget;
+        /** {@code --transport}: nio, epoll or auto. */
+        String transport = "auto";
         /** {@code --expect-connections}, or 0: the sum of the TCP services' {@code --max-conns}. */
         long expectConnections;
         /** The {@code --sync} options, or null without {@code --sync}. */
@@ -177,6 +183,7 @@ public final class Director implements AutoCloseable {
         if (settings.relayBufferBudget > 0) {
             b.relayBufferBudget(settings.relayBufferBudget);
         }
+        b.transport(settings.transport);
         final LoadBalancer lb = b.build();
         for (final String w : lb.warnings()) {
             err.println("warning: " + w);
@@ -196,7 +203,15 @@ public final class Director implements AutoCloseable {
         AdminServer admin = null;
         OpsHttpServer http = null;
         JlvsMBeans jmx = null;
+        KernelDataPath kernel = null;
         try {
+            if (!backup && lb.services().services().stream().anyMatch(v -> Extensions.kernelForwarded(v.config()))) {
+                try {
+                    kernel = KernelDataPath.attach(lb);
+                } catch (final IOException e) {
+                    throw new IOException("--forward kernel: " + e.getMessage(), e);
+                }
+            }
             if (settings.sync != null) {
                 try {
                     sync = settings.sync.start(lb);
@@ -230,6 +245,7 @@ public final class Director implements AutoCloseable {
             closeQuietly(http);
             closeQuietly(admin);
             closeQuietly(sync);
+            closeQuietly(kernel);
             lb.close(Duration.ZERO);
             throw e;
         }
@@ -264,6 +280,10 @@ public final class Director implements AutoCloseable {
         if (jmx != null) {
             out.println("jmx MBeans registered under " + JlvsMBeans.DOMAIN);
         }
+        if (kernel != null) {
+            out.println("kernel forwarding: nftables table ip " + kernel.table() + " (the --forward kernel "
+                + "services)");
+        }
         out.flush();
         ScheduledExecutorService lister = null;
         if (settings.listIntervalSeconds > 0) {
@@ -277,7 +297,8 @@ public final class Director implements AutoCloseable {
                 out.flush();
             }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
-        final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err, sync);
+        final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err, sync,
+            kernel);
         return d;
     }
 
@@ -408,6 +429,9 @@ public final class Director implements AutoCloseable {
         }
         if (sync != null) {
             sync.close();
+        }
+        if (kernel != null) {
+            kernel.close();
         }
         lb.close(drain);
     }

@@ -491,6 +491,11 @@ public final class Main {
             description = {"direct memory the relay's pooled buffers may take, 65536..1099511627776; suffixes k, m, "
                 + "g (1024-based) allowed (default: half of the JVM's direct-memory limit)"})
         private String relayBufferBudget;
+        @Option(names = "--transport", paramLabel = "nio|epoll|auto", defaultValue = "auto",
+            description = {"the forwarding engine: nio (java.nio, every JDK 17+), epoll (Linux, Java 22+, native "
+                + "access enabled; TCP only), or auto: epoll where it can run and carries every protocol in use, "
+                + "else nio; the start-up log line says which and why (default: ${DEFAULT-VALUE})"})
+        private String transport;
         @Mixin
         private SyncArgs sync = new SyncArgs();
         @CommandLine.Spec
@@ -619,6 +624,12 @@ public final class Main {
             settings.expectConnections = expectConnections;
             settings.procRoot = procRoot;
             settings.reusePortShare = reusePortShare;
+            try {
+                io.jlvs.core.LoadBalancer.builder().transport(transport);
+            } catch (final IllegalArgumentException e) {
+                check(false, "--transport " + transport + ": " + e.getMessage());
+            }
+            settings.transport = transport;
             final long budget = bytes("--relay-buffer-budget", relayBufferBudget);
             check(budget == 0 || budget >= 65_536 && budget <= 1L << 40, "--relay-buffer-budget " + relayBufferBudget
                 + ": expected 65536..1099511627776 bytes (64k..1024g)");

@@ -99,6 +99,9 @@ class MainCliTest {
         assertEquals("jlvs: run: unknown option '--frob' (try jlvs run --help)\n", err());
         assertEquals(2, run("run", "--rule", rules.toString()));
         assertEquals("jlvs: run: unknown option '--rule' (try jlvs run --help)\n", err());
+        assertEquals(2, run("run", "--rules", rules.toString(), "--transport", "foo"));
+        assertEquals("jlvs: --transport foo: transport 'foo' (expected one of nio, epoll, auto) (try jlvs run --help)\n",
+            err());
         assertEquals(2, run("frobnicate"));
         assertEquals("jlvs: unknown command 'frobnicate' (try jlvs --help)\n", err());
     }
