@@ -304,8 +304,9 @@ public final class Director implements AutoCloseable {
 
     private static void printListening(final LoadBalancer lb, final PrintStream out) {
         for (final VirtualService s : lb.services().services()) {
-            out.println("listening on " + s.key() + " (" + s.config().scheduler() + ", " + s.members().size()
-                + " real server" + (s.members().size() == 1 ? "" : "s") + ")");
+            out.println((Extensions.kernelForwarded(s.config()) ? "kernel forwarding " : "listening on ") + s.key()
+                + " (" + s.config().scheduler() + ", " + s.members().size() + " real server"
+                + (s.members().size() == 1 ? "" : "s") + ")");
         }
     }
 
