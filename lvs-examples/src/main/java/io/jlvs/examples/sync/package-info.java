@@ -1,8 +1,8 @@
 /**
  * State sync between a master director and a backup, over UDP (unicast peers or a multicast group): the
  * {@link io.jlvs.examples.sync.SyncDaemon} settings, the sending {@link io.jlvs.examples.sync.SyncMaster}, the
- * receiving {@link io.jlvs.examples.sync.SyncBackup} that takes over when the master's heartbeats stop, and
- * {@link io.jlvs.examples.sync.SyncMain}, a director with sync. The records and their codec are in
+ * receiving {@link io.jlvs.examples.sync.SyncBackup} that takes over when the master's heartbeats stop
+ * ({@code jlvs run --sync master|backup} wires them into the director). The records and their codec are in
  * {@code io.jlvs.core.sync}.
  */
 package io.jlvs.examples.sync;

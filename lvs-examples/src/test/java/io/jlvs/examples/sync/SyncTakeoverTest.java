@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A master director in a child process ({@link SyncMain}) and a backup in this JVM ({@link SyncDaemon}) load the same
+ * A master director in a child process ({@code jlvs run --sync master}) and a backup in this JVM ({@link SyncDaemon}) load the same
  * rules: a persistent wlc TCP service ({@code -p 300}) and a persistent wlc UDP service. 20 clients from distinct
  * 127.x sources and a UDP flow go through the master; the master is killed with SIGKILL; the backup takes over
  * within its dead interval plus a second and sends every source to the real server it had, and the UDP flow's next
@@ -173,7 +173,7 @@ class SyncTakeoverTest {
     }
 
     private ChildJvm master(final Path dir, final int backupPort) throws Exception {
-        final ChildJvm m = new ChildJvm("master", dir, "io.jlvs.examples.sync.SyncMain", "--rules",
+        final ChildJvm m = new ChildJvm("master", dir, "io.jlvs.examples.Main", "run", "--rules",
             dir.resolve("rules").toString(), "--event-loops", "1", "--sync", "master", "--sync-id", "7",
             "--sync-peers", "127.0.0.1:" + backupPort, "--sync-interval", "250");
         closeables.add(m);
