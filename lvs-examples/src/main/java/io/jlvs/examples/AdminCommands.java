@@ -61,6 +61,7 @@ public final class AdminCommands {
     private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
     private volatile InetSocketAddress reserved;
     private volatile SyncDaemon sync;
+    private volatile io.jlvs.kernel.KernelDataPath kernel;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -96,6 +97,14 @@ public final class AdminCommands {
     /** The director's sync daemon ({@code -L --daemon}, a backup's {@code -L -c}, {@code takeover}), or null. */
     void sync(final SyncDaemon daemon) {
         this.sync = daemon;
+    }
+
+    /**
+     * The kernel data path of the {@code --forward kernel} services, or null: listings then take the kernel
+     * services' connection counts from conntrack and their counters from nftables.
+     */
+    void kernel(final io.jlvs.kernel.KernelDataPath path) {
+        this.kernel = path;
     }
 
     /** Refuses services on the admin socket's own address; called by the server once it is bound. */
@@ -469,6 +478,17 @@ public final class AdminCommands {
             if (d != null && d.backup() != null) {
                 return d.backup().listing(); // the synced entries and templates (after takeover also the live ones)
             }
+            final io.jlvs.kernel.KernelDataPath k = kernel;
+            if (k != null) {
+                try {
+                    final java.util.List<io.jlvs.core.listing.ConnectionSnapshot> all =
+                        new java.util.ArrayList<>(lb.connections());
+                    all.addAll(k.connections());
+                    return IpvsadmListing.connections(all, r.persistentConn());
+                } catch (final java.io.IOException e) {
+                    return "error: kernel connections: " + e.getMessage() + "\n";
+                }
+            }
             return IpvsadmListing.connections(lb.connections(), r.persistentConn());
         }
         if (r.timeout()) {
@@ -484,6 +504,15 @@ public final class AdminCommands {
                 return "No such service\n";
             }
             return IpvsadmListing.listService(ServiceSnapshot.of(s), r.format(), r.exact(), r.noSort());
+        }
+        final io.jlvs.kernel.KernelDataPath k = kernel;
+        if (k != null) {
+            try {
+                k.readCounters();
+                return IpvsadmListing.list(k.snapshot(), r.format(), r.exact(), r.noSort());
+            } catch (final java.io.IOException e) {
+                return "error: kernel counters: " + e.getMessage() + "\n";
+            }
         }
         return IpvsadmListing.list(lb.snapshot(), r.format(), r.exact(), r.noSort());
     }

@@ -224,6 +224,7 @@ public final class Director implements AutoCloseable {
                     final AdminCommands commands = new AdminCommands(lb, adminOptions.level(),
                         adminOptions.filesDir());
                     commands.sync(sync);
+                    commands.kernel(kernel);
                     admin = new AdminServer(adminOptions, commands);
                 } catch (final IOException | RuntimeException e) {
                     throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
