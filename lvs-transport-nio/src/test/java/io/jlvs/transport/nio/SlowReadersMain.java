@@ -139,6 +139,12 @@ public final class SlowReadersMain {
             if (c.get("relay_reserved_bytes") > budget) {
                 fail("budget exceeded: " + c);
             }
+            // the last echo client has read its EOF, but the director may still be closing that connection: its
+            // count falls once the loop has finished both directions, so wait for it (bounded) before judging
+            final long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (started.liveConnections() != SLOW && System.nanoTime() - settle < 0) {
+                Thread.sleep(10);
+            }
             if (started.liveConnections() != SLOW) {
                 fail(started.liveConnections() + " live connections, expected the " + SLOW + " slow readers");
             }
