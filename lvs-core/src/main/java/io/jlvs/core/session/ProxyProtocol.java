@@ -1,5 +1,7 @@
 package io.jlvs.core.session;
 
+import io.jlvs.core.net.Addresses;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -35,7 +37,8 @@ public final class ProxyProtocol {
     }
 
     /**
-     * A v1 header: {@code PROXY TCP4 src dst sport dport\r\n}.
+     * A v1 header: {@code PROXY TCP4 src dst sport dport\r\n}, IPv6 addresses in their RFC 5952 form
+     * ({@code PROXY TCP6 2001:db8::1 ::1 ...}).
      *
      * @param source the client
      * @param destination the address the client connected to
@@ -43,9 +46,11 @@ public final class ProxyProtocol {
      */
     public static byte[] v1(final InetSocketAddress source, final InetSocketAddress destination) {
         final boolean six = source.getAddress() instanceof Inet6Address;
-        final String s = "PROXY " + (six ? "TCP6 " : "TCP4 ") + source.getAddress().getHostAddress().replaceAll(
-            "%.*$", "") + " " + destination.getAddress().getHostAddress().replaceAll("%.*$", "") + " "
-            + source.getPort() + " " + destination.getPort() + "\r\n";
+        // RFC 5952 text (what inet_ntop prints and what HAProxy writes), no zone: getHostAddress would write
+        // 0:0:0:0:0:0:0:1%1 where the header needs ::1
+        final String s = "PROXY " + (six ? "TCP6 " : "TCP4 ") + Addresses.format(source.getAddress()) + " "
+            + Addresses.format(destination.getAddress()) + " " + source.getPort() + " " + destination.getPort()
+            + "\r\n";
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
