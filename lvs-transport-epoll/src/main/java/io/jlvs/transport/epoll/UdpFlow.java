@@ -58,10 +58,16 @@ final class UdpFlow implements EpollLoop.Handler {
         this.endpoint = endpoint;
         this.conn = conn;
         this.server = server;
-        this.client4 = client4;
         this.clientPort = clientPort;
-        this.client6 = client6 == null ? null : client6.getAddress().getAddress();
-        this.scope6 = client6 == null ? 0 : ((Inet6Address) client6.getAddress()).getScopeId();
+        if (client6 != null && client6.getAddress() instanceof Inet6Address) {
+            this.client4 = 0;
+            this.client6 = client6.getAddress().getAddress();
+            this.scope6 = ((Inet6Address) client6.getAddress()).getScopeId();
+        } else {
+            this.client4 = client6 == null ? client4 : Addresses.fold(client6.getAddress());
+            this.client6 = null;
+            this.scope6 = 0;
+        }
         this.header = header;
         this.fd = fd;
         this.slot = endpoint.loop.register(this);
@@ -73,7 +79,7 @@ final class UdpFlow implements EpollLoop.Handler {
      * @param conn the table entry, or null for a one-packet flow
      * @param ca the client's IPv4 address (when {@code from} is null)
      * @param cp the client's port
-     * @param from the client's address when it is IPv6, else null
+     * @param from the client's address when it was read as a Java address (IPv6), else null
      * @return the flow, or null (counted as a handler error) when no socket could be made
      */
     static UdpFlow open(final UdpEndpoint endpoint, final Connection conn, final RealServer server, final int ca,
