@@ -38,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The running epoll engine: its event loops, and the listeners it keeps in step with the director's services (one
- * {@code SO_REUSEPORT} listener per service on every loop).
+ * {@code SO_REUSEPORT} listener per service on every loop: a listening socket for TCP, a {@link UdpEndpoint} for
+ * UDP).
  *
  * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
  * state: the counters and {@code live} are atomic; the per-server connect-failure logs are a synchronized map used
