@@ -493,7 +493,7 @@ public final class Main {
         private String relayBufferBudget;
         @Option(names = "--transport", paramLabel = "nio|epoll|auto", defaultValue = "auto",
             description = {"the forwarding engine: nio (java.nio, every JDK 17+), epoll (Linux, Java 22+, native "
-                + "access enabled; TCP only), or auto: epoll where it can run and carries every protocol in use, "
+                + "access enabled; TCP and UDP), or auto: epoll where it can run and carries every protocol in use, "
                 + "else nio; the start-up log line says which and why (default: ${DEFAULT-VALUE})"})
         private String transport;
         @Mixin

@@ -19,6 +19,10 @@ final class EpollCounters {
     final AtomicLong idleExpired = new AtomicLong();
     final AtomicLong handlerErrors = new AtomicLong();
     final AtomicLong pipeFailures = new AtomicLong();
+    final AtomicLong udpFlowsDropped = new AtomicLong();
+    final AtomicLong udpTruncated = new AtomicLong();
+    final AtomicLong udpPortUnreachable = new AtomicLong();
+    final AtomicLong udpNoDestination = new AtomicLong();
 
     Map<String, Long> snapshot() {
         final Map<String, Long> m = new LinkedHashMap<>();
@@ -31,6 +35,10 @@ final class EpollCounters {
         m.put("handler_errors", handlerErrors.get());
         m.put("duplicate_connections", session.duplicateConnections());
         m.put("pipe_failures", pipeFailures.get());
+        m.put("udp_flows_dropped", udpFlowsDropped.get());
+        m.put("udp_truncated", udpTruncated.get());
+        m.put("udp_port_unreachable", udpPortUnreachable.get());
+        m.put("udp_no_destination", udpNoDestination.get());
         return m;
     }
 }

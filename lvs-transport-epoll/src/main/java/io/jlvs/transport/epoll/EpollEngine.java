@@ -38,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The running epoll engine: its event loops, and the listeners it keeps in step with the director's services (one
- * {@code SO_REUSEPORT} listener per service on every loop).
+ * {@code SO_REUSEPORT} listener per service on every loop: a listening socket for TCP, a {@link UdpEndpoint} for
+ * UDP).
  *
  * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
  * state: the counters and {@code live} are atomic; the per-server connect-failure logs are a synchronized map used
@@ -62,13 +63,16 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     /** Connections holding sockets, over every service. */
     final AtomicInteger live = new AtomicInteger();
     final EpollLoop[] loops;
+    /** Datagrams per recvmmsg/sendmmsg call of the UDP services. */
+    final int udpBatch;
     private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
         new WeakHashMap<>());
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    private EpollEngine(final DirectorRuntime runtime) {
+    private EpollEngine(final DirectorRuntime runtime, final int udpBatch) {
         this.runtime = runtime;
+        this.udpBatch = udpBatch;
         final DirectorOptions o = runtime.options();
         this.loops = new EpollLoop[o.eventLoops()];
         final long now = runtime.clock().nanoTime();
@@ -80,8 +84,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         }
     }
 
-    static EpollEngine start(final DirectorRuntime runtime) throws IOException {
-        final EpollEngine e = new EpollEngine(runtime);
+    static EpollEngine start(final DirectorRuntime runtime, final int udpBatch) throws IOException {
+        final EpollEngine e = new EpollEngine(runtime, udpBatch);
         try {
             for (final EpollLoop l : e.loops) {
                 l.start();
@@ -90,10 +94,6 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
                 l.awaitStarted();
             }
             for (final VirtualService s : runtime.services().services()) {
-                if (s.key().protocol() != Protocol.TCP) {
-                    throw new IOException("cannot listen on " + s.key() + ": the epoll transport carries TCP only"
-                        + " so far (use --transport nio for UDP services)");
-                }
                 e.openService(s);
             }
         } catch (final IOException | RuntimeException ex) {
@@ -102,7 +102,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         }
         runtime.services().addListener(e);
         LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, splice"
-            + " relay, listening on {}", e.loops.length, e.listening());
+            + " relay, UDP by recvmmsg/sendmmsg batches of {}, listening on {}", e.loops.length, udpBatch,
+            e.listening());
         return e;
     }
 
@@ -146,7 +147,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     /**
      * Refuses an address another listener holds already, as the NIO engine does: a probe socket bound with
      * {@code SO_REUSEADDR} and without {@code SO_REUSEPORT} conflicts with a listener (this process's or another's)
-     * but not with connections in TIME_WAIT.
+     * but not with connections in TIME_WAIT; for UDP a datagram socket bound without either.
      */
     private void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
         if (address.getPort() == 0 || runtime.options().reusePortShare()) {
@@ -154,9 +155,17 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         }
         final StandardProtocolFamily family = address.getAddress() instanceof java.net.Inet6Address
             ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-        try (SocketChannel ch = SocketChannel.open(family)) {
-            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            ch.bind(address);
+        try {
+            if (s.key().protocol() == Protocol.UDP) {
+                try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open(family)) {
+                    ch.bind(address); // without SO_REUSEADDR, which would let a datagram socket share
+                }
+            } else {
+                try (SocketChannel ch = SocketChannel.open(family)) {
+                    ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    ch.bind(address);
+                }
+            }
         } catch (final BindException e) {
             throw new IOException("another listener holds " + s.key() + " already (another director or process: "
                 + e.getMessage() + "); set reusePortShare (--reuse-port-share) to share the port on purpose", e);
@@ -178,10 +187,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
 
     private void openService(final VirtualService s) throws IOException {
         final ServiceState st = new ServiceState(s);
-        if (s.key().protocol() != Protocol.TCP) {
-            throw new IOException("cannot listen on " + s.key() + ": the epoll transport carries TCP only so far"
-                + " (use --transport nio for UDP services)");
-        }
+        final boolean udp = s.key().protocol() == Protocol.UDP;
         InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());
         final int backlog = runtime.options().backlog();
         try {
@@ -190,6 +196,9 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
                 final InetSocketAddress at = address;
                 final InetSocketAddress bound = await(loop.submit(() -> {
                     try {
+                        if (udp) {
+                            return UdpEndpoint.open(loop, st, at, runtime.options().receiveBufferSize()).virtual;
+                        }
                         final EpollListener l = EpollListener.open(loop, st, at, backlog);
                         loop.listeners.add(l);
                         return l.localAddress();
@@ -218,6 +227,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
                     return false;
                 });
                 loop.paused.removeIf(l -> l.state == st);
+                loop.udp.close(st);
             });
         }
     }

@@ -70,6 +70,8 @@ final class EpollLoop extends Thread {
     final ConnectionTable table;
     final EpollCounters counters;
     final SessionContext sessions;
+    /** The loop's UDP endpoints, flows and datagram batches. */
+    final UdpLoop udp;
     private final Ticker clock;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -119,11 +121,14 @@ final class EpollLoop extends Thread {
         this.handlerLog = new RateLimitedLog(LOG, "error in a connection handler (the connection was closed)", 10,
             TimeUnit.SECONDS);
         this.sessions = new SessionContext(table, engine.runtime.options(), counters.session, engine::connectFailed);
+        this.udp = new UdpLoop(this, engine.udpBatch);
         table.listener(c -> {
             final Object a = c.attachment();
             if (a instanceof Session) {
                 counters.idleExpired.incrementAndGet();
                 ((Session) a).expired();
+            } else if (a instanceof UdpFlow) {
+                ((UdpFlow) a).expired();
             }
         });
     }
@@ -234,6 +239,7 @@ final class EpollLoop extends Thread {
         }
         now = clock.nanoTime();
         table.expire(now, EXPIRE_LIMIT);
+        udp.expire(now, EXPIRE_LIMIT);
         if (nodestCursor >= 0) {
             nodestCursor = table.expireNodest(nodestCursor, 4096);
         }
@@ -264,6 +270,7 @@ final class EpollLoop extends Thread {
                 }
             }
         }
+        udp.flush(); // replies read in this dispatch leave in one sendmmsg per service
         publishedCalls = sys.calls();
     }
 
@@ -423,6 +430,7 @@ final class EpollLoop extends Thread {
         }
         listeners.clear();
         paused.clear();
+        udp.closeAll();
     }
 
     private void closeEverything() {

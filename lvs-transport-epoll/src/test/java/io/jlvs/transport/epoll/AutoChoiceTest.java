@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The {@code auto} transport choice with both transports on the class path (NIO is a test dependency here) in a JVM
- * with native access enabled: epoll for TCP services, NIO as soon as a UDP service is configured (epoll carries no
- * UDP yet), and NIO when asked for by name.
+ * with native access enabled: epoll for TCP services, for UDP services and for both together (epoll carries both),
+ * and NIO when asked for by name.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AutoChoiceTest {
@@ -44,15 +44,19 @@ class AutoChoiceTest {
     }
 
     @Test
-    void autoTakesEpollForTcpAndNioWhenAUdpServiceIsConfiguredOrNioIsNamed() throws IOException {
+    void autoTakesEpollForTcpAndUdpAndNioOnlyWhenNioIsNamed() throws IOException {
         assertNull(new EpollTransport().unavailableReason(), "the test JVM runs with native access enabled");
         final RealServerConfig rs = RealServerConfig.builder("127.0.0.1", 9).build();
         assertEquals("EpollEngine", engineOf(LoadBalancer.builder()
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", freeTcpPort())).build(), rs)));
         assertEquals("EpollEngine", engineOf(LoadBalancer.builder().transport("auto")
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", freeTcpPort())).build(), rs)));
-        assertEquals("NioEngine", engineOf(LoadBalancer.builder()
+        assertEquals("EpollEngine", engineOf(LoadBalancer.builder()
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", freeTcpPort())).build(), rs)
+            .service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", freeUdpPort())).build(), rs)));
+        assertEquals("EpollEngine", engineOf(LoadBalancer.builder().transport("auto")
+            .service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", freeUdpPort())).build(), rs)));
+        assertEquals("NioEngine", engineOf(LoadBalancer.builder().transport("nio")
             .service(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", freeUdpPort())).build(), rs)));
         assertEquals("NioEngine", engineOf(LoadBalancer.builder().transport("nio")
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", freeTcpPort())).build(), rs)));

@@ -78,7 +78,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Engine counters the suite reads from {@link LoadBalancer#counters()}, by name: {@code accepted},
  * {@code accept_pauses}, {@code connect_failures}, {@code connect_timeouts}, {@code redispatches},
  * {@code no_destination}, {@code sorry_server}, {@code sorry_file}, {@code proxy_header_errors},
- * {@code max_conns_pauses}, {@code resets}, {@code idle_expired}.
+ * {@code max_conns_pauses}, {@code resets}, {@code idle_expired}, {@code udp_flows_dropped},
+ * {@code udp_port_unreachable}.
  *
  * <p>Environment: Linux (loopback addresses 127.0.0.2 and up are used as distinct clients; {@code ss} or
  * {@code /proc/net/tcp} prove that a director consumed bytes; {@code /bin/bash} sets the child JVM's
@@ -1265,5 +1266,141 @@ public abstract class TransportConformanceSuite {
     private static void awaitChild(final ChildJvm child, final String what, final ChildCondition condition) {
         await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
             .until(() -> condition.test(counters(child)));
+    }
+
+    // ---------------------------------------------------------------- UDP (more)
+
+    /**
+     * On one loop with {@code maxUdpFlows} 3, three clients get answers and a fourth client's datagram is dropped
+     * and counted, not answered; a datagram of a flow that exists still passes. Fails if the limit is ignored or the
+     * drop is not counted.
+     */
+    @Test
+    final void dropsNewUdpFlowsAboveTheLimit() throws Exception {
+        requires(Capability.UDP);
+        final UdpBackend a = udpBackend("a");
+        final Started d = startUdp(UnaryOperator.identity(), b -> b.eventLoops(1).options().maxUdpFlows(3),
+            server(a.port(), 1));
+        final List<DatagramSocket> clients = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clients.add(udpClient("127.0.0." + (2 + i)));
+            assertEquals("a:hi", ask(clients.get(i), d.port(), "hi"));
+        }
+        final DatagramSocket fourth = udpClient("127.0.0.9");
+        fourth.send(new DatagramPacket(new byte[] {'x'}, 1, InetAddress.getLoopbackAddress(), d.port()));
+        awaitEquals("udp_flows_dropped", 1, () -> d.counter("udp_flows_dropped"));
+        assertEquals("a:again", ask(clients.get(0), d.port(), "again"), "an existing flow still passes");
+        assertEquals(4, a.received.get(), "the backend saw the three flows' datagrams only");
+        assertEquals(3, d.stats().conns());
+        fourth.setSoTimeout(200);
+        assertThrows(java.net.SocketTimeoutException.class, () -> fourth.receive(new DatagramPacket(new byte[64], 64)),
+            "the dropped flow got an answer");
+    }
+
+    /**
+     * With {@code proxy-protocol v2} on the server every datagram reaches it behind a PROXY v2 header, command PROXY,
+     * family INET/DGRAM (0x12), with the client's and the virtual address and ports; the reply (the backend echoes
+     * the header too) reaches the client. Fails on a wrong byte, a header left out or a STREAM family.
+     */
+    @Test
+    final void prefixesUdpDatagramsWithAProxyV2DgramHeader() throws Exception {
+        requires(Capability.UDP);
+        requires(Capability.PROXY_PROTOCOL_SEND);
+        final UdpBackend a = udpBackend("a");
+        final Started d = startUdp(UnaryOperator.identity(), x -> { },
+            RealServerConfig.builder("127.0.0.1", a.port()).option("proxy-protocol", "v2").build());
+        final DatagramSocket c = udpClient("127.0.0.7");
+        final int cport = c.getLocalPort();
+        final int vport = d.port();
+        final byte[] header = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x12,
+            0x00, 0x0C, 127, 0, 0, 7, 127, 0, 0, 1, (byte) (cport >> 8), (byte) cport, (byte) (vport >> 8),
+            (byte) vport};
+        final String reply = ask(c, vport, "dns");
+        final byte[] expected = java.util.Arrays.copyOf(header, header.length + 3);
+        expected[header.length] = 'd';
+        expected[header.length + 1] = 'n';
+        expected[header.length + 2] = 's';
+        assertArrayEquals(expected, a.first.get(10, TimeUnit.SECONDS));
+        assertEquals("a:" + new String(expected, StandardCharsets.ISO_8859_1), reply);
+        awaitEquals("InBytes (the payload, without the header)", 3, () -> d.stats().inBytes());
+    }
+
+    /**
+     * Persistence with a /24 netmask over rr on two servers: ten clients of 127.0.0.0/24 all go where the first
+     * went, a client of 127.0.1.0/24 is scheduled anew (rr moves on). Fails if UDP flows ignore the template.
+     */
+    @Test
+    final void keepsAUdpClientNetworkOnOneServerWithPersistence() throws Exception {
+        requires(Capability.UDP);
+        final UdpBackend a = udpBackend("a");
+        final UdpBackend b = udpBackend("b");
+        final Started d = startUdp(s -> s.scheduler("rr").persistent(300).prefixLength(24), x -> { },
+            server(a.port(), 1), server(b.port(), 1));
+        final String first = ask(udpClient("127.0.0.2"), d.port(), "x").substring(0, 1);
+        for (int i = 3; i < 12; i++) {
+            assertEquals(first, ask(udpClient("127.0.0." + i), d.port(), "x").substring(0, 1), "127.0.0." + i);
+        }
+        final String other = ask(udpClient("127.0.1.2"), d.port(), "x").substring(0, 1);
+        assertTrue(!first.equals(other), "another /24 is scheduled anew (rr moves on)");
+        assertEquals(11, d.rows().size());
+    }
+
+    /**
+     * A server port that answers with ICMP port unreachable (held by a socket connected elsewhere, so no other
+     * process takes it) is counted like a failed connect, and the flow that met it ends: the client's next datagram
+     * opens and counts a new flow. Fails if the error is ignored or the dead flow lingers.
+     */
+    @Test
+    final void countsUdpPortUnreachableLikeAFailedConnect() throws Exception {
+        requires(Capability.UDP);
+        final DatagramSocket holder = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        closeables.add(holder);
+        holder.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 9));
+        final Started d = startUdp(UnaryOperator.identity(), x -> { }, server(holder.getLocalPort(), 1));
+        final DatagramSocket c = udpClient("127.0.0.2");
+        final DatagramPacket one = new DatagramPacket(new byte[] {1}, 1, InetAddress.getLoopbackAddress(), d.port());
+        waitUntil("udp_port_unreachable counted", () -> {
+            c.send(one); // the first datagram opens the flow, one of the next meets the queued ICMP error
+            return d.counter("udp_port_unreachable") >= 1;
+        });
+        waitUntil("the flow that met the error is gone", () -> d.rows().isEmpty());
+        final long before = d.stats().conns();
+        c.send(one);
+        awaitEquals("a new flow counted", before + 1, () -> d.stats().conns());
+    }
+
+    /**
+     * Bursts: each of four clients sends 64 datagrams without waiting, then reads 64 replies. Every reply arrives,
+     * in the order sent, and the service counted 4 flows, 256 packets each way and exactly the bytes. Fails on a
+     * datagram lost, duplicated or reordered inside the director (batched reads and writes), or a miscount.
+     */
+    @Test
+    final void relaysUdpBurstsInOrderAndCountsThem() throws Exception {
+        requires(Capability.UDP);
+        final UdpBackend a = udpBackend("a");
+        final Started d = startUdp(UnaryOperator.identity(), x -> { }, server(a.port(), 1));
+        long bytes = 0;
+        for (int c = 0; c < 4; c++) {
+            final DatagramSocket s = udpClient("127.0.0." + (2 + c));
+            s.setReceiveBufferSize(1 << 20);
+            for (int i = 0; i < 64; i++) {
+                final byte[] m = ("c" + c + " #" + i).getBytes(StandardCharsets.ISO_8859_1);
+                bytes += m.length;
+                s.send(new DatagramPacket(m, m.length, InetAddress.getLoopbackAddress(), d.port()));
+            }
+            final byte[] buf = new byte[256];
+            for (int i = 0; i < 64; i++) {
+                final DatagramPacket p = new DatagramPacket(buf, buf.length);
+                s.receive(p);
+                assertEquals("a:c" + c + " #" + i, new String(p.getData(), 0, p.getLength(),
+                    StandardCharsets.ISO_8859_1), "reply " + i + " of client " + c);
+            }
+        }
+        final long in = bytes;
+        awaitEquals("flows", 4, () -> d.stats().conns());
+        awaitEquals("InPkts", 256, () -> d.stats().inPackets());
+        awaitEquals("OutPkts", 256, () -> d.stats().outPackets());
+        awaitEquals("InBytes", in, () -> d.stats().inBytes());
+        awaitEquals("OutBytes (each reply is 2 bytes longer)", in + 512, () -> d.stats().outBytes());
     }
 }

@@ -1,0 +1,367 @@
+package io.jlvs.transport.epoll;
+
+import io.jlvs.core.Protocol;
+import io.jlvs.core.conn.ConnState;
+import io.jlvs.core.conn.Connection;
+import io.jlvs.core.conn.ConnectionTable;
+import io.jlvs.core.net.Addresses;
+import io.jlvs.core.service.RealServer;
+import io.jlvs.core.service.VirtualService;
+import io.jlvs.transport.epoll.internal.DatagramBatch;
+import io.jlvs.transport.epoll.internal.Linux;
+import io.jlvs.transport.epoll.internal.NativeException;
+import io.jlvs.transport.epoll.internal.SockAddr;
+import io.jlvs.transport.epoll.internal.Syscalls;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+
+/**
+ * A UDP virtual service on one event loop: the datagram socket bound to the virtual address (one per loop with
+ * {@code SO_REUSEPORT}: the kernel hashes a client's address and port to one of them, so a flow always reaches the
+ * same loop and its table), registered level-triggered for {@code EPOLLIN}.
+ *
+ * <p>A readable socket is drained a batch per {@code recvmmsg(2)}. A datagram of a new client flow (client address
+ * and port) is placed like a connection (persistence, then the scheduler) and gets a {@link UdpFlow}: a socket
+ * connected to the chosen server, so the server's replies come back on it and are sent to the client from the
+ * virtual address. The flow is a UDP entry of the connection table: inactive, idle timeout {@code --set udp}. With
+ * one-packet scheduling every datagram is placed on its own and no entry is kept; its reply still finds the client
+ * because the flow sockets are kept per (client, server) pair here, for the UDP timeout. Datagrams are sent to the
+ * servers from the slots they were received in, one {@code sendmmsg(2)} per run of consecutive datagrams of a flow.
+ *
+ * <p>Per IPv4 datagram: one table lookup with int keys, no allocation once the flow exists, no lock. A datagram
+ * larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
+ * truncated. New flows above {@code maxUdpFlows} per loop are dropped and counted ({@code udp_flows_dropped}); a
+ * datagram with no server to go to is counted ({@code udp_no_destination}).
+ *
+ * <p>Not thread-safe; confined to its event loop.
+ */
+final class UdpEndpoint implements EpollLoop.Handler {
+    /** Batches read per readable event before the loop serves its other descriptors. */
+    private static final int BATCHES_PER_EVENT = 4;
+
+    final EpollLoop loop;
+    final UdpLoop udp;
+    final EpollEngine.ServiceState state;
+    int fd;
+    private final int slot;
+    final InetSocketAddress virtual;
+    private final boolean virtual4;
+    private final int virtualFold;
+    private final int virtualPort;
+    // one-packet flows: hashed by client (address, port), one per (client, server); oldest use first
+    private UdpFlow[] opsBuckets = new UdpFlow[64];
+    private int opsCount;
+    private UdpFlow opsHead;
+    private UdpFlow opsTail;
+
+    private UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
+        final InetSocketAddress virtual) throws NativeException {
+        this.loop = loop;
+        this.udp = loop.udp;
+        this.state = state;
+        this.fd = fd;
+        this.virtual = virtual;
+        this.virtual4 = virtual.getAddress() instanceof Inet4Address;
+        this.virtualFold = Addresses.fold(state.service.key().address());
+        this.virtualPort = virtual.getPort();
+        this.slot = loop.register(this);
+        final int r = loop.epoll.add(fd, Linux.EPOLLIN, (long) slot << 1);
+        if (r < 0) {
+            loop.unregister(slot);
+            throw new NativeException("epoll_ctl(ADD udp)", r);
+        }
+    }
+
+    /**
+     * Opens, binds and registers a service's socket on the loop thread.
+     *
+     * @param address where to bind (a port 0 takes an ephemeral port)
+     * @param receiveBuffer SO_RCVBUF, or 0 for 4 MiB (a deep queue absorbs bursts; the kernel caps it at
+     *     {@code rmem_max})
+     * @return the endpoint, added to the loop's endpoints
+     * @throws NativeException if a call fails (the socket is closed then)
+     */
+    static UdpEndpoint open(final EpollLoop loop, final EpollEngine.ServiceState state,
+        final InetSocketAddress address, final int receiveBuffer) throws NativeException {
+        loop.udp.prepare();
+        final Syscalls sys = loop.sys;
+        final SockAddr a = loop.target.set(address);
+        final int fd = NativeException.check("socket", sys.socket(a.family(),
+            Linux.SOCK_DGRAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0));
+        try {
+            NativeException.check("setsockopt(SO_REUSEADDR)", sys.setsockopt(fd, Linux.SOL_SOCKET,
+                Linux.SO_REUSEADDR, 1));
+            NativeException.check("setsockopt(SO_REUSEPORT)", sys.setsockopt(fd, Linux.SOL_SOCKET,
+                Linux.SO_REUSEPORT, 1));
+            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, receiveBuffer > 0 ? receiveBuffer : 4 << 20);
+            NativeException.check("bind " + address, sys.bind(fd, a));
+            NativeException.check("getsockname", sys.getsockname(fd, loop.local));
+            final UdpEndpoint u = new UdpEndpoint(loop, state, fd, loop.local.toInetSocketAddress());
+            loop.udp.endpoints.add(u);
+            return u;
+        } catch (final NativeException | RuntimeException e) {
+            sys.close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void onEvent(final boolean server, final int events) {
+        final DatagramBatch rx = udp.requests;
+        for (int round = 0; round < BATCHES_PER_EVENT && fd >= 0; round++) {
+            final int n = rx.receive(loop.sys, fd);
+            if (n <= 0) {
+                return; // EAGAIN: drained (a pending socket error is read and cleared by the call)
+            }
+            UdpFlow run = null;
+            int runStart = 0;
+            for (int i = 0; i < n; i++) {
+                final UdpFlow f = route(rx, i);
+                if (f != run) {
+                    if (run != null) {
+                        run.send(runStart, i - runStart);
+                    }
+                    run = f;
+                    runStart = i;
+                }
+                if (f != null) {
+                    f.prepare(rx, i, rx.length(i));
+                }
+            }
+            if (run != null) {
+                run.send(runStart, n - runStart);
+            }
+            if (n < rx.capacity()) {
+                return;
+            }
+        }
+    }
+
+    /** The flow a received datagram goes to (placed if new), or null when it is dropped (and counted). */
+    private UdpFlow route(final DatagramBatch rx, final int i) {
+        if (rx.truncated(i)) {
+            loop.counters.udpTruncated.incrementAndGet();
+            return null;
+        }
+        final VirtualService service = state.service;
+        if (service.inSorryMode()) {
+            loop.counters.udpNoDestination.incrementAndGet();
+            return null;
+        }
+        final int n = rx.length(i);
+        final ConnectionTable table = loop.table;
+        if (virtual4 && rx.sourceFamily(i) == Linux.AF_INET) {
+            final int ca = rx.sourceIpv4(i);
+            final int cp = rx.sourcePort(i);
+            if (service.config().onePacket()) {
+                udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
+                return onePacket(ca, cp, null, n);
+            }
+            final Connection c = table.lookup(Protocol.UDP, ca, cp, virtualFold, virtualPort);
+            final Object a = c == null ? null : c.attachment();
+            if (a instanceof UdpFlow) {
+                table.countIn(c, n, loop.now);
+                return (UdpFlow) a;
+            }
+            if (c != null) {
+                table.remove(c); // an entry whose socket is gone: place the flow again
+            }
+            if (!mayOpen()) {
+                return null;
+            }
+            udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
+            return placed(table.open(service, udp.flow, Protocol.UDP, ca, cp, virtualFold, virtualPort, loop.now),
+                ca, cp, null, n);
+        }
+        // IPv6 (or a v4-mapped client of an IPv6 service): the Java address is built per datagram
+        rx.source(i, udp.address);
+        final InetSocketAddress from = udp.address.toInetSocketAddress();
+        final InetAddress ca = from.getAddress();
+        final int cp = from.getPort();
+        udp.flow.set(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
+        if (service.config().onePacket()) {
+            return onePacket(Addresses.fold(ca), cp, from, n);
+        }
+        final Connection c = table.lookup(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
+        final Object a = c == null ? null : c.attachment();
+        if (a instanceof UdpFlow) {
+            table.countIn(c, n, loop.now);
+            return (UdpFlow) a;
+        }
+        if (c != null) {
+            table.remove(c);
+        }
+        if (!mayOpen()) {
+            return null;
+        }
+        return placed(table.open(service, udp.flow, Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort,
+            loop.now), 0, cp, from, n);
+    }
+
+    private boolean mayOpen() {
+        if (loop.table.count(ConnState.UDP) >= loop.engine.runtime.options().maxUdpFlows()) {
+            loop.counters.udpFlowsDropped.incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** A new table flow: its socket, or null (counted) when no server was available or no socket opened. */
+    private UdpFlow placed(final Connection c, final int ca, final int cp, final InetSocketAddress from,
+        final int n) {
+        if (c == null) {
+            loop.counters.udpNoDestination.incrementAndGet();
+            state.noDestinationLog().warn(loop.now, state.service.config().scheduler() + ": UDP "
+                + state.service.key().addressAndPort() + " - no destination available");
+            return null;
+        }
+        final UdpFlow f = UdpFlow.open(this, c, c.server(), ca, cp, from);
+        if (f == null) {
+            loop.table.remove(c);
+            return null;
+        }
+        c.attachment(f);
+        loop.table.countIn(c, n, loop.now);
+        return f;
+    }
+
+    /** One-packet scheduling: places the datagram on its own (counted by the table) and finds its pair's socket. */
+    private UdpFlow onePacket(final int cf, final int cp, final InetSocketAddress from, final int n) {
+        final RealServer server = loop.table.openOnePacket(state.service, udp.flow, Protocol.UDP, cf, virtualFold,
+            virtualPort, n, loop.now);
+        if (server == null) {
+            loop.counters.udpNoDestination.incrementAndGet();
+            return null;
+        }
+        final long key = (cf & 0xffffffffL) << 16 | cp;
+        final byte[] v6 = from == null ? null : from.getAddress().getAddress();
+        UdpFlow f = opsBuckets[bucket(key)];
+        while (f != null && !(f.opsKey == key && f.server == server && (v6 == null || Arrays.equals(v6, f.client6)))) {
+            f = f.opsNext;
+        }
+        if (f == null) {
+            f = UdpFlow.open(this, null, server, cf, cp, from);
+            if (f == null) {
+                return null;
+            }
+            addOps(f, key);
+        } else {
+            touchOps(f);
+        }
+        return f;
+    }
+
+    private int bucket(final long key) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        return (int) h & (opsBuckets.length - 1);
+    }
+
+    private void addOps(final UdpFlow f, final long key) {
+        if (opsCount >= opsBuckets.length * 3 / 4) {
+            final UdpFlow[] old = opsBuckets;
+            opsBuckets = new UdpFlow[old.length * 2];
+            for (UdpFlow e : old) {
+                while (e != null) {
+                    final UdpFlow next = e.opsNext;
+                    final int b = bucket(e.opsKey);
+                    e.opsNext = opsBuckets[b];
+                    opsBuckets[b] = e;
+                    e = next;
+                }
+            }
+        }
+        f.opsKey = key;
+        final int b = bucket(key);
+        f.opsNext = opsBuckets[b];
+        opsBuckets[b] = f;
+        opsCount++;
+        linkOps(f);
+    }
+
+    private void linkOps(final UdpFlow f) {
+        f.lastUseNs = loop.now;
+        f.lruPrev = opsTail;
+        f.lruNext = null;
+        if (opsTail == null) {
+            opsHead = f;
+        } else {
+            opsTail.lruNext = f;
+        }
+        opsTail = f;
+    }
+
+    private void unlinkOps(final UdpFlow f) {
+        if (f.lruPrev == null) {
+            opsHead = f.lruNext;
+        } else {
+            f.lruPrev.lruNext = f.lruNext;
+        }
+        if (f.lruNext == null) {
+            opsTail = f.lruPrev;
+        } else {
+            f.lruNext.lruPrev = f.lruPrev;
+        }
+        f.lruPrev = null;
+        f.lruNext = null;
+    }
+
+    /** A one-packet flow was used: it moves to the young end. */
+    void touchOps(final UdpFlow f) {
+        if (opsTail != f) {
+            unlinkOps(f);
+            linkOps(f);
+        } else {
+            f.lastUseNs = loop.now;
+        }
+    }
+
+    /** Expires one-packet flows idle for the UDP timeout, at most {@code limit}. */
+    void expireOps(final long now, final long timeoutNs, final int limit) {
+        for (int n = 0; n < limit && opsHead != null && now - (opsHead.lastUseNs + timeoutNs) >= 0; n++) {
+            removeOps(opsHead);
+        }
+    }
+
+    /** Unhashes and closes a one-packet flow. */
+    void removeOps(final UdpFlow f) {
+        unlinkOps(f);
+        final int b = bucket(f.opsKey);
+        if (opsBuckets[b] == f) {
+            opsBuckets[b] = f.opsNext;
+        } else {
+            UdpFlow p = opsBuckets[b];
+            while (p != null && p.opsNext != f) {
+                p = p.opsNext;
+            }
+            if (p != null) {
+                p.opsNext = f.opsNext;
+            }
+        }
+        f.opsNext = null;
+        opsCount--;
+        f.close();
+    }
+
+    @Override
+    public void fail() {
+        // a failure drops the datagrams of this batch; the endpoint stays
+    }
+
+    /** Closes the socket and every flow of this endpoint (its service was removed, or the loop ends). */
+    void close() {
+        if (fd < 0) {
+            return;
+        }
+        while (opsHead != null) {
+            removeOps(opsHead);
+        }
+        udp.closeFlows(this);
+        loop.sys.close(fd);
+        fd = -1;
+        loop.unregister(slot);
+    }
+}
