@@ -1,6 +1,7 @@
 package io.jlvs.transport.epoll;
 
 import io.jlvs.core.Protocol;
+import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsException;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
@@ -186,6 +187,9 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     }
 
     private void openService(final VirtualService s) throws IOException {
+        if (Extensions.kernelForwarded(s.config())) {
+            return; // --forward kernel: the kernel data path (lvs-kernel) forwards it
+        }
         final ServiceState st = new ServiceState(s);
         final boolean udp = s.key().protocol() == Protocol.UDP;
         InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());

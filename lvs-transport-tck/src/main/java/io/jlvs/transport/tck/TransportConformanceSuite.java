@@ -1403,4 +1403,32 @@ public abstract class TransportConformanceSuite {
         awaitEquals("InBytes", in, () -> d.stats().inBytes());
         awaitEquals("OutBytes (each reply is 2 bytes longer)", in + 512, () -> d.stats().outBytes());
     }
+
+    /**
+     * A {@code --forward kernel} service is the kernel's (lvs-kernel installs it as nftables NAT): the transport
+     * binds neither its TCP nor its UDP port. The test holds both ports itself, so a transport that tried to bind
+     * would fail to start; the director starts, lists no listener for them, and still serves its proxied service.
+     */
+    @Test
+    final void bindsNothingForAKernelForwardedService() throws Exception {
+        final TcpBackend a = tcpBackend("a", TcpBackend::named);
+        try (java.net.ServerSocket heldTcp = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+            DatagramSocket heldUdp = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            final ServiceKey tcpKernel = ServiceKey.tcp("127.0.0.1", heldTcp.getLocalPort());
+            final ServiceKey udpKernel = ServiceKey.udp("127.0.0.1", heldUdp.getLocalPort());
+            final Started d = start(false, UnaryOperator.identity(), b -> b
+                .service(VirtualServiceConfig.builder(tcpKernel).scheduler("rr").option("forward", "kernel").build(),
+                    server(a.port(), 1))
+                .service(VirtualServiceConfig.builder(udpKernel).scheduler("rr").option("forward", "kernel").build(),
+                    server(a.port(), 1)),
+                server(a.port(), 1));
+            final List<InetSocketAddress> listening = d.lb.listening();
+            assertTrue(listening.stream().noneMatch(x -> x.getPort() == heldTcp.getLocalPort()
+                || x.getPort() == heldUdp.getLocalPort()), "listening: " + listening);
+            assertTrue(listening.stream().anyMatch(x -> x.getPort() == d.port()), "listening: " + listening);
+            try (Socket c = client(d.port())) {
+                assertEquals("a", line(c.getInputStream()));
+            }
+        }
+    }
 }
