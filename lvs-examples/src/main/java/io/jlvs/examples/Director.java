@@ -282,7 +282,7 @@ public final class Director implements AutoCloseable {
             out.println("jmx MBeans registered under " + JlvsMBeans.DOMAIN);
         }
         if (kernel != null) {
-            out.println("kernel forwarding: nftables table ip " + kernel.table() + " (the --forward kernel "
+            out.println("kernel forwarding: nftables table inet " + kernel.table() + " (the --forward kernel "
                 + "services)");
         }
         out.flush();

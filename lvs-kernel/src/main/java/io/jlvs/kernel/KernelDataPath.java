@@ -30,14 +30,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the {@code --forward kernel} services of a running {@link LoadBalancer} installed as nftables NAT in a table
- * of their own ({@code ip jlvs_NAME}), and brings the kernel's counters and connection table back into the
+ * of their own ({@code inet jlvs_NAME}, IPv4 and IPv6 services), and brings the kernel's counters and connection table back into the
  * director's statistics and listings. The transport does not bind kernel services; its health checks run on them as
  * on any service, and their outcome (a server leaving rotation, inhibited, ramping up in slow start, a service losing
  * quorum) reaches the kernel in the next transaction.
  *
  * <pre>{@code
  * LoadBalancer lb = LoadBalancer.builder().rules(rules).build().start();
- * KernelDataPath kernel = KernelDataPath.attach(lb, "main"); // table ip jlvs_main
+ * KernelDataPath kernel = KernelDataPath.attach(lb, "main"); // table inet jlvs_main
  * ...
  * kernel.close(); // deletes the table
  * lb.close();
@@ -403,7 +403,7 @@ public final class KernelDataPath implements AutoCloseable {
      * @throws IOException if nft cannot list them
      */
     public Map<String, long[]> counters() throws IOException {
-        final Object root = Json.parse(nft.listJson("counters table ip " + table));
+        final Object root = Json.parse(nft.listJson("counters table " + KernelRuleset.FAMILY + " " + table));
         final Map<String, long[]> out = new HashMap<>();
         if (root instanceof Map<?, ?> m && m.get("nftables") instanceof List<?> items) {
             for (final Object item : items) {
@@ -546,7 +546,7 @@ public final class KernelDataPath implements AutoCloseable {
                 nft.apply(KernelRuleset.deleteTable(table));
                 installed = null;
             } catch (final IOException e) {
-                LOG.error("kernel data path: cannot delete table ip {}: {}", table, e.getMessage());
+                LOG.error("kernel data path: cannot delete table inet {}: {}", table, e.getMessage());
             }
         }
     }
