@@ -123,7 +123,8 @@ public final class AdminCommands {
      */
     public String execute(final String line, final int lineNumber) {
         try {
-            return run(line, lineNumber);
+            final String out = run(line, lineNumber);
+            return out + syncKernel(lineNumber);
         } catch (final LvsException e) {
             return clip(e.getMessage()) + "\n";
         } catch (final RulesException e) {
@@ -178,6 +179,25 @@ public final class AdminCommands {
             default:
                 c.applyTo(lb);
                 return warnings(c);
+        }
+    }
+
+    /**
+     * Brings a change to the kernel before the answer, so that new connections follow it once the command answered
+     * (the kernel data path's own thread would apply it within its poll interval). Nothing to do is cheap: the
+     * transaction only runs when the wanted state differs from the installed one.
+     */
+    private String syncKernel(final int lineNumber) {
+        final io.jlvs.kernel.KernelDataPath k = kernel;
+        if (k == null) {
+            return "";
+        }
+        try {
+            k.syncNow();
+            return "";
+        } catch (final java.io.IOException e) {
+            return "error: line " + lineNumber + ": kernel: " + clip(String.valueOf(e.getMessage()))
+                + " (the kernel keeps its previous rules; retrying in the background)\n";
         }
     }
 
@@ -345,7 +365,7 @@ public final class AdminCommands {
             for (final String l : r.changes().lines()) {
                 sb.append("  ").append(l).append('\n');
             }
-            return sb.toString();
+            return sb.append(syncKernel(lineNumber)).toString();
         } catch (final RulesException e) {
             final StringBuilder sb = new StringBuilder();
             for (final String m : e.errors()) {
@@ -498,18 +518,25 @@ public final class AdminCommands {
             final SyncDaemon d = sync;
             return d == null ? "" : d.status(); // without --sync, as ipvsadm without a daemon: nothing
         }
+        final io.jlvs.kernel.KernelDataPath k = kernel;
         if (r.service() != null) {
             final VirtualService s = lb.services().service(r.service());
             if (s == null) {
                 return "No such service\n";
             }
+            if (k != null && io.jlvs.core.config.Extensions.kernelForwarded(s.config())) {
+                try {
+                    final String one = k.listService(r.service(), r.format(), r.exact(), r.noSort());
+                    return one == null ? "No such service\n" : one;
+                } catch (final java.io.IOException e) {
+                    return "error: kernel counters: " + e.getMessage() + "\n";
+                }
+            }
             return IpvsadmListing.listService(ServiceSnapshot.of(s), r.format(), r.exact(), r.noSort());
         }
-        final io.jlvs.kernel.KernelDataPath k = kernel;
         if (k != null) {
             try {
-                k.readCounters();
-                return IpvsadmListing.list(k.snapshot(), r.format(), r.exact(), r.noSort());
+                return k.list(r.format(), r.exact(), r.noSort()); // kernel services' lines end in "kernel"
             } catch (final java.io.IOException e) {
                 return "error: kernel counters: " + e.getMessage() + "\n";
             }

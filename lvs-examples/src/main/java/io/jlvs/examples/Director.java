@@ -386,6 +386,14 @@ public final class Director implements AutoCloseable {
             for (final String l : r.changes().lines()) {
                 sb.append("  ").append(l).append('\n');
             }
+            if (kernel != null) {
+                try {
+                    kernel.syncNow(); // "reloaded" then means the kernel forwards by the new rules too
+                } catch (final IOException e) {
+                    sb.append("jlvs: kernel: ").append(e.getMessage())
+                        .append(" (the kernel keeps its previous rules; retrying in the background)\n");
+                }
+            }
             err.print(sb);
             return true;
         } catch (final RulesException e) {
