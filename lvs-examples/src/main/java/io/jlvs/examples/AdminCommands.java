@@ -61,7 +61,8 @@ public final class AdminCommands {
     private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
     private volatile InetSocketAddress reserved;
     private volatile SyncDaemon sync;
-    private volatile io.jlvs.kernel.KernelDataPath kernel;
+    private volatile KernelAttachment kernel;
+    private volatile boolean kernelAttach;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -100,11 +101,21 @@ public final class AdminCommands {
     }
 
     /**
-     * The kernel data path of the {@code --forward kernel} services, or null: listings then take the kernel
-     * services' connection counts from conntrack and their counters from nftables.
+     * The kernel data path of the {@code --forward kernel} services: listings take the kernel services' connection
+     * counts from conntrack and their counters from nftables, and each change reaches the kernel before its answer.
+     *
+     * @param attachment the director's attachment
+     * @param attach whether a command that adds the first kernel service attaches the data path (not on a sync
+     *     backup, whose services have not started)
      */
-    void kernel(final io.jlvs.kernel.KernelDataPath path) {
-        this.kernel = path;
+    void kernel(final KernelAttachment attachment, final boolean attach) {
+        this.kernel = attachment;
+        this.kernelAttach = attach;
+    }
+
+    private io.jlvs.kernel.KernelDataPath kernelPath() {
+        final KernelAttachment a = kernel;
+        return a == null ? null : a.get();
     }
 
     /** Refuses services on the admin socket's own address; called by the server once it is bound. */
@@ -124,7 +135,8 @@ public final class AdminCommands {
     public String execute(final String line, final int lineNumber) {
         try {
             final String out = run(line, lineNumber);
-            return out + syncKernel(lineNumber);
+            final String verb = firstToken(line);
+            return verb.equals("-l") || verb.equals("--list") ? out : out + syncKernel(lineNumber);
         } catch (final LvsException e) {
             return clip(e.getMessage()) + "\n";
         } catch (final RulesException e) {
@@ -188,12 +200,12 @@ public final class AdminCommands {
      * transaction only runs when the wanted state differs from the installed one.
      */
     private String syncKernel(final int lineNumber) {
-        final io.jlvs.kernel.KernelDataPath k = kernel;
-        if (k == null) {
+        final KernelAttachment a = kernel;
+        if (a == null || (a.get() == null && !kernelAttach)) {
             return "";
         }
         try {
-            k.syncNow();
+            a.ensure(); // the first kernel service attaches the data path
             return "";
         } catch (final java.io.IOException e) {
             return "error: line " + lineNumber + ": kernel: " + clip(String.valueOf(e.getMessage()))
@@ -498,7 +510,7 @@ public final class AdminCommands {
             if (d != null && d.backup() != null) {
                 return d.backup().listing(); // the synced entries and templates (after takeover also the live ones)
             }
-            final io.jlvs.kernel.KernelDataPath k = kernel;
+            final io.jlvs.kernel.KernelDataPath k = kernelPath();
             if (k != null) {
                 try {
                     final java.util.List<io.jlvs.core.listing.ConnectionSnapshot> all =
@@ -518,7 +530,7 @@ public final class AdminCommands {
             final SyncDaemon d = sync;
             return d == null ? "" : d.status(); // without --sync, as ipvsadm without a daemon: nothing
         }
-        final io.jlvs.kernel.KernelDataPath k = kernel;
+        final io.jlvs.kernel.KernelDataPath k = kernelPath();
         if (r.service() != null) {
             final VirtualService s = lb.services().service(r.service());
             if (s == null) {

@@ -135,6 +135,10 @@ class KernelCliTest {
         final UnixDomainSocketAddress admin;
 
         Jlvs(final Path rules) throws Exception {
+            this(rules, true);
+        }
+
+        Jlvs(final Path rules, final boolean kernel) throws Exception {
             final Path sock = Files.createTempDirectory(dir, "admin").resolve("admin.sock");
             admin = UnixDomainSocketAddress.of(sock);
             out = Files.createTempFile(dir, "jlvs", ".out");
@@ -143,8 +147,10 @@ class KernelCliTest {
                 + sock, "--no-jmx", "--event-loops", "1", "--drain", "0").redirectOutput(out.toFile())
                 .redirectError(err.toFile()).start();
             children.add(process);
-            awaitOutput("kernel forwarding: nftables table inet " + TABLE);
             awaitOutput("admin socket on");
+            if (kernel) {
+                awaitOutput("kernel forwarding: nftables table inet " + TABLE);
+            }
         }
 
         String output() throws IOException {
@@ -370,6 +376,84 @@ class KernelCliTest {
         assertEquals("2", serverLine(stats, VIP + ":81", RIP2 + ":8080")[2], stats); // counters start at zero
         second.signal("TERM");
         second.awaitExit();
+        assertEquals("", tables().strip());
+        peer.cmd("quit");
+    }
+
+    @Test
+    void aReloadOrAnAdminCommandThatAddsTheFirstKernelServiceAttachesTheDataPath() throws Exception {
+        final Peer peer = new Peer();
+        peer.cmd("backend b1 " + RIP1 + " 8080");
+        peer.cmd("backend b2 " + RIP2 + " 8080");
+        final String proxied = "-A -t " + VIP + ":90 -s rr\n-a -t " + VIP + ":90 -r " + RIP1 + ":8080 -m\n";
+        final Path rules = rules("grow.rules", proxied);
+        final Jlvs jlvs = new Jlvs(rules, false);
+        assertEquals("", tables().strip(), "no kernel service, no table");
+        Files.writeString(rules, proxied + "-A -t " + VIP + ":80 -s rr --forward kernel\n"
+            + "-a -t " + VIP + ":80 -r " + RIP2 + ":8080 -m\n");
+        jlvs.signal("HUP");
+        jlvs.awaitOutput("reloaded " + rules + ": ");
+        assertTrue(jlvs.output().contains("kernel forwarding: nftables table inet " + TABLE), jlvs.output());
+        assertEquals(Map.of("b2", 3L), count(peer.cmd("connect 3 " + VIP + " 80 10")));
+        // a service added over the admin socket forwards as soon as the command answered
+        assertEquals("", jlvs.admin("-A -t " + VIP + ":82 -s rr --forward kernel", "-a -t " + VIP + ":82 -r " + RIP1
+            + ":8080 -m"));
+        assertEquals(Map.of("b1", 2L), count(peer.cmd("connect 2 " + VIP + " 82 10")));
+        final String stats = jlvs.admin("-L -n --stats --exact");
+        assertEquals("3", serverLine(stats, VIP + ":80", RIP2 + ":8080")[2], stats);
+        assertEquals("2", serverLine(stats, VIP + ":82", RIP1 + ":8080")[2], stats);
+        // and one deleted over it stops forwarding at once: the virtual port is closed in the namespace
+        assertEquals("", jlvs.admin("-D -t " + VIP + ":82"));
+        assertFalse(exec("nft", "list", "table", "inet", TABLE).contains("dport 82 "));
+        jlvs.signal("TERM");
+        jlvs.awaitExit();
+        assertEquals("", tables().strip());
+        peer.cmd("quit");
+    }
+
+    @Test
+    void ipv6KernelServicesRunAndAMixedFamilyIsRefusedNamingTheLine() throws Exception {
+        final String vip6 = "fd78::1";
+        final String[] rips6 = {"fd78::11", "fd78::12"};
+        for (final String a : new String[] {vip6, rips6[0], rips6[1]}) {
+            try {
+                exec("ip", "-6", "addr", "add", a + "/128", "dev", "lo", "nodad");
+            } catch (final IOException e) {
+                assumeTrue(false, "IPv6 addresses on lo in a namespace: " + e.getMessage() + ": skipped");
+            }
+        }
+        // a real server of the other family: jlvs run refuses to start, naming the line, and installs nothing
+        final Path mixed = rules("mixed.rules", "-A -t [" + vip6 + "]:80 -s rr --forward kernel\n"
+            + "-a -t [" + vip6 + "]:80 -r " + RIP1 + ":8080 -m\n");
+        final Process bad = inNamespace("io.jlvs.examples.Main", "run", "--rules", mixed.toString(), "--no-jmx")
+            .redirectErrorStream(true).start();
+        children.add(bad);
+        final String badOut = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+        assertNotEquals(0, bad.exitValue(), badOut);
+        assertTrue(badOut.contains("line 2") && badOut.contains("address family"), badOut);
+        assertEquals("", tables().strip());
+
+        final Peer peer = new Peer();
+        peer.cmd("backend b1 " + rips6[0] + " 8080");
+        peer.cmd("backend b2 " + rips6[1] + " 8080");
+        final String svc = "[" + vip6 + "]:80";
+        final Jlvs jlvs = new Jlvs(rules("six.rules", "-A -t " + svc + " -s wrr --forward kernel\n"
+            + "-a -t " + svc + " -r [" + rips6[0] + "]:8080 -m -w 1\n"
+            + "-a -t " + svc + " -r [" + rips6[1] + "]:8080 -m -w 2\n"));
+        assertEquals(Map.of("b1", 4L, "b2", 8L), count(peer.cmd("connect 12 " + vip6 + " 80 500")));
+        final String stats = jlvs.admin("-L -n --stats --exact");
+        assertTrue(serviceLine(stats, svc).endsWith(" kernel"), stats);
+        assertEquals("8", serverLine(stats, svc, "[" + rips6[1] + "]:8080")[2], stats);
+        final long inPkts = Long.parseLong(serverLine(stats, svc, "[" + rips6[1] + "]:8080")[3]);
+        final long inBytes = Long.parseLong(serverLine(stats, svc, "[" + rips6[1] + "]:8080")[5]);
+        // IPv6 packets: 40 header bytes and 20..40 TCP header bytes each, besides the payload
+        assertTrue(inBytes >= 8 * 500 + 60 * inPkts && inBytes <= 8 * 500 + 80 * inPkts, stats);
+        final String lnc = jlvs.admin("-L -n -c");
+        assertEquals(8, lnc.lines().filter(l -> l.contains(" " + svc + " ") && l.endsWith(" [" + rips6[1] + "]:8080"))
+            .count(), lnc);
+        jlvs.signal("TERM");
+        jlvs.awaitExit();
         assertEquals("", tables().strip());
         peer.cmd("quit");
     }
