@@ -290,13 +290,26 @@ public final class Director implements AutoCloseable {
                 return t;
             });
             lister.scheduleAtFixedRate(() -> {
-                out.print(lb.list(ListFormat.DEFAULT));
+                out.print(listing(lb, kernel));
                 out.flush();
             }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
         final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err, sync,
             kernel);
         return d;
+    }
+
+    /** {@code -Ln}: with kernel services, their connection counts from conntrack and their lines marked. */
+    private static String listing(final LoadBalancer lb, final KernelAttachment kernel) {
+        final KernelDataPath k = kernel.get();
+        if (k != null) {
+            try {
+                return k.list(ListFormat.DEFAULT);
+            } catch (final IOException e) {
+                return "error: kernel counters: " + e.getMessage() + "\n" + lb.list(ListFormat.DEFAULT);
+            }
+        }
+        return lb.list(ListFormat.DEFAULT);
     }
 
     private static void printListening(final LoadBalancer lb, final PrintStream out) {

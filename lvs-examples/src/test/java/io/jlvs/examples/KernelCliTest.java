@@ -138,13 +138,15 @@ class KernelCliTest {
             this(rules, true);
         }
 
-        Jlvs(final Path rules, final boolean kernel) throws Exception {
+        Jlvs(final Path rules, final boolean kernel, final String... extra) throws Exception {
             final Path sock = Files.createTempDirectory(dir, "admin").resolve("admin.sock");
             admin = UnixDomainSocketAddress.of(sock);
             out = Files.createTempFile(dir, "jlvs", ".out");
             err = Files.createTempFile(dir, "jlvs", ".err");
-            process = inNamespace("io.jlvs.examples.Main", "run", "--rules", rules.toString(), "--admin", "unix:"
-                + sock, "--no-jmx", "--event-loops", "1", "--drain", "0").redirectOutput(out.toFile())
+            final List<String> args = new ArrayList<>(List.of("run", "--rules", rules.toString(), "--admin", "unix:"
+                + sock, "--no-jmx", "--event-loops", "1", "--drain", "0"));
+            args.addAll(List.of(extra));
+            process = inNamespace("io.jlvs.examples.Main", args.toArray(new String[0])).redirectOutput(out.toFile())
                 .redirectError(err.toFile()).start();
             children.add(process);
             awaitOutput("admin socket on");
@@ -366,7 +368,7 @@ class KernelCliTest {
         assertEquals(Map.of("b1", 1L), count(peer.cmd("connect 1 " + VIP + " 80 10")));
 
         final Jlvs second = new Jlvs(rules("second.rules", "-A -t " + VIP + ":81 -s rr --forward kernel\n"
-            + "-a -t " + VIP + ":81 -r " + RIP2 + ":8080 -m\n"));
+            + "-a -t " + VIP + ":81 -r " + RIP2 + ":8080 -m\n"), true, "--list-interval", "1");
         final String table = exec("nft", "list", "table", "inet", TABLE);
         assertFalse(table.contains("dport 80 "), "the killed run's service is gone:\n" + table);
         assertTrue(table.contains("dport 81 "), table);
@@ -374,6 +376,10 @@ class KernelCliTest {
         final String stats = second.admin("-L -n --stats --exact");
         assertFalse(stats.contains(VIP + ":80"), stats);
         assertEquals("2", serverLine(stats, VIP + ":81", RIP2 + ":8080")[2], stats); // counters start at zero
+        // the periodic listing marks the kernel service too, with its TIME_WAIT entries as inactive connections
+        second.awaitOutput("TCP  " + VIP + ":81 rr kernel\n  -> " + RIP2 + ":8080");
+        assertTrue(second.output().lines().anyMatch(l -> l.matches("  -> " + RIP2.replace(".", "\\.")
+            + ":8080 +Masq +1 +0 +2 *")), second.output());
         second.signal("TERM");
         second.awaitExit();
         assertEquals("", tables().strip());
