@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -370,12 +371,17 @@ class KernelForwardingTest {
             c.cmd("backend b1 " + RIPS6[0] + " 8080");
             c.cmd("backend b2 " + RIPS6[1] + " 8080");
             c.cmd("backend v4 " + RIPS[0] + " 8080");
+            c.cmd("udp-backend u1 " + RIPS6[0] + " 5353");
+            c.cmd("udp-backend u2 " + RIPS6[1] + " 5353");
             c.cmd("start " + rules("-A -t [" + VIP6 + "]:80 -s wrr --forward kernel\n"
                 + "-a -t [" + VIP6 + "]:80 -r [" + RIPS6[0] + "]:8080 -m -w 3\n"
                 + "-a -t [" + VIP6 + "]:80 -r [" + RIPS6[1] + "]:8080 -m -w 1\n"
                 + "-A -t [" + VIP6 + "]:81 -s sh --forward kernel\n"
                 + "-a -t [" + VIP6 + "]:81 -r [" + RIPS6[0] + "]:8080 -m\n"
                 + "-a -t [" + VIP6 + "]:81 -r [" + RIPS6[1] + "]:8080 -m\n"
+                + "-A -u [" + VIP6 + "]:53 -s wrr --forward kernel\n"
+                + "-a -u [" + VIP6 + "]:53 -r [" + RIPS6[0] + "]:5353 -m -w 1\n"
+                + "-a -u [" + VIP6 + "]:53 -r [" + RIPS6[1] + "]:5353 -m -w 2\n"
                 + "-A -t " + VIP + ":80 -s rr --forward kernel\n"
                 + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m\n") + " six");
             assertEquals("table inet jlvs_six", ns.tables().strip(), ns.tables());
@@ -386,6 +392,8 @@ class KernelForwardingTest {
             final Map<String, Long> sh = count(c.cmd("connect 8 " + VIP6 + " 81 10"));
             assertEquals(1, sh.size(), "" + sh);
             assertEquals(8L, sh.values().iterator().next(), "" + sh);
+            // UDP over IPv6: one flow a socket, weights 1:2
+            assertEquals(Map.of("u1", 4L, "u2", 8L), count(c.cmd("udp 12 " + VIP6 + " 53 100")));
             // the IPv4 service in the same table
             assertEquals(Map.of("v4", 3L), count(c.cmd("connect 3 " + VIP + " 80 10")));
 
@@ -406,6 +414,19 @@ class KernelForwardingTest {
                     RIPS6[i] + ": InBytes " + inBytes + " for " + payload + " payload bytes in " + inPkts + " packets");
                 assertTrue(parse(f[6]) >= payload + 3 * conns[i], stats);
             }
+            boolean udp = false;
+            for (final String l : stats.split("\n")) {
+                if (l.startsWith("UDP")) {
+                    udp = l.startsWith("UDP  [" + VIP6 + "]:53") && l.endsWith(" kernel");
+                } else if (udp && l.contains("[" + RIPS6[1] + "]:5353")) {
+                    final String[] f = l.trim().split("\\s+");
+                    // Conns, InPkts, OutPkts: one datagram each way a flow; InBytes: IPv6 (40) + UDP (8) headers
+                    assertEquals(List.of("8", "8", "8", String.valueOf(8 * (100 + 48))), List.of(f[2], f[3], f[4],
+                        f[5]), stats);
+                    udp = false;
+                }
+            }
+            assertTrue(stats.contains("[" + RIPS6[1] + "]:5353"), stats);
             // the kernel's connection table, IPv6 entries included
             final String conns6 = c.cmd("conns");
             assertEquals(30, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:80 ")
@@ -413,6 +434,8 @@ class KernelForwardingTest {
             assertEquals(10, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:80 ")
                 && l.contains("[" + RIPS6[1] + "]:8080")).count(), conns6);
             assertEquals(8, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:81 ")).count(), conns6);
+            assertEquals(12, conns6.lines().filter(l -> l.startsWith("UDP") && l.contains("[" + VIP6 + "]:53 "))
+                .count(), conns6);
             // a weight change applies to new connections
             c.cmd("weight " + VIP6 + " 80 " + RIPS6[0] + " 8080 0");
             assertEquals(Map.of("b2", 5L), count(c.cmd("connect 5 " + VIP6 + " 80 10")));
