@@ -62,7 +62,6 @@ public final class AdminCommands {
     private volatile InetSocketAddress reserved;
     private volatile SyncDaemon sync;
     private volatile KernelAttachment kernel;
-    private volatile boolean kernelAttach;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -104,13 +103,13 @@ public final class AdminCommands {
      * The kernel data path of the {@code --forward kernel} services: listings take the kernel services' connection
      * counts from conntrack and their counters from nftables, and each change reaches the kernel before its answer.
      *
+     * A command that adds the first kernel service attaches the data path, except on a sync backup that has not
+     * taken over (its services have not started; the takeover attaches it).
+     *
      * @param attachment the director's attachment
-     * @param attach whether a command that adds the first kernel service attaches the data path (not on a sync
-     *     backup, whose services have not started)
      */
-    void kernel(final KernelAttachment attachment, final boolean attach) {
+    void kernel(final KernelAttachment attachment) {
         this.kernel = attachment;
-        this.kernelAttach = attach;
     }
 
     private io.jlvs.kernel.KernelDataPath kernelPath() {
@@ -201,7 +200,9 @@ public final class AdminCommands {
      */
     private String syncKernel(final int lineNumber) {
         final KernelAttachment a = kernel;
-        if (a == null || (a.get() == null && !kernelAttach)) {
+        final SyncDaemon d = sync;
+        final boolean standingBy = d != null && d.backup() != null && !d.backup().tookOver();
+        if (a == null || standingBy && a.get() == null) {
             return "";
         }
         try {

@@ -220,7 +220,7 @@ public final class Director implements AutoCloseable {
                     final AdminCommands commands = new AdminCommands(lb, adminOptions.level(),
                         adminOptions.filesDir());
                     commands.sync(sync);
-                    commands.kernel(kernel, !backup);
+                    commands.kernel(kernel);
                     admin = new AdminServer(adminOptions, commands);
                 } catch (final IOException | RuntimeException e) {
                     throw new IOException("admin socket " + AdminOptions.describe(adminOptions.address()) + ": "
@@ -255,6 +255,16 @@ public final class Director implements AutoCloseable {
             sync.backup().onTakeover(() -> {
                 out.println("took over");
                 printListening(lb, out);
+                try {
+                    final KernelDataPath k = kernel.ensure(); // the services run now: so do the kernel ones
+                    if (k != null) {
+                        out.println("kernel forwarding: nftables table inet " + k.table() + " (the --forward kernel "
+                            + "services)");
+                    }
+                } catch (final IOException e) {
+                    err.println("jlvs: takeover: " + e.getMessage() + " (the kernel services forward nothing)");
+                    err.flush();
+                }
                 out.flush();
             });
         } else {
@@ -395,7 +405,7 @@ public final class Director implements AutoCloseable {
             for (final String l : r.changes().lines()) {
                 sb.append("  ").append(l).append('\n');
             }
-            if (sync == null || sync.backup() == null) {
+            if (sync == null || sync.backup() == null || sync.backup().tookOver()) {
                 try {
                     // "reloaded" then means the kernel forwards by the new rules too; the first kernel service
                     // attaches the data path

@@ -463,4 +463,26 @@ class KernelCliTest {
         assertEquals("", tables().strip());
         peer.cmd("quit");
     }
+
+    @Test
+    void aSyncBackupInstallsItsKernelServicesWhenItTakesOver() throws Exception {
+        final Peer peer = new Peer();
+        peer.cmd("backend b1 " + RIP1 + " 8080");
+        final Jlvs backup = new Jlvs(rules("backup.rules", "-A -t " + VIP + ":80 -s rr --forward kernel\n"
+            + "-a -t " + VIP + ":80 -r " + RIP1 + ":8080 -m\n"), false, "--sync", "backup", "--sync-listen",
+            "127.0.0.1:18248", "--sync-dead-interval", "3600"); // a port of the namespace: nothing else there
+        backup.awaitOutput("standing by");
+        // standing by: nothing in the kernel, and an admin listing does not attach it
+        assertTrue(backup.admin("-L -n").contains("TCP  " + VIP + ":80 rr"));
+        assertEquals("", tables().strip(), "a standing-by backup installed a table");
+        assertEquals("took over\n", backup.admin("takeover"));
+        backup.awaitOutput("kernel forwarding: nftables table inet " + TABLE);
+        assertEquals("table inet " + TABLE, tables().strip());
+        assertEquals(Map.of("b1", 2L), count(peer.cmd("connect 2 " + VIP + " 80 10")));
+        assertTrue(serviceLine(backup.admin("-L -n"), VIP + ":80").endsWith(" kernel"));
+        backup.signal("TERM");
+        backup.awaitExit();
+        assertEquals("", tables().strip());
+        peer.cmd("quit");
+    }
 }
