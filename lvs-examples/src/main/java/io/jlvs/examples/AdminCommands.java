@@ -61,7 +61,7 @@ public final class AdminCommands {
     private final Map<String, Integer> drainedWeights = new ConcurrentHashMap<>();
     private volatile InetSocketAddress reserved;
     private volatile SyncDaemon sync;
-    private volatile io.jlvs.kernel.KernelDataPath kernel;
+    private volatile KernelAttachment kernel;
 
     /**
      * Commands at {@link AdminLevel#ADMIN} that refuse every file-valued option.
@@ -100,11 +100,21 @@ public final class AdminCommands {
     }
 
     /**
-     * The kernel data path of the {@code --forward kernel} services, or null: listings then take the kernel
-     * services' connection counts from conntrack and their counters from nftables.
+     * The kernel data path of the {@code --forward kernel} services: listings take the kernel services' connection
+     * counts from conntrack and their counters from nftables, and each change reaches the kernel before its answer.
+     *
+     * A command that adds the first kernel service attaches the data path, except on a sync backup that has not
+     * taken over (its services have not started; the takeover attaches it).
+     *
+     * @param attachment the director's attachment
      */
-    void kernel(final io.jlvs.kernel.KernelDataPath path) {
-        this.kernel = path;
+    void kernel(final KernelAttachment attachment) {
+        this.kernel = attachment;
+    }
+
+    private io.jlvs.kernel.KernelDataPath kernelPath() {
+        final KernelAttachment a = kernel;
+        return a == null ? null : a.get();
     }
 
     /** Refuses services on the admin socket's own address; called by the server once it is bound. */
@@ -123,7 +133,9 @@ public final class AdminCommands {
      */
     public String execute(final String line, final int lineNumber) {
         try {
-            return run(line, lineNumber);
+            final String out = run(line, lineNumber);
+            final String verb = firstToken(line);
+            return verb.equals("-l") || verb.equals("--list") ? out : out + syncKernel(lineNumber);
         } catch (final LvsException e) {
             return clip(e.getMessage()) + "\n";
         } catch (final RulesException e) {
@@ -178,6 +190,27 @@ public final class AdminCommands {
             default:
                 c.applyTo(lb);
                 return warnings(c);
+        }
+    }
+
+    /**
+     * Brings a change to the kernel before the answer, so that new connections follow it once the command answered
+     * (the kernel data path's own thread would apply it within its poll interval). Nothing to do is cheap: the
+     * transaction only runs when the wanted state differs from the installed one.
+     */
+    private String syncKernel(final int lineNumber) {
+        final KernelAttachment a = kernel;
+        final SyncDaemon d = sync;
+        final boolean standingBy = d != null && d.backup() != null && !d.backup().tookOver();
+        if (a == null || standingBy && a.get() == null) {
+            return "";
+        }
+        try {
+            a.ensure(); // the first kernel service attaches the data path
+            return "";
+        } catch (final java.io.IOException e) {
+            return "error: line " + lineNumber + ": kernel: " + clip(String.valueOf(e.getMessage()))
+                + " (the kernel keeps its previous rules; retrying in the background)\n";
         }
     }
 
@@ -345,7 +378,7 @@ public final class AdminCommands {
             for (final String l : r.changes().lines()) {
                 sb.append("  ").append(l).append('\n');
             }
-            return sb.toString();
+            return sb.append(syncKernel(lineNumber)).toString();
         } catch (final RulesException e) {
             final StringBuilder sb = new StringBuilder();
             for (final String m : e.errors()) {
@@ -478,7 +511,7 @@ public final class AdminCommands {
             if (d != null && d.backup() != null) {
                 return d.backup().listing(); // the synced entries and templates (after takeover also the live ones)
             }
-            final io.jlvs.kernel.KernelDataPath k = kernel;
+            final io.jlvs.kernel.KernelDataPath k = kernelPath();
             if (k != null) {
                 try {
                     final java.util.List<io.jlvs.core.listing.ConnectionSnapshot> all =
@@ -498,18 +531,25 @@ public final class AdminCommands {
             final SyncDaemon d = sync;
             return d == null ? "" : d.status(); // without --sync, as ipvsadm without a daemon: nothing
         }
+        final io.jlvs.kernel.KernelDataPath k = kernelPath();
         if (r.service() != null) {
             final VirtualService s = lb.services().service(r.service());
             if (s == null) {
                 return "No such service\n";
             }
+            if (k != null && io.jlvs.core.config.Extensions.kernelForwarded(s.config())) {
+                try {
+                    final String one = k.listService(r.service(), r.format(), r.exact(), r.noSort());
+                    return one == null ? "No such service\n" : one;
+                } catch (final java.io.IOException e) {
+                    return "error: kernel counters: " + e.getMessage() + "\n";
+                }
+            }
             return IpvsadmListing.listService(ServiceSnapshot.of(s), r.format(), r.exact(), r.noSort());
         }
-        final io.jlvs.kernel.KernelDataPath k = kernel;
         if (k != null) {
             try {
-                k.readCounters();
-                return IpvsadmListing.list(k.snapshot(), r.format(), r.exact(), r.noSort());
+                return k.list(r.format(), r.exact(), r.noSort()); // kernel services' lines end in "kernel"
             } catch (final java.io.IOException e) {
                 return "error: kernel counters: " + e.getMessage() + "\n";
             }

@@ -46,8 +46,8 @@ public final class Director implements AutoCloseable {
     private final Path rulesFile;
     private final PrintStream err;
     private final SyncDaemon sync;
-    /** The kernel data path of the {@code --forward kernel} services, or null when there are none. */
-    private final KernelDataPath kernel;
+    /** The kernel data path of the {@code --forward kernel} services (attached when the first one appears). */
+    private final KernelAttachment kernel;
     /** Runs reloads one at a time, off the signal dispatcher thread; made on the first SIGHUP. */
     private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
         final Thread t = new Thread(r, "jlvs-reload");
@@ -57,7 +57,7 @@ public final class Director implements AutoCloseable {
 
     private Director(final LoadBalancer lb, final AdminServer admin, final ScheduledExecutorService lister,
         final Duration drain, final OpsHttpServer http, final JlvsMBeans jmx, final Path rulesFile,
-        final PrintStream err, final SyncDaemon sync, final KernelDataPath kernel) {
+        final PrintStream err, final SyncDaemon sync, final KernelAttachment kernel) {
         this.lb = lb;
         this.kernel = kernel;
         this.admin = admin;
@@ -203,14 +203,10 @@ public final class Director implements AutoCloseable {
         AdminServer admin = null;
         OpsHttpServer http = null;
         JlvsMBeans jmx = null;
-        KernelDataPath kernel = null;
+        final KernelAttachment kernel = new KernelAttachment(lb);
         try {
-            if (!backup && lb.services().services().stream().anyMatch(v -> Extensions.kernelForwarded(v.config()))) {
-                try {
-                    kernel = KernelDataPath.attach(lb);
-                } catch (final IOException e) {
-                    throw new IOException("--forward kernel: " + e.getMessage(), e);
-                }
+            if (!backup) {
+                kernel.ensure(); // attaches if there is a kernel service
             }
             if (settings.sync != null) {
                 try {
@@ -259,6 +255,16 @@ public final class Director implements AutoCloseable {
             sync.backup().onTakeover(() -> {
                 out.println("took over");
                 printListening(lb, out);
+                try {
+                    final KernelDataPath k = kernel.ensure(); // the services run now: so do the kernel ones
+                    if (k != null) {
+                        out.println("kernel forwarding: nftables table inet " + k.table() + " (the --forward kernel "
+                            + "services)");
+                    }
+                } catch (final IOException e) {
+                    err.println("jlvs: takeover: " + e.getMessage() + " (the kernel services forward nothing)");
+                    err.flush();
+                }
                 out.flush();
             });
         } else {
@@ -281,8 +287,8 @@ public final class Director implements AutoCloseable {
         if (jmx != null) {
             out.println("jmx MBeans registered under " + JlvsMBeans.DOMAIN);
         }
-        if (kernel != null) {
-            out.println("kernel forwarding: nftables table ip " + kernel.table() + " (the --forward kernel "
+        if (kernel.get() != null) {
+            out.println("kernel forwarding: nftables table inet " + kernel.get().table() + " (the --forward kernel "
                 + "services)");
         }
         out.flush();
@@ -294,13 +300,26 @@ public final class Director implements AutoCloseable {
                 return t;
             });
             lister.scheduleAtFixedRate(() -> {
-                out.print(lb.list(ListFormat.DEFAULT));
+                out.print(listing(lb, kernel));
                 out.flush();
             }, settings.listIntervalSeconds, settings.listIntervalSeconds, TimeUnit.SECONDS);
         }
         final Director d = new Director(lb, admin, lister, settings.drain, http, jmx, settings.rulesFile, err, sync,
             kernel);
         return d;
+    }
+
+    /** {@code -Ln}: with kernel services, their connection counts from conntrack and their lines marked. */
+    private static String listing(final LoadBalancer lb, final KernelAttachment kernel) {
+        final KernelDataPath k = kernel.get();
+        if (k != null) {
+            try {
+                return k.list(ListFormat.DEFAULT);
+            } catch (final IOException e) {
+                return "error: kernel counters: " + e.getMessage() + "\n" + lb.list(ListFormat.DEFAULT);
+            }
+        }
+        return lb.list(ListFormat.DEFAULT);
     }
 
     private static void printListening(final LoadBalancer lb, final PrintStream out) {
@@ -386,6 +405,21 @@ public final class Director implements AutoCloseable {
             for (final String l : r.changes().lines()) {
                 sb.append("  ").append(l).append('\n');
             }
+            if (sync == null || sync.backup() == null || sync.backup().tookOver()) {
+                try {
+                    // "reloaded" then means the kernel forwards by the new rules too; the first kernel service
+                    // attaches the data path
+                    final boolean attached = kernel.get() != null;
+                    final KernelDataPath k = kernel.ensure();
+                    if (!attached && k != null) {
+                        sb.append("kernel forwarding: nftables table inet ").append(k.table())
+                            .append(" (the --forward kernel services)\n");
+                    }
+                } catch (final IOException e) {
+                    sb.append("jlvs: kernel: ").append(e.getMessage()).append(" (the kernel services forward "
+                        + "nothing new until this is fixed; the proxied ones are reloaded)\n");
+                }
+            }
             err.print(sb);
             return true;
         } catch (final RulesException e) {
@@ -432,9 +466,7 @@ public final class Director implements AutoCloseable {
         if (sync != null) {
             sync.close();
         }
-        if (kernel != null) {
-            kernel.close();
-        }
+        kernel.close();
         lb.close(drain);
     }
 }

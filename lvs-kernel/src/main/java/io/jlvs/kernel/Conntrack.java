@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The kernel's connection tracking table through the {@code conntrack} program (Debian's conntrack package): list the
- * entries of a virtual service, delete those of one real server ({@code --shutdown-sessions}).
+ * entries of a virtual service, delete those of one real server ({@code --shutdown-sessions}); IPv4 and IPv6
+ * ({@code -f ipv6}).
  *
  * <p>Thread-safe (stateless).
  */
@@ -26,7 +27,7 @@ final class Conntrack {
 
     List<Entry> list(final String protocol, final String vip, final int vport) throws IOException {
         final List<String> c = new ArrayList<>(prefix);
-        c.addAll(List.of("-L", "-p", protocol, "--orig-dst", vip, "--orig-port-dst", Integer.toString(vport)));
+        c.addAll(List.of("-L", "-f", family(vip), "-p", protocol, "--orig-dst", vip, "--orig-port-dst", Integer.toString(vport)));
         final Exec.Result r = Exec.run(c, null);
         if (r.exit() != 0) {
             throw new IOException("conntrack -L: " + r.err().strip());
@@ -44,13 +45,18 @@ final class Conntrack {
     void delete(final String protocol, final String vip, final int vport, final String rip, final int rport)
         throws IOException {
         final List<String> c = new ArrayList<>(prefix);
-        c.addAll(List.of("-D", "-p", protocol, "--orig-dst", vip, "--orig-port-dst", Integer.toString(vport),
+        c.addAll(List.of("-D", "-f", family(vip), "-p", protocol, "--orig-dst", vip, "--orig-port-dst", Integer.toString(vport),
             "--reply-src", rip, "--reply-port-src", Integer.toString(rport)));
         final Exec.Result r = Exec.run(c, null);
         // conntrack exits 1 when no entry matched: nothing to delete is not an error
         if (r.exit() != 0 && !r.err().contains("0 flow entries")) {
             throw new IOException("conntrack -D: " + r.err().strip());
         }
+    }
+
+    /** conntrack's family for an address literal: it lists and deletes IPv4 entries only unless told. */
+    static String family(final String address) {
+        return address.indexOf(':') >= 0 ? "ipv6" : "ipv4";
     }
 
     /**

@@ -30,14 +30,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the {@code --forward kernel} services of a running {@link LoadBalancer} installed as nftables NAT in a table
- * of their own ({@code ip jlvs_NAME}), and brings the kernel's counters and connection table back into the
+ * of their own ({@code inet jlvs_NAME}, IPv4 and IPv6 services), and brings the kernel's counters and connection table back into the
  * director's statistics and listings. The transport does not bind kernel services; its health checks run on them as
  * on any service, and their outcome (a server leaving rotation, inhibited, ramping up in slow start, a service losing
  * quorum) reaches the kernel in the next transaction.
  *
  * <pre>{@code
  * LoadBalancer lb = LoadBalancer.builder().rules(rules).build().start();
- * KernelDataPath kernel = KernelDataPath.attach(lb, "main"); // table ip jlvs_main
+ * KernelDataPath kernel = KernelDataPath.attach(lb, "main"); // table inet jlvs_main
  * ...
  * kernel.close(); // deletes the table
  * lb.close();
@@ -403,7 +403,7 @@ public final class KernelDataPath implements AutoCloseable {
      * @throws IOException if nft cannot list them
      */
     public Map<String, long[]> counters() throws IOException {
-        final Object root = Json.parse(nft.listJson("counters table ip " + table));
+        final Object root = Json.parse(nft.listJson("counters table " + KernelRuleset.FAMILY + " " + table));
         final Map<String, long[]> out = new HashMap<>();
         if (root instanceof Map<?, ?> m && m.get("nftables") instanceof List<?> items) {
             for (final Object item : items) {
@@ -464,17 +464,58 @@ public final class KernelDataPath implements AutoCloseable {
      * @throws IOException if conntrack cannot be read
      */
     public String list(final ListFormat format) throws IOException {
+        return list(format, false, false);
+    }
+
+    /**
+     * Lists as ipvsadm would, with its {@code --exact} and {@code --nosort}; kernel services' counters come from the
+     * kernel (read now), their connection counts from conntrack, and their service line ends in {@code kernel}.
+     *
+     * @param format the format
+     * @param exact whether numbers are printed in full
+     * @param noSort whether services keep the table's order
+     * @return the listing
+     * @throws IOException if nft or conntrack cannot be read
+     */
+    public String list(final ListFormat format, final boolean exact, final boolean noSort) throws IOException {
         readCounters();
-        final String text = IpvsadmListing.list(snapshot(), format, false, false);
+        return markKernel(IpvsadmListing.list(snapshot(), format, exact, noSort));
+    }
+
+    /**
+     * Lists one service as ipvsadm would ({@code -L -t VIP:PORT}); for a kernel service its counters come from the
+     * kernel and its line ends in {@code kernel}.
+     *
+     * @param key the service
+     * @param format the format
+     * @param exact whether numbers are printed in full
+     * @param noSort whether servers keep their order
+     * @return the listing, or null if there is no such service
+     * @throws IOException if nft or conntrack cannot be read
+     */
+    public String listService(final ServiceKey key, final ListFormat format, final boolean exact,
+        final boolean noSort) throws IOException {
+        readCounters();
+        for (final ServiceSnapshot ss : snapshot().services()) {
+            if (ss.config().key().equals(key)) {
+                return markKernel(IpvsadmListing.listService(ss, format, exact, noSort));
+            }
+        }
+        return null;
+    }
+
+    private String markKernel(final String text) {
         final StringBuilder out = new StringBuilder();
-        for (final String line : text.split("\n", -1)) {
-            out.append(line);
-            if (isKernelServiceLine(line)) {
+        final String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            out.append(lines[i]);
+            if (isKernelServiceLine(lines[i])) {
                 out.append(" kernel");
             }
-            out.append('\n');
+            if (i < lines.length - 1) {
+                out.append('\n');
+            }
         }
-        out.setLength(out.length() - 1);
         return out.toString();
     }
 
@@ -546,7 +587,7 @@ public final class KernelDataPath implements AutoCloseable {
                 nft.apply(KernelRuleset.deleteTable(table));
                 installed = null;
             } catch (final IOException e) {
-                LOG.error("kernel data path: cannot delete table ip {}: {}", table, e.getMessage());
+                LOG.error("kernel data path: cannot delete table inet {}: {}", table, e.getMessage());
             }
         }
     }

@@ -13,11 +13,13 @@ import java.util.Set;
  * What JLVS installs for its kernel services, and the nft transaction that turns one installed state into another.
  * Immutable.
  *
- * <p>The table {@code ip jlvs_NAME} holds: base chains {@code nat_pre} (nat, prerouting, dstnat) and {@code nat_out}
+ * <p>The table {@code inet jlvs_NAME} (one table for IPv4 and IPv6 services, so that every change is one transaction
+ * whatever the families) holds: base chains {@code nat_pre} (nat, prerouting, dstnat) and {@code nat_out}
  * (nat, output, -100) that jump to one chain per service on its address, protocol and port; the service chain picks
  * a real server with {@code numgen inc mod TOTAL} ({@code rr}, {@code wrr}) or {@code jhash ip saddr mod TOTAL}
- * ({@code sh}) over a verdict map of weight ranges; each server chain counts the connection (named counter
- * {@code _c}) and DNATs. Base chains {@code acct_pre} (filter, prerouting, not from {@code lo}) and
+ * ({@code jhash ip6 saddr} for IPv6; {@code sh}) over a verdict map of weight ranges; each server chain counts the connection (named counter
+ * {@code _c}) and DNATs ({@code dnat ip to RIP:PORT}, {@code dnat ip6 to [RIP]:PORT}). A service and its real
+ * servers are of one family (the rules parser refuses a mix, naming the line). Base chains {@code acct_pre} (filter, prerouting, not from {@code lo}) and
  * {@code acct_out} (filter, output) count each server's packets and bytes by the connection's conntrack tuples into
  * named counters {@code _i} (client to server) and {@code _o} (server to client). Only the first packet of a
  * connection traverses the nat chains: conntrack carries the rest, so a changed map applies to new connections only.
@@ -40,6 +42,11 @@ record KernelRuleset(String table, List<Service> services) {
 
         String proto() {
             return key.protocol() == Protocol.TCP ? "tcp" : "udp";
+        }
+
+        /** The nft address family keyword of the service: {@code ip} or {@code ip6}. */
+        String family() {
+            return key.isIpv6() ? "ip6" : "ip";
         }
     }
 
@@ -81,9 +88,22 @@ record KernelRuleset(String table, List<Service> services) {
         return out;
     }
 
-    /** The script that deletes the table (nothing else). */
+    /** The family of the table JLVS installs. */
+    static final String FAMILY = "inet";
+
+    /**
+     * The script that deletes the table (nothing else): the {@code inet} table, and an {@code ip} table of that name
+     * that a JLVS before IPv6 kernel services left (those installed {@code ip jlvs_NAME}).
+     */
     static String deleteTable(final String table) {
-        return "add table ip " + table + "\ndelete table ip " + table + "\n";
+        return "add table ip " + table + "\ndelete table ip " + table + "\nadd table " + FAMILY + " " + table
+            + "\ndelete table " + FAMILY + " " + table + "\n";
+    }
+
+    /** A real server's address as nft writes it in a dnat statement: bracketed for IPv6. */
+    static String dnatAddress(final InetAddress a, final int port) {
+        final String h = a.getHostAddress();
+        return (a instanceof java.net.Inet6Address ? "[" + h + "]" : h) + ":" + port;
     }
 
     /**
@@ -91,7 +111,7 @@ record KernelRuleset(String table, List<Service> services) {
      * that stay keep their values.
      */
     String transaction(final KernelRuleset previous) {
-        final String t = "ip " + table;
+        final String t = FAMILY + " " + table;
         final StringBuilder sb = new StringBuilder();
         sb.append("add table ").append(t).append('\n');
         sb.append("add chain ").append(t).append(" nat_pre { type nat hook prerouting priority dstnat; policy accept; }\n");
@@ -112,7 +132,8 @@ record KernelRuleset(String table, List<Service> services) {
         }
         for (final Service s : services) {
             final String vip = s.key().address().getHostAddress();
-            final String match = "ip daddr " + vip + " " + s.proto() + " dport " + s.key().port();
+            final String af = s.family();
+            final String match = af + " daddr " + vip + " " + s.proto() + " dport " + s.key().port();
             sb.append("add rule ").append(t).append(" nat_pre ").append(match).append(" jump ").append(s.chain())
                 .append('\n');
             sb.append("add rule ").append(t).append(" nat_out ").append(match).append(" jump ").append(s.chain())
@@ -132,17 +153,17 @@ record KernelRuleset(String table, List<Service> services) {
             }
             if (total > 0) {
                 sb.append("add rule ").append(t).append(' ').append(s.chain()).append(' ')
-                    .append(s.hash() ? "jhash ip saddr mod " + total + " seed 0x4a4c5653" : "numgen inc mod " + total)
+                    .append(s.hash() ? "jhash " + af + " saddr mod " + total + " seed 0x4a4c5653" : "numgen inc mod " + total)
                     .append(" vmap { ").append(map).append(" }\n");
             }
             for (final Member m : s.members()) {
                 final String c = serverChain(s, m);
                 final String rip = m.address().getHostAddress();
                 sb.append("add rule ").append(t).append(' ').append(c).append(" meta l4proto ").append(s.proto())
-                    .append(" counter name \"").append(c).append("_c\" dnat to ").append(rip).append(':')
-                    .append(m.port()).append('\n');
-                final String tuple = "meta l4proto " + s.proto() + " ct original ip daddr " + vip
-                    + " ct original proto-dst " + s.key().port() + " ct reply ip saddr " + rip
+                    .append(" counter name \"").append(c).append("_c\" dnat ").append(af).append(" to ")
+                    .append(dnatAddress(m.address(), m.port())).append('\n');
+                final String tuple = "meta l4proto " + s.proto() + " ct original " + af + " daddr " + vip
+                    + " ct original proto-dst " + s.key().port() + " ct reply " + af + " saddr " + rip
                     + " ct reply proto-src " + m.port();
                 for (final String hook : new String[] {"acct_pre iifname != \"lo\" ", "acct_out "}) {
                     sb.append("add rule ").append(t).append(' ').append(hook).append(tuple)

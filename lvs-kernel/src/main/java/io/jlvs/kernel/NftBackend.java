@@ -20,7 +20,7 @@ public interface NftBackend {
     /**
      * Runs a list command and returns nft's JSON answer.
      *
-     * @param what what to list, such as {@code counters table ip jlvs_main}
+     * @param what what to list, such as {@code counters table inet jlvs_main}
      * @return the JSON text
      * @throws IOException if nft fails
      */

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +73,7 @@ class KernelForwardingTest {
                 + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m -w 3\n"
                 + "-a -t " + VIP + ":80 -r " + RIPS[1] + ":8080 -m -w 2\n"
                 + "-a -t " + VIP + ":80 -r " + RIPS[2] + ":8080 -m -w 1\n") + " wrr");
-            assertTrue(ns.tables().contains("table ip jlvs_wrr"), ns.tables());
+            assertTrue(ns.tables().contains("table inet jlvs_wrr"), ns.tables());
             final int bytes = 3000;
             // numgen inc over weight ranges: 60 sequential connections are exactly 10 rounds of 3/2/1
             assertEquals(Map.of("b1", 30L, "b2", 20L, "b3", 10L), count(c.cmd("connect 60 " + VIP + " 80 " + bytes)));
@@ -151,7 +152,7 @@ class KernelForwardingTest {
             final long killed = System.nanoTime();
             long left = -1;
             while (System.nanoTime() - killed < TimeUnit.SECONDS.toNanos(20)) {
-                final String map = ns.exec("nft", "list", "chain", "ip", "jlvs_health", chain);
+                final String map = ns.exec("nft", "list", "chain", "inet", "jlvs_health", chain);
                 if (!map.contains("jump " + b2Chain)) {
                     left = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
                     break;
@@ -183,11 +184,11 @@ class KernelForwardingTest {
             assertEquals(300, during.split(" ").length);
             assertEquals(Map.of("b1", 10L, "b3", 30L), count(c.cmd("connect 40 " + VIP + " 80 10")));
             // a bad file changes nothing, in the director or the kernel
-            final String before = ns.exec("nft", "list", "table", "ip", "jlvs_reload");
+            final String before = ns.exec("nft", "list", "table", "inet", "jlvs_reload");
             final String bad = c.ask("reload " + rules("-A -t " + VIP + ":80 -s wlc --forward kernel\n"));
             assertTrue(bad.startsWith("ERR ") && bad.contains("line 1") && bad.contains("live connection counts"),
                 bad);
-            assertEquals(before.replaceAll("packets \\d+ bytes \\d+", ""), ns.exec("nft", "list", "table", "ip",
+            assertEquals(before.replaceAll("packets \\d+ bytes \\d+", ""), ns.exec("nft", "list", "table", "inet",
                 "jlvs_reload").replaceAll("packets \\d+ bytes \\d+", ""));
             // nft itself: a transaction with an error anywhere applies nothing
             final NftCommand nft = new NftCommand(java.util.List.of("ip", "netns", "exec", ns.name, "nft"));
@@ -224,12 +225,12 @@ class KernelForwardingTest {
             assertTrue(ns.tables().contains("jlvs_clean"), "the killed director's table stays until the next start");
             final String server1 = "v" + KernelRuleset.hex(java.net.InetAddress.getByName(VIP)) + "t80_"
                 + KernelRuleset.hex(java.net.InetAddress.getByName(RIPS[0])) + "_8080";
-            assertTrue(ns.exec("nft", "list", "table", "ip", "jlvs_clean").contains(server1));
+            assertTrue(ns.exec("nft", "list", "table", "inet", "jlvs_clean").contains(server1));
 
             final Netns.Child d = ns.start();
             d.cmd("start " + rules("-A -t " + VIP + ":81 -s rr --forward kernel\n"
                 + "-a -t " + VIP + ":81 -r " + RIPS[1] + ":8080 -m\n") + " clean");
-            final String t = ns.exec("nft", "list", "table", "ip", "jlvs_clean");
+            final String t = ns.exec("nft", "list", "table", "inet", "jlvs_clean");
             assertFalse(t.contains(server1), t); // the crashed run's objects are gone
             assertTrue(t.contains("t81_"), t);
             d.cmd("quit");
@@ -305,7 +306,7 @@ class KernelForwardingTest {
             final java.util.regex.Pattern mod = java.util.regex.Pattern.compile("numgen inc mod (\\d+)");
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline && (shares.isEmpty() || shares.get(shares.size() - 1) < 20)) {
-                final java.util.regex.Matcher m = mod.matcher(ns.exec("nft", "list", "chain", "ip", "jlvs_slow",
+                final java.util.regex.Matcher m = mod.matcher(ns.exec("nft", "list", "chain", "inet", "jlvs_slow",
                     chain));
                 if (m.find()) {
                     final int share = Integer.parseInt(m.group(1));
@@ -350,5 +351,110 @@ class KernelForwardingTest {
             assertEquals(12, c.cmd("conns").lines().filter(l -> l.startsWith("UDP")).count());
             c.cmd("quit");
         }
+    }
+
+    private static final String VIP6 = "fd77::1";
+    private static final String[] RIPS6 = {"fd77::11", "fd77::12"};
+
+    @Test
+    void ipv6ServicesBesideIpv4OnesInOneTableDistributeCountAndGo() throws Exception {
+        final Netns ns;
+        try {
+            ns = Netns.create("six", VIP, RIPS[0], VIP6, RIPS6[0], RIPS6[1]);
+        } catch (final java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "IPv6 addresses on lo in a namespace: " + e.getMessage()
+                + ": skipped");
+            return;
+        }
+        try (ns) {
+            final Netns.Child c = ns.start();
+            c.cmd("backend b1 " + RIPS6[0] + " 8080");
+            c.cmd("backend b2 " + RIPS6[1] + " 8080");
+            c.cmd("backend v4 " + RIPS[0] + " 8080");
+            c.cmd("udp-backend u1 " + RIPS6[0] + " 5353");
+            c.cmd("udp-backend u2 " + RIPS6[1] + " 5353");
+            c.cmd("start " + rules("-A -t [" + VIP6 + "]:80 -s wrr --forward kernel\n"
+                + "-a -t [" + VIP6 + "]:80 -r [" + RIPS6[0] + "]:8080 -m -w 3\n"
+                + "-a -t [" + VIP6 + "]:80 -r [" + RIPS6[1] + "]:8080 -m -w 1\n"
+                + "-A -t [" + VIP6 + "]:81 -s sh --forward kernel\n"
+                + "-a -t [" + VIP6 + "]:81 -r [" + RIPS6[0] + "]:8080 -m\n"
+                + "-a -t [" + VIP6 + "]:81 -r [" + RIPS6[1] + "]:8080 -m\n"
+                + "-A -u [" + VIP6 + "]:53 -s wrr --forward kernel\n"
+                + "-a -u [" + VIP6 + "]:53 -r [" + RIPS6[0] + "]:5353 -m -w 1\n"
+                + "-a -u [" + VIP6 + "]:53 -r [" + RIPS6[1] + "]:5353 -m -w 2\n"
+                + "-A -t " + VIP + ":80 -s rr --forward kernel\n"
+                + "-a -t " + VIP + ":80 -r " + RIPS[0] + ":8080 -m\n") + " six");
+            assertEquals("table inet jlvs_six", ns.tables().strip(), ns.tables());
+            final int bytes = 2000;
+            // numgen inc over 0-2 (b1) and 3 (b2): 40 sequential connections are 10 rounds of 3/1
+            assertEquals(Map.of("b1", 30L, "b2", 10L), count(c.cmd("connect 40 " + VIP6 + " 80 " + bytes)));
+            // sh: one client address hashes to one server, every time
+            final Map<String, Long> sh = count(c.cmd("connect 8 " + VIP6 + " 81 10"));
+            assertEquals(1, sh.size(), "" + sh);
+            assertEquals(8L, sh.values().iterator().next(), "" + sh);
+            // UDP over IPv6: one flow a socket, weights 1:2
+            assertEquals(Map.of("u1", 4L, "u2", 8L), count(c.cmd("udp 12 " + VIP6 + " 53 100")));
+            // the IPv4 service in the same table
+            assertEquals(Map.of("v4", 3L), count(c.cmd("connect 3 " + VIP + " 80 10")));
+
+            final String stats = c.cmd("list STATS");
+            assertTrue(stats.lines().anyMatch(l -> l.startsWith("TCP  [" + VIP6 + "]:80") && l.endsWith(" kernel")),
+                stats);
+            assertTrue(stats.lines().anyMatch(l -> l.startsWith("TCP  " + VIP + ":80") && l.endsWith(" kernel")),
+                stats);
+            final long[] conns = {30, 10};
+            for (int i = 0; i < 2; i++) {
+                final String[] f = serverLine6(stats, "[" + RIPS6[i] + "]:8080", "[" + VIP6 + "]:80");
+                assertEquals(conns[i], Long.parseLong(f[2]), stats);
+                final long inPkts = Long.parseLong(f[3]);
+                final long inBytes = parse(f[5]);
+                final long payload = conns[i] * bytes;
+                // IPv6 packets: 40 header bytes and 20..40 TCP header bytes each, besides the payload
+                assertTrue(inBytes >= payload + 60 * inPkts && inBytes <= payload + 80 * inPkts,
+                    RIPS6[i] + ": InBytes " + inBytes + " for " + payload + " payload bytes in " + inPkts + " packets");
+                assertTrue(parse(f[6]) >= payload + 3 * conns[i], stats);
+            }
+            boolean udp = false;
+            for (final String l : stats.split("\n")) {
+                if (l.startsWith("UDP")) {
+                    udp = l.startsWith("UDP  [" + VIP6 + "]:53") && l.endsWith(" kernel");
+                } else if (udp && l.contains("[" + RIPS6[1] + "]:5353")) {
+                    final String[] f = l.trim().split("\\s+");
+                    // Conns, InPkts, OutPkts: one datagram each way a flow; InBytes: IPv6 (40) + UDP (8) headers
+                    assertEquals(List.of("8", "8", "8", String.valueOf(8 * (100 + 48))), List.of(f[2], f[3], f[4],
+                        f[5]), stats);
+                    udp = false;
+                }
+            }
+            assertTrue(stats.contains("[" + RIPS6[1] + "]:5353"), stats);
+            // the kernel's connection table, IPv6 entries included
+            final String conns6 = c.cmd("conns");
+            assertEquals(30, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:80 ")
+                && l.contains("[" + RIPS6[0] + "]:8080")).count(), conns6);
+            assertEquals(10, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:80 ")
+                && l.contains("[" + RIPS6[1] + "]:8080")).count(), conns6);
+            assertEquals(8, conns6.lines().filter(l -> l.contains("[" + VIP6 + "]:81 ")).count(), conns6);
+            assertEquals(12, conns6.lines().filter(l -> l.startsWith("UDP") && l.contains("[" + VIP6 + "]:53 "))
+                .count(), conns6);
+            // a weight change applies to new connections
+            c.cmd("weight " + VIP6 + " 80 " + RIPS6[0] + " 8080 0");
+            assertEquals(Map.of("b2", 5L), count(c.cmd("connect 5 " + VIP6 + " 80 10")));
+            c.cmd("quit");
+            assertTrue(c.process.waitFor(20, TimeUnit.SECONDS));
+            assertTrue(ns.tables().isBlank(), "the table went at stop: " + ns.tables());
+        }
+    }
+
+    /** The server line for a real server under one service of a listing. */
+    private static String[] serverLine6(final String listing, final String server, final String service) {
+        boolean in = false;
+        for (final String l : listing.split("\n")) {
+            if (l.startsWith("TCP") || l.startsWith("UDP")) {
+                in = l.contains(" " + service + " ");
+            } else if (in && l.trim().startsWith("->") && l.contains(server)) {
+                return l.trim().split("\\s+");
+            }
+        }
+        throw new AssertionError("no line for " + server + " under " + service + " in\n" + listing);
     }
 }

@@ -43,8 +43,12 @@ class KernelModeRulesTest {
         assertTrue(m.contains("--max-conns needs the transport"), m);
         m = refusal("-A -t 10.0.0.1:80 -s rr -p 60 --forward kernel\n");
         assertTrue(m.contains("persistence"), m);
-        m = refusal("-A -t [2001:db8::1]:80 -s rr --forward kernel\n");
-        assertTrue(m.contains("IPv6"), m);
+        // one family a service: an IPv4 real server on an IPv6 kernel service is refused, naming the line
+        m = refusal("-A -t [2001:db8::1]:80 -s rr --forward kernel\n-a -t [2001:db8::1]:80 -r [2001:db8::11]:8080 -m\n"
+            + "-a -t [2001:db8::1]:80 -r 10.0.0.11:8080 -m\n");
+        assertTrue(m.contains("line 3") && m.contains("address family"), m);
+        m = refusal("-A -t 10.0.0.1:80 -s rr --forward kernel\n-a -t 10.0.0.1:80 -r [2001:db8::11]:8080 -m\n");
+        assertTrue(m.contains("line 2") && m.contains("address family"), m);
         m = refusal("-A -t 10.0.0.1:80 -s rr --forward kernal\n");
         assertTrue(m.contains("--forward") && m.contains("proxy or kernel"), m);
         // the builder refuses the same
@@ -53,6 +57,8 @@ class KernelModeRulesTest {
                 .build());
         assertTrue(b.getMessage().startsWith("--forward kernel: scheduler 'sed'"), b.getMessage());
         // and accepts rr, wrr and sh, with health checking and slow start
+        assertNull(io.jlvs.core.config.Extensions.kernelRefusal(VirtualServiceConfig.builder(
+            ServiceKey.tcp("2001:db8::1", 80)).scheduler("sh").option("forward", "kernel").build()));
         for (final String s : new String[] {"rr", "wrr", "sh"}) {
             final VirtualServiceConfig c = VirtualServiceConfig.builder(ServiceKey.tcp("10.0.0.1", 80)).scheduler(s)
                 .option("forward", "kernel").option("check", "tcp").option("slow-start", "1000").build();
@@ -69,9 +75,11 @@ class KernelModeRulesTest {
         final KernelRuleset one = new KernelRuleset("jlvs_t", List.of(new KernelRuleset.Service(k, false,
             List.of(new KernelRuleset.Member(a, 8080, 3), new KernelRuleset.Member(b, 8080, 1)))));
         final String first = one.transaction(null);
-        assertTrue(first.contains("add rule ip jlvs_t v0a000001t80 numgen inc mod 4 vmap { 0-2 : jump "
+        assertTrue(first.contains("add rule inet jlvs_t v0a000001t80 numgen inc mod 4 vmap { 0-2 : jump "
             + "v0a000001t80_0a00000b_8080, 3 : jump v0a000001t80_0a00000c_8080 }\n"), first);
-        assertTrue(first.contains("counter name \"v0a000001t80_0a00000b_8080_c\" dnat to 10.0.0.11:8080"), first);
+        assertTrue(first.contains("counter name \"v0a000001t80_0a00000b_8080_c\" dnat ip to 10.0.0.11:8080"), first);
+        assertTrue(first.contains("add rule inet jlvs_t nat_out ip daddr 10.0.0.1 tcp dport 80 jump v0a000001t80\n"),
+            first);
         assertTrue(!first.contains("delete"), first);
         final KernelRuleset two = new KernelRuleset("jlvs_t", List.of(new KernelRuleset.Service(k, true,
             List.of(new KernelRuleset.Member(a, 8080, 0)))));
@@ -82,18 +90,43 @@ class KernelModeRulesTest {
                 deletes.add(l);
             }
         }
-        assertEquals(List.of("delete chain ip jlvs_t v0a000001t80_0a00000c_8080",
-            "delete counter ip jlvs_t v0a000001t80_0a00000c_8080_c",
-            "delete counter ip jlvs_t v0a000001t80_0a00000c_8080_i",
-            "delete counter ip jlvs_t v0a000001t80_0a00000c_8080_o"), deletes);
+        assertEquals(List.of("delete chain inet jlvs_t v0a000001t80_0a00000c_8080",
+            "delete counter inet jlvs_t v0a000001t80_0a00000c_8080_c",
+            "delete counter inet jlvs_t v0a000001t80_0a00000c_8080_i",
+            "delete counter inet jlvs_t v0a000001t80_0a00000c_8080_o"), deletes);
         // weight 0: not in the map (no vmap rule), but its chain and counters stay for its live connections
-        assertTrue(!second.contains("vmap") && second.contains("add counter ip jlvs_t v0a000001t80_0a00000b_8080_i"),
+        assertTrue(!second.contains("vmap") && second.contains("add counter inet jlvs_t v0a000001t80_0a00000b_8080_i"),
             second);
-        assertTrue(second.indexOf("flush table ip jlvs_t") < second.indexOf("delete chain"), second);
+        assertTrue(second.indexOf("flush table inet jlvs_t") < second.indexOf("delete chain"), second);
     }
 
     @Test
-    void readsConntrackLinesAndNftJson() {
+    void ipv6ServicesMatchIp6AndDnatToBracketedAddresses() throws Exception {
+        final ServiceKey k = ServiceKey.udp("fd77::1", 53);
+        final InetAddress a = InetAddress.getByName("fd77::11");
+        final KernelRuleset six = new KernelRuleset("jlvs_t", List.of(new KernelRuleset.Service(k, true,
+            List.of(new KernelRuleset.Member(a, 5353, 2)))));
+        final String tx = six.transaction(null);
+        final String vip = "fd77:0:0:0:0:0:0:1";
+        final String chain = "vfd770000000000000000000000000001u53";
+        final String server = chain + "_fd770000000000000000000000000011_5353";
+        assertTrue(tx.contains("add rule inet jlvs_t nat_pre ip6 daddr " + vip + " udp dport 53 jump " + chain + "\n"),
+            tx);
+        assertTrue(tx.contains("add rule inet jlvs_t " + chain + " jhash ip6 saddr mod 2 seed 0x4a4c5653 vmap { 0-1 : "
+            + "jump " + server + " }\n"), tx);
+        assertTrue(tx.contains("dnat ip6 to [fd77:0:0:0:0:0:0:11]:5353\n"), tx);
+        assertTrue(tx.contains("ct original ip6 daddr " + vip + " ct original proto-dst 53 ct reply ip6 saddr "
+            + "fd77:0:0:0:0:0:0:11 ct reply proto-src 5353 ct direction reply counter name \"" + server + "_o\""), tx);
+        assertTrue(!tx.contains(" ip daddr") && !tx.contains(" ip saddr"), tx);
+        assertEquals("ipv6", Conntrack.family(vip));
+        assertEquals("ipv4", Conntrack.family("10.0.0.1"));
+        // the table a JLVS before IPv6 left (ip) goes too
+        assertEquals("add table ip jlvs_t\ndelete table ip jlvs_t\nadd table inet jlvs_t\ndelete table inet jlvs_t\n",
+            KernelRuleset.deleteTable("jlvs_t"));
+    }
+
+    @Test
+    void readsConntrackLinesAndNftJson() throws Exception {
         final Conntrack.Entry e = Conntrack.parse("tcp      6 431999 ESTABLISHED src=10.77.0.1 dst=10.77.0.1 "
             + "sport=40000 dport=80 src=10.77.0.12 dst=10.77.0.1 sport=8080 dport=40000 [ASSURED] mark=0 use=1");
         assertEquals("TCP", e.protocol());
@@ -107,6 +140,11 @@ class KernelModeRulesTest {
             + "[UNREPLIED] src=10.0.0.11 dst=10.0.0.9 sport=53 dport=5000 mark=0 use=1");
         assertEquals("UDP", u.state());
         assertEquals("10.0.0.11", u.server().getHostAddress());
+        final Conntrack.Entry six = Conntrack.parse("tcp      6 117 TIME_WAIT src=fd77::1 dst=fd77::1 sport=41000 "
+            + "dport=80 src=fd77::12 dst=fd77::1 sport=8080 dport=41000 [ASSURED] mark=0 use=1");
+        assertEquals("TIME_WAIT", six.state());
+        assertEquals(InetAddress.getByName("fd77::12"), six.server());
+        assertEquals(8080, six.serverPort());
         assertNull(Conntrack.parse("conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown."));
         final Object j = Json.parse("{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\"}}, {\"counter\": "
             + "{\"name\": \"x_c\", \"packets\": 12, \"bytes\": 3400, \"s\": \"a\\\"b\\u0041\"}}]}");

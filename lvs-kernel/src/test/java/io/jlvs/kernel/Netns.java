@@ -50,7 +50,11 @@ final class Netns implements AutoCloseable {
         sh("ip", "netns", "add", n.name);
         n.exec("ip", "link", "set", "lo", "up");
         for (final String a : loopbackAddresses) {
-            n.exec("ip", "addr", "add", a + "/32", "dev", "lo");
+            if (a.indexOf(':') >= 0) { // IPv6: no duplicate address detection, so the address is usable at once
+                n.exec("ip", "-6", "addr", "add", a + "/128", "dev", "lo", "nodad");
+            } else {
+                n.exec("ip", "addr", "add", a + "/32", "dev", "lo");
+            }
         }
         return n;
     }

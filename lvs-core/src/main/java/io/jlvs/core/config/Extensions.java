@@ -250,9 +250,6 @@ public final class Extensions {
                 || s.equals("ovf") ? "decisions nftables cannot make per connection" : "live connection counts")
                 + " (expected rr, wrr or sh)";
         }
-        if (c.key().isIpv6()) {
-            return "IPv6 services are not forwarded by the kernel yet (expected an IPv4 virtual address)";
-        }
         if (c.key().port() == 0) {
             return "port 0 (expected a port 1..65535)";
         }
