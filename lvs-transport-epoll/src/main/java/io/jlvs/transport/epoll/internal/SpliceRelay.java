@@ -24,7 +24,8 @@ public final class SpliceRelay implements Relay {
     private boolean srcEnded;
     private int state;
     private int errno;
-    private final Prefix prefix = new Prefix();
+    /** The bytes to send before any relayed byte; null unless {@link #prefix} was called (most relays never are). */
+    private Prefix prefix;
     private boolean stopAfterShortRead;
     private boolean shortRead;
 
@@ -55,11 +56,12 @@ public final class SpliceRelay implements Relay {
         if (state == DONE || state == ERROR) {
             return state;
         }
-        if (prefix.pending()) {
+        if (prefix != null) {
             final long p = prefix.send(sys, dst);
             if (p < 0) {
                 return p == -Errno.EAGAIN ? WANT_WRITE : fail(p);
             }
+            prefix = null;
         }
         long budget = budgetBytes;
         while (true) {
@@ -137,7 +139,9 @@ public final class SpliceRelay implements Relay {
         if (delivered > 0 || inFlight() > 0) {
             throw new IllegalStateException("prefix after relayed bytes");
         }
-        prefix.set(bytes, offset, length);
+        final Prefix p = new Prefix();
+        p.set(bytes, offset, length);
+        prefix = p.pending() ? p : null;
     }
 
     @Override
