@@ -960,14 +960,14 @@ public final class ConnectionMemory {
         final double m = 1_000_000;
         final StringBuilder sb = new StringBuilder("### Projection to 1,000,000 proxied connections (JLVS, transport `"
             + transport + "`)\n\n");
-        sb.append("| quantity | per connection | at 1,000,000 |\n|---|---:|---:|\n");
+        sb.append("| quantity | per connection | at 1,000,000 | R^2 of the fit |\n|---|---:|---:|---:|\n");
         for (final String metric : new String[] {HEAP_LIVE, "heap idle", "heap traffic", "direct idle",
             "direct traffic (max of samples)", "RSS idle", "RSS traffic"}) {
             // RSS: the heap is pre-touched, so this is memory outside the heap
             final LinearFit f = fit(jlvs, metric);
             if (f != null) {
                 sb.append("| ").append(metric).append(" | ").append(fmt(f.slope())).append(" B | ")
-                    .append(gib(f.at(m))).append(" |\n");
+                    .append(straight(f) ? gib(f.at(m)) : NOT_LINEAR).append(" | ").append(r2(f)).append(" |\n");
             }
         }
         for (final String metric : new String[] {"kernel socket slab idle", "kernel Slab idle",
@@ -975,7 +975,8 @@ public final class ConnectionMemory {
             final LinearFit f = fit(jlvs, metric);
             if (f != null) {
                 sb.append("| ").append(metric).append(", director's half | ").append(fmt(f.slope() / 2))
-                    .append(" B | ").append(gib(f.slope() / 2 * m)).append(" |\n");
+                    .append(" B | ").append(straight(f) ? gib(f.slope() / 2 * m) : NOT_LINEAR).append(" | ")
+                    .append(r2(f)).append(" |\n");
             }
         }
         final LinearFit heap = fit(jlvs, HEAP_LIVE);
@@ -984,11 +985,17 @@ public final class ConnectionMemory {
             : fit(jlvs, "kernel Slab idle");
         if (heap != null && native_ != null && sock != null) {
             final double per = heap.slope() + native_.slope() + sock.slope() / 2;
-            sb.append("| **JLVS ").append(transport).append(" idle: live heap + outside the heap + kernel share** | ").append(fmt(per))
-                .append(" B | **").append(gib(heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append("** |\n");
-            sb.append("| JLVS idle, heap sized at twice the live heap (what `jlvs tune` plans) | ")
+            final String least = "least " + r2(heap.r2() < native_.r2() ? heap.r2() < sock.r2() ? heap : sock
+                : native_.r2() < sock.r2() ? native_ : sock);
+            sb.append("| **JLVS ").append(transport)
+                .append(" idle: live heap + outside the heap + kernel share** | ").append(fmt(per)).append(" B | **")
+                .append(gib(heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append("** | ").append(least)
+                .append(" |\n");
+            sb.append("| JLVS ").append(transport)
+                .append(" idle, heap sized at twice the live heap (what `jlvs tune` plans) | ")
                 .append(fmt(per + heap.slope())).append(" B | ")
-                .append(gib(2 * heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append(" |\n");
+                .append(gib(2 * heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append(" | ").append(least)
+                .append(" |\n");
         }
         if (!peer.isEmpty()) {
             final LinearFit prss = fit(peer, "RSS idle");
@@ -997,21 +1004,34 @@ public final class ConnectionMemory {
             if (prss != null && psock != null) {
                 sb.append("| HAProxy idle: RSS + kernel share, same method | ")
                     .append(fmt(prss.slope() + psock.slope() / 2)).append(" B | ")
-                    .append(gib(prss.at(m) + psock.slope() / 2 * m)).append(" |\n");
+                    .append(gib(prss.at(m) + psock.slope() / 2 * m)).append(" | least ")
+                    .append(r2(prss.r2() < psock.r2() ? prss : psock)).append(" |\n");
             }
         }
         final int[] range = portRange();
         final int ports = range == null ? 0 : range[1] - range[0] + 1;
-        sb.append("| descriptors (2 per connection; `jlvs tune` adds its margin) | 2 | 2,000,000 |\n");
-        sb.append("| ephemeral ports to one backend address | 1 | 1,000,000 |\n");
+        sb.append("| descriptors (2 per connection; `jlvs tune` adds its margin) | 2 | 2,000,000 | |\n");
+        sb.append("| ephemeral ports to one backend address | 1 | 1,000,000 | |\n");
         if (ports > 0) {
             sb.append(String.format(Locale.ROOT, "| source addresses for one backend, this host's range %d-%d "
-                + "(%,d ports) | | %d |%n", range[0], range[1], ports, (int) Math.ceil(m / ports)));
+                + "(%,d ports) | | %d | |%n", range[0], range[1], ports, (int) Math.ceil(m / ports)));
         }
         sb.append(String.format(Locale.ROOT, "| source addresses for one backend, range 1024-65535 (64,512 ports) "
-            + "| | %d |%n", (int) Math.ceil(m / 64_512)));
-        sb.append('\n');
+            + "| | %d | |%n", (int) Math.ceil(m / 64_512)));
+        sb.append("\nA line whose R^2 is below 0.5 is not projected (" + NOT_LINEAR + "): its points do not lie on a "
+            + "line in this run (memory outside the heap moves with JIT and GC work; machine-wide kernel figures move "
+            + "with other processes); the per-connection figure is then only the slope of a poor fit.\n\n");
         return sb.toString();
+    }
+
+    private static final String NOT_LINEAR = "not projected";
+
+    private static boolean straight(final LinearFit f) {
+        return f.r2() >= 0.5;
+    }
+
+    private static String r2(final LinearFit f) {
+        return String.format(Locale.ROOT, "%.4f", f.r2());
     }
 
     private static int[] portRange() throws IOException {
@@ -1042,7 +1062,11 @@ public final class ConnectionMemory {
                 mem = Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
             }
         }
-        return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + "), " + mem + " MiB, Linux "
+        final Path loadavg = Path.of("/proc/loadavg");
+        final String load = Files.isReadable(loadavg) ? ", load average " + String.join(" ",
+            Arrays.copyOf(String.join("", Files.readAllLines(loadavg)).trim().split("\\s+"), 3)) + " at the end"
+            : "";
+        return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + load + "), " + mem + " MiB, Linux "
             + String.join("", Files.readAllLines(Path.of("/proc/sys/kernel/osrelease"))).trim() + ", Java "
             + System.getProperty("java.version");
     }
