@@ -64,6 +64,11 @@ public final class ConnectionMemory {
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final int SHARED_FRONT = 22200;
+    /**
+     * The shared run's backend: a port of its own, so that the director-to-backend connections of the runs before it,
+     * in TIME_WAIT for a minute, do not take the ephemeral ports its 2 x N new ones need (the 4-tuples differ).
+     */
+    private static final int SHARED_BACKEND = 22300;
     private static final int BACKEND = 22000;
     private static final int FRONT = 22100;
     private static final String BEGIN = "<!-- connection-memory:begin -->";
@@ -419,8 +424,17 @@ public final class ConnectionMemory {
                 peer.add(measureHaproxy(haproxyExe, n, trafficSeconds));
             }
         }
-        final String shared = sharedPer == 0 ? null
-            : measureShared(sharedPer, loops, sharedTransport, jvms.get(sharedTransport));
+        String shared = null;
+        if (sharedPer > 0) {
+            try {
+                shared = measureShared(sharedPer, loops, sharedTransport, jvms.get(sharedTransport));
+            } catch (final Exception e) {
+                // the other measurements stand: the report says that this one failed and why
+                e.printStackTrace();
+                shared = "The shared run (2 x " + sharedPer + " connections, transport " + sharedTransport
+                    + ") FAILED: " + e + ".\n\n";
+            }
+        }
         final String tune = tuneOutput(tuneJar);
         final String md = report(args, levels, loops, trafficSeconds, jlvs, jvms, skipped, peer, haproxy,
             haproxyExe, shared, tune);
@@ -439,8 +453,12 @@ public final class ConnectionMemory {
     }
 
     private static Child backend() throws Exception {
+        return backend(BACKEND);
+    }
+
+    private static Child backend(final int base) throws Exception {
         final Child b = new Child("backend", List.of(JAVA, "-Xmx512m", "-cp", JAR, BenchServer.class.getName(),
-            Integer.toString(BACKEND)));
+            Integer.toString(base)));
         b.expect("ready", 30);
         return b;
     }
@@ -469,11 +487,16 @@ public final class ConnectionMemory {
      */
     private static Child director(final String name, final int front, final int loops, final String transport,
         final Jvm jvm, final boolean share) throws Exception {
+        return director(name, front, BACKEND + 1, loops, transport, jvm, share);
+    }
+
+    private static Child director(final String name, final int front, final int back, final int loops,
+        final String transport, final Jvm jvm, final boolean share) throws Exception {
         final List<String> cmd = new ArrayList<>(List.of(jvm.java(), "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
             "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         cmd.addAll(jvm.flags());
         cmd.addAll(List.of("-cp", JAR, MemoryDirector.class.getName(), Integer.toString(front),
-            Integer.toString(BACKEND + 1), Integer.toString(loops), transport));
+            Integer.toString(back), Integer.toString(loops), transport));
         if (share) {
             cmd.add("share");
         }
@@ -587,7 +610,7 @@ public final class ConnectionMemory {
         throws Exception {
         System.err.println("shared VIP (" + transport + "): 2 directors, 2 x " + per + " connections");
         final long inuse0 = kernel().tcpInuse();
-        final Child backend = backend();
+        final Child backend = backend(SHARED_BACKEND);
         final List<Child> directors = new ArrayList<>();
         final List<Child> clients = new ArrayList<>();
         final StringBuilder sb = new StringBuilder();
@@ -595,7 +618,8 @@ public final class ConnectionMemory {
             final List<Map<String, Long>> m0 = new ArrayList<>();
             final List<Map<String, long[]>> h0 = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                directors.add(director("director-" + (i + 1), SHARED_FRONT, loops, transport, jvm, true));
+                directors.add(director("director-" + (i + 1), SHARED_FRONT, SHARED_BACKEND + 1, loops, transport, jvm,
+                    true));
             }
             for (final Child d : directors) {
                 m0.add(d.ask("measure", 60));
