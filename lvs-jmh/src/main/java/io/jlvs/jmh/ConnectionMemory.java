@@ -1042,7 +1042,7 @@ public final class ConnectionMemory {
         }
         sb.append(String.format(Locale.ROOT, "| source addresses for one backend, range 1024-65535 (64,512 ports) "
             + "| | %d | |%n", (int) Math.ceil(m / 64_512)));
-        sb.append("\nA line whose R^2 is below 0.5 is not projected (" + NOT_LINEAR + "): its points do not lie on a "
+        sb.append("\nA line whose R^2 is below 0.5 is not projected (\"" + NOT_LINEAR + "\"): its points do not lie on a "
             + "line in this run (memory outside the heap moves with JIT and GC work; machine-wide kernel figures move "
             + "with other processes); the per-connection figure is then only the slope of a poor fit.\n\n");
         return sb.toString();
