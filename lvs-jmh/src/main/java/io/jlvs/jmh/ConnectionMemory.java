@@ -40,18 +40,35 @@ import java.util.concurrent.TimeUnit;
  * smallest and largest counts give the heap per connection by class. HAProxy ({@code
  * mode tcp}, two threads) is measured the same way when it is installed, else skipped and said so.
  *
+ * <p>Transports ({@code --transport nio,epoll}, the default when a JDK 22+ is found): the NIO director runs on this
+ * JVM's java; the epoll director (FFM, JDK 22+) on the java of {@code --java PATH}, or this one when it is 22+, or the
+ * newest JDK 22+ under {@code /usr/lib/jvm}, with {@code --enable-native-access=ALL-UNNAMED}. Both run from this
+ * jar: built on JDK 22+ ({@code jdk22-epoll} profile) it carries the epoll classes. Each transport gets its table,
+ * its heap by class and its projection.
+ *
+ * <p>Shared VIP ({@code --shared-per-process N}, default 9,000; 0 skips it): two director processes with
+ * {@code --reuse-port-share} (SO_REUSEPORT) listen on the same VIP:port, two client processes open N connections
+ * each through it, and the kernel spreads them over the two: the report gives each process's share, descriptors,
+ * descriptor limit, heap and RSS, against what one process may hold under its descriptor limit.
+ *
  * <p>The report (a Markdown section) replaces the text between {@code <!-- connection-memory:begin -->} and
  * {@code <!-- connection-memory:end -->} in the output file, or is appended to it.
  *
  * <p>Usage: {@code java -cp lvs-jmh/target/benchmarks.jar io.jlvs.jmh.ConnectionMemory [--levels 1000,3000,9900]
- * [--traffic-seconds 10] [--loops 2] [--out FILE] [--tune-jar lvs-examples/target/jlvs.jar] [--no-haproxy]}.
+ * [--traffic-seconds 10] [--loops 2] [--transport nio,epoll] [--java PATH] [--shared-per-process 9000]
+ * [--shared-transport nio] [--out FILE] [--tune-jar lvs-examples/target/jlvs.jar] [--no-haproxy]}.
  *
  * <p>Not thread-safe (a command line program; each child's output is read by a thread of its own into a queue).
  */
 public final class ConnectionMemory {
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final String JCMD = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    private static final int SHARED_FRONT = 22200;
+    /**
+     * The shared run's backend: a port of its own, so that the director-to-backend connections of the runs before it,
+     * in TIME_WAIT for a minute, do not take the ephemeral ports its 2 x N new ones need (the 4-tuples differ).
+     */
+    private static final int SHARED_BACKEND = 22300;
     private static final int BACKEND = 22000;
     private static final int FRONT = 22100;
     private static final String BEGIN = "<!-- connection-memory:begin -->";
@@ -75,6 +92,8 @@ public final class ConnectionMemory {
         final Process process;
         final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         final OutputStream in;
+        /** The jcmd of the JDK the child runs on (for a JVM child). */
+        String jcmd;
 
         Child(final String name, final List<String> cmd) throws IOException {
             this.name = name;
@@ -231,6 +250,73 @@ public final class ConnectionMemory {
         }
     }
 
+    /** A director's JVM: its java and jcmd, the flags it needs, and its version. */
+    record Jvm(String java, String jcmd, List<String> flags, String version) {
+        static Jvm of(final Path home, final List<String> flags) throws IOException {
+            return new Jvm(home.resolve("bin/java").toString(), home.resolve("bin/jcmd").toString(), flags,
+                releaseVersion(home));
+        }
+    }
+
+    /** JAVA_VERSION of a JDK's {@code release} file ({@code "unknown"} when it has none). */
+    static String releaseVersion(final Path home) throws IOException {
+        final Path release = home.resolve("release");
+        if (Files.isReadable(release)) {
+            for (final String l : Files.readAllLines(release)) {
+                if (l.startsWith("JAVA_VERSION=")) {
+                    return l.substring("JAVA_VERSION=".length()).replace("\"", "");
+                }
+            }
+        }
+        return "unknown";
+    }
+
+    static int major(final String version) {
+        final String v = version.startsWith("1.") ? version.substring(2) : version;
+        int i = 0;
+        while (i < v.length() && Character.isDigit(v.charAt(i))) {
+            i++;
+        }
+        return i == 0 ? -1 : Integer.parseInt(v.substring(0, i));
+    }
+
+    /**
+     * The JDK the epoll director runs on: {@code --java} (a java binary), this JVM when it is 22+, else the newest
+     * JDK 22+ under /usr/lib/jvm; null when there is none.
+     */
+    static Path epollHome(final String javaOption) throws IOException {
+        if (javaOption != null) {
+            final Path bin = Path.of(javaOption).toAbsolutePath();
+            if (!Files.isExecutable(bin) || bin.getParent() == null || bin.getParent().getParent() == null) {
+                throw new IllegalArgumentException("--java " + javaOption + ": not an executable JDK bin/java");
+            }
+            final Path home = bin.getParent().getParent();
+            if (major(releaseVersion(home)) < 22) {
+                throw new IllegalArgumentException("--java " + javaOption + ": JDK " + releaseVersion(home)
+                    + ", the epoll transport needs 22 or later");
+            }
+            return home;
+        }
+        if (Runtime.version().feature() >= 22) {
+            return Path.of(System.getProperty("java.home"));
+        }
+        Path best = null;
+        int bestMajor = 0;
+        final Path jvms = Path.of("/usr/lib/jvm");
+        if (Files.isDirectory(jvms)) {
+            try (var dirs = Files.list(jvms)) {
+                for (final Path d : (Iterable<Path>) dirs::iterator) {
+                    final int m = major(releaseVersion(d));
+                    if (m >= 22 && m > bestMajor && Files.isExecutable(d.resolve("bin/java"))) {
+                        best = d;
+                        bestMajor = m;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
     /**
      * Runs the benchmark.
      *
@@ -244,6 +330,10 @@ public final class ConnectionMemory {
         Path out = Path.of("connection-memory.md");
         Path tuneJar = Path.of("lvs-examples/target/jlvs.jar");
         boolean haproxy = true;
+        List<String> transports = null;
+        String javaOption = null;
+        int sharedPer = 9000;
+        String sharedTransport = "nio";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--levels":
@@ -264,26 +354,90 @@ public final class ConnectionMemory {
                 case "--no-haproxy":
                     haproxy = false;
                     break;
+                case "--transport":
+                    transports = List.of(args[++i].split(","));
+                    for (final String t : transports) {
+                        if (!t.equals("nio") && !t.equals("epoll")) {
+                            throw new IllegalArgumentException("--transport " + args[i] + ": '" + t
+                                + "' is not a transport (expected nio, epoll or both: nio,epoll)");
+                        }
+                    }
+                    break;
+                case "--java":
+                    javaOption = args[++i];
+                    break;
+                case "--shared-per-process":
+                    sharedPer = Integer.parseInt(args[++i]);
+                    if (sharedPer < 0 || sharedPer > 9900) {
+                        throw new IllegalArgumentException("--shared-per-process " + sharedPer
+                            + ": expected 0 (skip) to 9900 connections per director process");
+                    }
+                    break;
+                case "--shared-transport":
+                    sharedTransport = args[++i];
+                    if (!sharedTransport.equals("nio") && !sharedTransport.equals("epoll")) {
+                        throw new IllegalArgumentException("--shared-transport " + sharedTransport
+                            + ": expected nio or epoll");
+                    }
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown option " + args[i] + " (expected --levels, "
-                        + "--traffic-seconds, --loops, --out, --tune-jar, --no-haproxy)");
+                        + "--traffic-seconds, --loops, --transport, --java, --shared-per-process, "
+                        + "--shared-transport, --out, --tune-jar, --no-haproxy)");
             }
+        }
+        final Path epollHome = epollHome(javaOption);
+        final List<String> skipped = new ArrayList<>();
+        if (transports == null) {
+            transports = new ArrayList<>(List.of("nio"));
+            if (epollHome != null) {
+                transports.add("epoll");
+            } else {
+                skipped.add("epoll: no JDK 22+ found (--java PATH, or under /usr/lib/jvm)");
+            }
+        } else if (transports.contains("epoll") && epollHome == null) {
+            throw new IllegalArgumentException("--transport epoll: no JDK 22+ found: give its java with --java PATH");
+        }
+        if (sharedTransport.equals("epoll") && epollHome == null) {
+            throw new IllegalArgumentException("--shared-transport epoll: no JDK 22+ found: give --java PATH");
+        }
+        final Map<String, Jvm> jvms = new LinkedHashMap<>();
+        jvms.put("nio", Jvm.of(Path.of(System.getProperty("java.home")), List.of()));
+        if (epollHome != null) {
+            jvms.put("epoll", Jvm.of(epollHome, List.of("--enable-native-access=ALL-UNNAMED")));
         }
         if (levels.length < 2) {
             throw new IllegalArgumentException("--levels: at least two counts are needed for a fit");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(ConnectionMemory::stopAll));
         final String haproxyExe = haproxy ? find("haproxy") : null;
-        final List<Level> jlvs = new ArrayList<>();
+        final Map<String, List<Level>> jlvs = new LinkedHashMap<>();
+        for (final String t : transports) {
+            jlvs.put(t, new ArrayList<>());
+        }
         final List<Level> peer = new ArrayList<>();
         for (final int n : levels) {
-            jlvs.add(measureJlvs(n, loops, trafficSeconds));
+            for (final String t : transports) {
+                jlvs.get(t).add(measureJlvs(n, loops, trafficSeconds, t, jvms.get(t)));
+            }
             if (haproxyExe != null) {
                 peer.add(measureHaproxy(haproxyExe, n, trafficSeconds));
             }
         }
+        String shared = null;
+        if (sharedPer > 0) {
+            try {
+                shared = measureShared(sharedPer, loops, sharedTransport, jvms.get(sharedTransport));
+            } catch (final Exception e) {
+                // the other measurements stand: the report says that this one failed and why
+                e.printStackTrace();
+                shared = "The shared run (2 x " + sharedPer + " connections, transport " + sharedTransport
+                    + ") FAILED: " + e + ".\n\n";
+            }
+        }
         final String tune = tuneOutput(tuneJar);
-        final String md = report(args, levels, loops, trafficSeconds, jlvs, peer, haproxy, haproxyExe, tune);
+        final String md = report(args, levels, loops, trafficSeconds, jlvs, jvms, skipped, peer, haproxy,
+            haproxyExe, shared, tune);
         write(out, md);
         System.out.println(md);
     }
@@ -299,8 +453,12 @@ public final class ConnectionMemory {
     }
 
     private static Child backend() throws Exception {
+        return backend(BACKEND);
+    }
+
+    private static Child backend(final int base) throws Exception {
         final Child b = new Child("backend", List.of(JAVA, "-Xmx512m", "-cp", JAR, BenchServer.class.getName(),
-            Integer.toString(BACKEND)));
+            Integer.toString(base)));
         b.expect("ready", 30);
         return b;
     }
@@ -320,21 +478,55 @@ public final class ConnectionMemory {
         }
     }
 
-    private static Level measureJlvs(final int n, final int loops, final int trafficSeconds) throws Exception {
-        System.err.println("jlvs: " + n + " connections");
+    /** Engine class names the director prints, by transport. */
+    private static final Map<String, String> ENGINES = Map.of("nio", "NioEngine", "epoll", "EpollEngine");
+
+    /**
+     * Starts a director process (the heap committed and touched up front, so that RSS grows only by memory outside
+     * the heap) and checks that it runs the transport asked for. Returns it with its pid set in {@code jcmd}.
+     */
+    private static Child director(final String name, final int front, final int loops, final String transport,
+        final Jvm jvm, final boolean share) throws Exception {
+        return director(name, front, BACKEND + 1, loops, transport, jvm, share);
+    }
+
+    private static Child director(final String name, final int front, final int back, final int loops,
+        final String transport, final Jvm jvm, final boolean share) throws Exception {
+        final List<String> cmd = new ArrayList<>(List.of(jvm.java(), "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        cmd.addAll(jvm.flags());
+        cmd.addAll(List.of("-cp", JAR, MemoryDirector.class.getName(), Integer.toString(front),
+            Integer.toString(back), Integer.toString(loops), transport));
+        if (share) {
+            cmd.add("share");
+        }
+        final Child d = new Child(name, cmd);
+        d.jcmd = jvm.jcmd();
+        final String[] ready = d.expect("ready", 60).split(" ");
+        if (ready.length < 3 || !ready[2].equals(ENGINES.get(transport))) {
+            d.stop();
+            throw new IOException(name + ": asked for transport " + transport + ", runs "
+                + (ready.length < 3 ? "?" : ready[2]));
+        }
+        return d;
+    }
+
+    private static long pid(final Child c) {
+        return c.process.pid();
+    }
+
+    private static Level measureJlvs(final int n, final int loops, final int trafficSeconds, final String transport,
+        final Jvm jvm) throws Exception {
+        System.err.println("jlvs " + transport + ": " + n + " connections");
         final long inuse0 = kernel().tcpInuse();
         final Level lv = new Level(n);
         final Child backend = backend();
-        // the heap is committed and touched up front, so that RSS grows only by memory outside the heap
-        final Child director = new Child("director", List.of(JAVA, "-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", JAR, MemoryDirector.class.getName(), Integer.toString(FRONT), Integer.toString(BACKEND + 1),
-            Integer.toString(loops)));
+        final Child director = director("director", FRONT, loops, transport, jvm, false);
         Child clients = null;
         try {
-            final long pid = Long.parseLong(director.expect("ready", 60).split(" ")[1]);
+            final long pid = pid(director);
             final Map<String, Long> m0 = director.ask("measure", 60);
-            final Map<String, long[]> h0 = histogram(pid);
+            final Map<String, long[]> h0 = histogram(director.jcmd, pid);
             final Kernel k0 = kernel();
             clients = clients(FRONT, n);
             // the clients made a round trip on every connection; the director counts each as live
@@ -349,7 +541,7 @@ public final class ConnectionMemory {
             }
             m1 = director.ask("measure", 60);
             final Kernel k1 = kernel();
-            lv.histogram = histogram(pid);
+            lv.histogram = histogram(director.jcmd, pid);
             lv.metrics.put(HEAP_LIVE, (double) (lv.histogram.get(TOTAL)[1] - h0.get(TOTAL)[1]));
             put(lv, "heap idle", m1, m0, "heap");
             put(lv, "direct idle", m1, m0, "direct");
@@ -399,6 +591,103 @@ public final class ConnectionMemory {
         return lv;
     }
 
+    /** The soft limit of open files of a process ({@code /proc/PID/limits}). */
+    private static long fdLimit(final long pid) throws IOException {
+        for (final String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
+            if (l.startsWith("Max open files")) {
+                final String[] t = l.substring("Max open files".length()).trim().split("\\s+");
+                return t[0].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(t[0]);
+            }
+        }
+        throw new IOException("/proc/" + pid + "/limits has no 'Max open files' line");
+    }
+
+    /**
+     * Two directors share one VIP:port with SO_REUSEPORT; two client processes open {@code per} connections each
+     * through it. Returns the report's section.
+     */
+    private static String measureShared(final int per, final int loops, final String transport, final Jvm jvm)
+        throws Exception {
+        System.err.println("shared VIP (" + transport + "): 2 directors, 2 x " + per + " connections");
+        final long inuse0 = kernel().tcpInuse();
+        final Child backend = backend(SHARED_BACKEND);
+        final List<Child> directors = new ArrayList<>();
+        final List<Child> clients = new ArrayList<>();
+        final StringBuilder sb = new StringBuilder();
+        try {
+            final List<Map<String, Long>> m0 = new ArrayList<>();
+            final List<Map<String, long[]>> h0 = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                directors.add(director("director-" + (i + 1), SHARED_FRONT, SHARED_BACKEND + 1, loops, transport, jvm,
+                    true));
+            }
+            for (final Child d : directors) {
+                m0.add(d.ask("measure", 60));
+                h0.add(histogram(d.jcmd, pid(d)));
+            }
+            for (int i = 0; i < 2; i++) {
+                clients.add(clients(SHARED_FRONT, per));
+            }
+            // every connection made its round trip through one of the directors; wait until they count them all
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long live = 0;
+            while (System.nanoTime() - end < 0) {
+                live = 0;
+                for (final Child d : directors) {
+                    live += d.ask("sample", 30).get("live");
+                }
+                if (live == 2L * per) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            sb.append("| process | proxied connections (its share) | descriptors (idle before) | descriptor limit "
+                + "| one process may hold | heap, live objects | heap per connection | RSS | RSS per connection |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            long total = 0;
+            long maxOne = Long.MAX_VALUE;
+            long heapSum = 0;
+            for (int i = 0; i < 2; i++) {
+                final Child d = directors.get(i);
+                final Map<String, Long> m1 = d.ask("measure", 60);
+                final Map<String, long[]> h1 = histogram(d.jcmd, pid(d));
+                final long n = m1.get("live");
+                final long limit = fdLimit(pid(d));
+                final long one = (limit - m0.get(i).get("fds")) / 2;
+                maxOne = Math.min(maxOne, one);
+                final long heap = h1.get(TOTAL)[1] - h0.get(i).get(TOTAL)[1];
+                final long rss = (m1.get("rss") - m0.get(i).get("rss")) * 1024;
+                total += n;
+                heapSum += heap;
+                sb.append(String.format(Locale.ROOT, "| %s (pid %d) | %,d (%.1f%%) | %,d (%,d) | %,d | %,d | %s | %s B "
+                    + "| %s | %s B |%n", d.name, pid(d), n, 100.0 * n / (2.0 * per), m1.get("fds"),
+                    m0.get(i).get("fds"), limit, one, mib(heap), fmt(n == 0 ? 0 : heap / (double) n), mib(rss),
+                    fmt(n == 0 ? 0 : rss / (double) n)));
+            }
+            sb.append(String.format(Locale.ROOT, "| both | %,d | | | | %s | %s B | | |%n%n", total, mib(heapSum),
+                fmt(total == 0 ? 0 : heapSum / (double) total)));
+            sb.append(String.format(Locale.ROOT, "%s: the two processes hold %,d proxied connections together; one "
+                + "process may hold at most %,d (its descriptor limit less the descriptors it holds idle, two per "
+                + "connection). Every connection made one 64-byte round trip to the backend before it was counted; "
+                + "%,d were opened, %,d are counted live by the directors.%n%n", total > maxOne ? "Shown"
+                : "NOT shown", total, maxOne, 2L * per, live));
+        } finally {
+            for (final Child c : clients) {
+                c.stop();
+            }
+            for (final Child d : directors) {
+                d.stop();
+            }
+            backend.stop();
+        }
+        settle(inuse0);
+        return sb.toString();
+    }
+
+    private static String mib(final long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
     private static void put(final Level lv, final String name, final Map<String, Long> now,
         final Map<String, Long> base, final String field) {
         lv.metrics.put(name, (double) (now.get(field) - base.get(field)));
@@ -413,8 +702,8 @@ public final class ConnectionMemory {
     }
 
     /** Class name to {instances, bytes} from {@code jcmd PID GC.class_histogram} (live objects, after a GC). */
-    private static Map<String, long[]> histogram(final long pid) throws Exception {
-        final Process p = new ProcessBuilder(JCMD, Long.toString(pid), "GC.class_histogram")
+    private static Map<String, long[]> histogram(final String jcmd, final long pid) throws Exception {
+        final Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.class_histogram")
             .redirectErrorStream(true).start();
         final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
@@ -581,7 +870,8 @@ public final class ConnectionMemory {
     }
 
     private static String report(final String[] args, final int[] levels, final int loops, final int trafficSeconds,
-        final List<Level> jlvs, final List<Level> peer, final boolean haproxy, final String haproxyExe,
+        final Map<String, List<Level>> byTransport, final Map<String, Jvm> jvms, final List<String> skipped,
+        final List<Level> peer, final boolean haproxy, final String haproxyExe, final String shared,
         final String tune) throws IOException {
         final StringBuilder sb = new StringBuilder();
         sb.append(BEGIN).append('\n');
@@ -601,8 +891,35 @@ public final class ConnectionMemory {
             .append("connection on loopback (client, the director's two, backend): the director's share is half. ")
             .append("The director's heap is committed and touched at start (-Xms1g -Xmx1g -XX:+AlwaysPreTouch), so ")
             .append("its RSS grows only by memory outside the Java heap. Other programs on the machine move Slab ")
-            .append("too; R^2 says how straight the line is.\n\n");
-        sb.append("### JLVS, bytes per connection\n\n").append(table(jlvs, "JLVS")).append('\n');
+            .append("too; R^2 says how straight the line is. Transports: ");
+        final List<String> tl = new ArrayList<>();
+        for (final String t : byTransport.keySet()) {
+            tl.add("`" + t + "` (director on Java " + jvms.get(t).version() + ")");
+        }
+        sb.append(String.join(", ", tl)).append(skipped.isEmpty() ? "" : "; skipped: " + String.join("; ", skipped))
+            .append(".\n\n");
+        for (final Map.Entry<String, List<Level>> te : byTransport.entrySet()) {
+            transportSection(sb, te.getKey(), te.getValue());
+        }
+        reportPeer(sb, peer, haproxy, haproxyExe);
+        for (final Map.Entry<String, List<Level>> te : byTransport.entrySet()) {
+            sb.append(projection(te.getValue(), peer, te.getKey()));
+        }
+        if (shared != null) {
+            sb.append("### Two director processes sharing one VIP:port (`--reuse-port-share`, SO_REUSEPORT)\n\n")
+                .append(shared);
+        }
+        if (tune != null) {
+            sb.append("What `jlvs tune` prints for 1,000,000 connections on this machine:\n\n```\n")
+                .append(tune.stripTrailing()).append("\n```\n\n");
+        }
+        sb.append(END).append('\n');
+        return sb.toString();
+    }
+
+    private static void transportSection(final StringBuilder sb, final String transport, final List<Level> jlvs) {
+        sb.append("### JLVS, transport `").append(transport).append("`, bytes per connection\n\n")
+            .append(table(jlvs, "JLVS " + transport)).append('\n');
         sb.append(saturation(jlvs));
         for (final Level l : jlvs) {
             sb.append(String.format(Locale.ROOT, "- %,d: %s%n", l.connections, l.note));
@@ -645,6 +962,10 @@ public final class ConnectionMemory {
             }
             sb.append("| all classes | | ").append(fmt(total)).append(" |\n\n");
         }
+    }
+
+    private static void reportPeer(final StringBuilder sb, final List<Level> peer, final boolean haproxy,
+        final String haproxyExe) {
         if (!peer.isEmpty()) {
             sb.append("### HAProxy (").append(haproxyExe).append(", mode tcp, nbthread 2), bytes per connection\n\n")
                 .append(table(peer, "HAProxy")).append('\n').append(saturation(peer));
@@ -656,26 +977,21 @@ public final class ConnectionMemory {
             sb.append(haproxy ? "HAProxy is not installed: skipped (`apt-get install -y haproxy`).\n\n"
                 : "HAProxy: skipped (--no-haproxy).\n\n");
         }
-        sb.append(projection(jlvs, peer));
-        if (tune != null) {
-            sb.append("What `jlvs tune` prints for 1,000,000 connections on this machine:\n\n```\n")
-                .append(tune.stripTrailing()).append("\n```\n\n");
-        }
-        sb.append(END).append('\n');
-        return sb.toString();
     }
 
-    private static String projection(final List<Level> jlvs, final List<Level> peer) throws IOException {
+    private static String projection(final List<Level> jlvs, final List<Level> peer, final String transport)
+        throws IOException {
         final double m = 1_000_000;
-        final StringBuilder sb = new StringBuilder("### Projection to 1,000,000 proxied connections (JLVS)\n\n");
-        sb.append("| quantity | per connection | at 1,000,000 |\n|---|---:|---:|\n");
+        final StringBuilder sb = new StringBuilder("### Projection to 1,000,000 proxied connections (JLVS, transport `"
+            + transport + "`)\n\n");
+        sb.append("| quantity | per connection | at 1,000,000 | R^2 of the fit |\n|---|---:|---:|---:|\n");
         for (final String metric : new String[] {HEAP_LIVE, "heap idle", "heap traffic", "direct idle",
             "direct traffic (max of samples)", "RSS idle", "RSS traffic"}) {
             // RSS: the heap is pre-touched, so this is memory outside the heap
             final LinearFit f = fit(jlvs, metric);
             if (f != null) {
                 sb.append("| ").append(metric).append(" | ").append(fmt(f.slope())).append(" B | ")
-                    .append(gib(f.at(m))).append(" |\n");
+                    .append(straight(f) ? gib(f.at(m)) : NOT_LINEAR).append(" | ").append(r2(f)).append(" |\n");
             }
         }
         for (final String metric : new String[] {"kernel socket slab idle", "kernel Slab idle",
@@ -683,7 +999,8 @@ public final class ConnectionMemory {
             final LinearFit f = fit(jlvs, metric);
             if (f != null) {
                 sb.append("| ").append(metric).append(", director's half | ").append(fmt(f.slope() / 2))
-                    .append(" B | ").append(gib(f.slope() / 2 * m)).append(" |\n");
+                    .append(" B | ").append(straight(f) ? gib(f.slope() / 2 * m) : NOT_LINEAR).append(" | ")
+                    .append(r2(f)).append(" |\n");
             }
         }
         final LinearFit heap = fit(jlvs, HEAP_LIVE);
@@ -692,11 +1009,17 @@ public final class ConnectionMemory {
             : fit(jlvs, "kernel Slab idle");
         if (heap != null && native_ != null && sock != null) {
             final double per = heap.slope() + native_.slope() + sock.slope() / 2;
-            sb.append("| **JLVS idle: live heap + outside the heap + kernel share** | ").append(fmt(per))
-                .append(" B | **").append(gib(heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append("** |\n");
-            sb.append("| JLVS idle, heap sized at twice the live heap (what `jlvs tune` plans) | ")
+            final String least = "least " + r2(heap.r2() < native_.r2() ? heap.r2() < sock.r2() ? heap : sock
+                : native_.r2() < sock.r2() ? native_ : sock);
+            sb.append("| **JLVS ").append(transport)
+                .append(" idle: live heap + outside the heap + kernel share** | ").append(fmt(per)).append(" B | **")
+                .append(gib(heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append("** | ").append(least)
+                .append(" |\n");
+            sb.append("| JLVS ").append(transport)
+                .append(" idle, heap sized at twice the live heap (what `jlvs tune` plans) | ")
                 .append(fmt(per + heap.slope())).append(" B | ")
-                .append(gib(2 * heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append(" |\n");
+                .append(gib(2 * heap.at(m) + native_.at(m) + sock.slope() / 2 * m)).append(" | ").append(least)
+                .append(" |\n");
         }
         if (!peer.isEmpty()) {
             final LinearFit prss = fit(peer, "RSS idle");
@@ -705,21 +1028,34 @@ public final class ConnectionMemory {
             if (prss != null && psock != null) {
                 sb.append("| HAProxy idle: RSS + kernel share, same method | ")
                     .append(fmt(prss.slope() + psock.slope() / 2)).append(" B | ")
-                    .append(gib(prss.at(m) + psock.slope() / 2 * m)).append(" |\n");
+                    .append(gib(prss.at(m) + psock.slope() / 2 * m)).append(" | least ")
+                    .append(r2(prss.r2() < psock.r2() ? prss : psock)).append(" |\n");
             }
         }
         final int[] range = portRange();
         final int ports = range == null ? 0 : range[1] - range[0] + 1;
-        sb.append("| descriptors (2 per connection; `jlvs tune` adds its margin) | 2 | 2,000,000 |\n");
-        sb.append("| ephemeral ports to one backend address | 1 | 1,000,000 |\n");
+        sb.append("| descriptors (2 per connection; `jlvs tune` adds its margin) | 2 | 2,000,000 | |\n");
+        sb.append("| ephemeral ports to one backend address | 1 | 1,000,000 | |\n");
         if (ports > 0) {
             sb.append(String.format(Locale.ROOT, "| source addresses for one backend, this host's range %d-%d "
-                + "(%,d ports) | | %d |%n", range[0], range[1], ports, (int) Math.ceil(m / ports)));
+                + "(%,d ports) | | %d | |%n", range[0], range[1], ports, (int) Math.ceil(m / ports)));
         }
         sb.append(String.format(Locale.ROOT, "| source addresses for one backend, range 1024-65535 (64,512 ports) "
-            + "| | %d |%n", (int) Math.ceil(m / 64_512)));
-        sb.append('\n');
+            + "| | %d | |%n", (int) Math.ceil(m / 64_512)));
+        sb.append("\nA line whose R^2 is below 0.5 is not projected (\"" + NOT_LINEAR + "\"): its points do not lie on a "
+            + "line in this run (memory outside the heap moves with JIT and GC work; machine-wide kernel figures move "
+            + "with other processes); the per-connection figure is then only the slope of a poor fit.\n\n");
         return sb.toString();
+    }
+
+    private static final String NOT_LINEAR = "not projected";
+
+    private static boolean straight(final LinearFit f) {
+        return f.r2() >= 0.5;
+    }
+
+    private static String r2(final LinearFit f) {
+        return String.format(Locale.ROOT, "%.4f", f.r2());
     }
 
     private static int[] portRange() throws IOException {
@@ -750,7 +1086,11 @@ public final class ConnectionMemory {
                 mem = Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
             }
         }
-        return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + "), " + mem + " MiB, Linux "
+        final Path loadavg = Path.of("/proc/loadavg");
+        final String load = Files.isReadable(loadavg) ? ", load average " + String.join(" ",
+            Arrays.copyOf(String.join("", Files.readAllLines(loadavg)).trim().split("\\s+"), 3)) + " at the end"
+            : "";
+        return Runtime.getRuntime().availableProcessors() + " CPUs (" + cpu + load + "), " + mem + " MiB, Linux "
             + String.join("", Files.readAllLines(Path.of("/proc/sys/kernel/osrelease"))).trim() + ", Java "
             + System.getProperty("java.version");
     }

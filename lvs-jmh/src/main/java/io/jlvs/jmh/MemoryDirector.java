@@ -19,8 +19,10 @@ import java.util.stream.Stream;
 /**
  * The director of {@link ConnectionMemory}, a process of its own: one TCP service on {@code 127.0.0.1:FRONT}
  * (round robin) to one real server {@code 127.0.0.1:BACKEND}, with the default {@code DirectorOptions} (what
- * {@code jlvs run} uses) and the given number of event loops. Prints {@code ready PID}, then answers lines on
- * standard input:
+ * {@code jlvs run} uses), the given number of event loops and transport ({@code nio} or {@code epoll}: a named transport
+ * that cannot run here fails the start with the reason), and, with {@code share}, {@code --reuse-port-share}
+ * (SO_REUSEPORT: several director processes hold the same VIP:port and the kernel spreads the connections). Prints
+ * {@code ready PID TRANSPORT} (the engine that runs), then answers lines on standard input:
  * <ul>
  *   <li>{@code measure}: full collections (the smallest heap in use after five), then one line
  *   {@code measure heap=B direct=B directCount=N rss=KB rssAnon=KB fds=N live=N};</li>
@@ -37,18 +39,22 @@ public final class MemoryDirector {
     /**
      * Runs the director.
      *
-     * @param args front port, backend port, event loops
+     * @param args front port, backend port, event loops, optionally the transport ({@code nio} by default) and
+     *     {@code share} (SO_REUSEPORT on the front port)
      * @throws Exception on failure
      */
     public static void main(final String[] args) throws Exception {
         final int front = Integer.parseInt(args[0]);
         final int back = Integer.parseInt(args[1]);
         final int loops = Integer.parseInt(args[2]);
+        final String transport = args.length > 3 ? args[3] : "nio";
+        final boolean share = args.length > 4 && args[4].equals("share");
         final LoadBalancer lb = LoadBalancer.builder().eventLoops(loops).drainTimeout(Duration.ofSeconds(1))
+            .transport(transport).reusePortShare(share)
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front)).scheduler("rr").build(),
                 RealServerConfig.builder("127.0.0.1", back).build())
             .build().start();
-        System.out.println("ready " + ProcessHandle.current().pid());
+        System.out.println("ready " + ProcessHandle.current().pid() + " " + lb.engine().getClass().getSimpleName());
         System.out.flush();
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         for (String l = in.readLine(); l != null; l = in.readLine()) {

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -94,6 +95,10 @@ final class EpollLoop extends Thread {
     SockAddr local;
     /** Where connect reads its address from. */
     SockAddr target;
+    /** The local address of the last accepted IPv4 connection, shared by the next ones to it (EpollConnection). */
+    InetSocketAddress lastVirtual;
+    /** {@link #lastVirtual}'s address as {@code SockAddr.ipv4Address()} gives it. */
+    int lastVirtualIpv4;
     long now;
     private Handler[] handlers = new Handler[1024];
     private int[] free = new int[1024];

@@ -75,8 +75,6 @@ final class ProxySession implements Handler, Session.Io {
         this.state = state;
         this.client = client;
         this.session = new Session(loop.sessions, state, this);
-        c2s.source = client;
-        s2c.sink = client;
     }
 
     /** Takes a freshly accepted client connection on its loop. */
@@ -224,8 +222,6 @@ final class ProxySession implements Handler, Session.Io {
                 close(true);
                 return;
             }
-            c2s.sink = backend;
-            s2c.source = backend;
             connecting = true;
             loop.connecting.add(this, loop.now + o.connectTimeoutNs());
             final boolean done;
@@ -377,8 +373,6 @@ final class ProxySession implements Handler, Session.Io {
         closeQuietly(loop, backendKey, backend, true);
         backendKey = null;
         backend = null;
-        c2s.sink = null;
-        s2c.source = null;
         backendOps = -1;
     }
 
@@ -417,6 +411,11 @@ final class ProxySession implements Handler, Session.Io {
 
     void headerTimedOut() {
         session.headerTimedOut(loop.now);
+    }
+
+    /** {@return the real server's socket, or null before it is opened and after it is dropped} */
+    SocketChannel backend() {
+        return backend;
     }
 
     /** Whether a direction's sink may be shut: the client always, the server once connected. */

@@ -9,7 +9,8 @@ import java.nio.channels.SocketChannel;
  * buffer parked when the sink took only part of a read (back-pressure: the source is not read again until the sink
  * drained it, so a direction holds at most one buffer, and none while idle), whether the last read filled its buffer
  * (the next one then uses a large buffer), and its half-close state (the source ended; the sink's output was shut).
- * A {@link ProxySession} has two and reports what they see to its core session.
+ * A {@link ProxySession} has two and reports what they see to its core session. The sockets are the session's (no
+ * copies here: 32 bytes of heap per direction instead of 40).
  *
  * <p>Not thread-safe; confined to its event loop.
  */
@@ -19,8 +20,6 @@ final class RelayDirection {
     private final ProxySession owner;
     /** True for client to server. */
     final boolean upstream;
-    SocketChannel source;
-    SocketChannel sink;
     /** Bytes read and not yet written, or null. */
     ByteBuffer parked;
     /** Whether {@link #parked} came from the pool (a preamble does not). */
@@ -34,6 +33,16 @@ final class RelayDirection {
     RelayDirection(final ProxySession owner, final boolean upstream) {
         this.owner = owner;
         this.upstream = upstream;
+    }
+
+    /** {@return the socket this direction reads: the client's upstream, else the server's (null until it is open)} */
+    private SocketChannel source() {
+        return upstream ? owner.client : owner.backend();
+    }
+
+    /** {@return the socket this direction writes: the server's upstream (null until it is open), else the client's} */
+    private SocketChannel sink() {
+        return upstream ? owner.backend() : owner.client;
     }
 
     /** Whether the source should be read when ready: not ended, nothing parked, buffers to be had. */
@@ -58,7 +67,7 @@ final class RelayDirection {
             }
             final int n;
             try {
-                n = source.read(buf);
+                n = source().read(buf);
             } catch (final IOException e) {
                 loop.pool.release(buf);
                 owner.reset(upstream);
@@ -81,7 +90,7 @@ final class RelayDirection {
             bulk = full;
             buf.flip();
             try {
-                sink.write(buf);
+                sink().write(buf);
             } catch (final IOException e) {
                 loop.pool.release(buf);
                 owner.reset(!upstream);
@@ -104,7 +113,7 @@ final class RelayDirection {
     void drain() {
         if (parked != null) {
             try {
-                sink.write(parked);
+                sink().write(parked);
             } catch (final IOException e) {
                 owner.reset(!upstream);
                 return;
@@ -140,6 +149,7 @@ final class RelayDirection {
     }
 
     private void shutSink() {
+        final SocketChannel sink = sink();
         if (!shut && sink != null && owner.sinkReady(this)) {
             shut = true;
             try {

@@ -26,7 +26,8 @@ public final class CopyRelay implements Relay {
     private boolean srcEnded;
     private int state;
     private int errno;
-    private final Prefix prefix = new Prefix();
+    /** The bytes to send before any relayed byte; null unless {@link #prefix} was called (most relays never are). */
+    private Prefix prefix;
     private boolean stopAfterShortRead;
     private boolean shortRead;
 
@@ -56,11 +57,12 @@ public final class CopyRelay implements Relay {
         if (state == DONE || state == ERROR) {
             return state;
         }
-        if (prefix.pending()) {
+        if (prefix != null) {
             final long p = prefix.send(sys, dst);
             if (p < 0) {
                 return p == -Errno.EAGAIN ? WANT_WRITE : fail(p);
             }
+            prefix = null;
         }
         long budget = budgetBytes;
         while (true) {
@@ -143,7 +145,9 @@ public final class CopyRelay implements Relay {
         if (delivered > 0 || inFlight() > 0) {
             throw new IllegalStateException("prefix after relayed bytes");
         }
-        prefix.set(bytes, offset, length);
+        final Prefix p = new Prefix();
+        p.set(bytes, offset, length);
+        prefix = p.pending() ? p : null;
     }
 
     @Override

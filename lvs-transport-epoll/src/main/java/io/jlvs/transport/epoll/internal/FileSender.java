@@ -38,6 +38,11 @@ public final class FileSender {
         this.endOffset = offset + length;
     }
 
+    /** {@return the file's descriptor (the sender does not close it)} */
+    public int fileFd() {
+        return fileFd;
+    }
+
     /**
      * Sends until the socket would block, the range is sent, or a call fails.
      *

@@ -18,13 +18,15 @@ public final class SpliceRelay implements Relay {
     private final PipePool pool;
     private final int src;
     private final int dst;
-    private final long budgetBytes;
+    // budget as an int and state as a byte keep a relay at 56 bytes of heap, not 64 (two per proxied connection)
+    private final int budgetBytes;
     private Pipe pipe;
     private long delivered;
     private boolean srcEnded;
-    private int state;
+    private byte state;
     private int errno;
-    private final Prefix prefix = new Prefix();
+    /** The bytes to send before any relayed byte; null unless {@link #prefix} was called (most relays never are). */
+    private Prefix prefix;
     private boolean stopAfterShortRead;
     private boolean shortRead;
 
@@ -36,7 +38,7 @@ public final class SpliceRelay implements Relay {
      * @param src the source socket (non-blocking)
      * @param dst the destination socket (non-blocking)
      * @param budgetBytes bytes one {@link #pump()} may read from the source before it yields to other
-     *     connections (fairness); at least 1
+     *     connections (fairness); at least 1 (more than {@link Integer#MAX_VALUE} counts as that)
      */
     public SpliceRelay(final Syscalls sys, final PipePool pool, final int src, final int dst,
                        final long budgetBytes) {
@@ -47,7 +49,7 @@ public final class SpliceRelay implements Relay {
         this.pool = pool;
         this.src = src;
         this.dst = dst;
-        this.budgetBytes = budgetBytes;
+        this.budgetBytes = (int) Math.min(budgetBytes, Integer.MAX_VALUE);
     }
 
     @Override
@@ -55,11 +57,12 @@ public final class SpliceRelay implements Relay {
         if (state == DONE || state == ERROR) {
             return state;
         }
-        if (prefix.pending()) {
+        if (prefix != null) {
             final long p = prefix.send(sys, dst);
             if (p < 0) {
                 return p == -Errno.EAGAIN ? WANT_WRITE : fail(p);
             }
+            prefix = null;
         }
         long budget = budgetBytes;
         while (true) {
@@ -137,7 +140,9 @@ public final class SpliceRelay implements Relay {
         if (delivered > 0 || inFlight() > 0) {
             throw new IllegalStateException("prefix after relayed bytes");
         }
-        prefix.set(bytes, offset, length);
+        final Prefix p = new Prefix();
+        p.set(bytes, offset, length);
+        prefix = p.pending() ? p : null;
     }
 
     @Override
