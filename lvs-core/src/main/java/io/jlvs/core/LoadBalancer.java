@@ -962,9 +962,9 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         if (r.unsupported() > 0) {
             flowsUnsupported.addAndGet(r.unsupported());
             if (importUnsupportedLogged.compareAndSet(false, true)) {
-                org.slf4j.LoggerFactory.getLogger(LoadBalancer.class).warn("the transport engine {} cannot import "
-                    + "synced flows: {} flow(s) not imported; their clients are scheduled afresh when they return",
-                    e.getClass().getSimpleName(), r.unsupported());
+                org.slf4j.LoggerFactory.getLogger(LoadBalancer.class).warn("the transport engine {} could not import "
+                    + "{} synced flow(s) (it has no flow import, or not for their protocol); their clients are "
+                    + "scheduled afresh when they return", e.getClass().getSimpleName(), r.unsupported());
             }
         }
         return r;

@@ -846,7 +846,8 @@ public final class ConnectionTable {
 
     /**
      * Tracks an entry placed by another director (a flow learned from a sync master at takeover): bound to the given
-     * server and counted as {@link #open} counts, without scheduling or persistence, with {@code remainingNs} left
+     * server (an inactive connection of it) without scheduling or persistence, and, as IPVS does for synced entries,
+     * not counted in the {@code conns} statistics (its packets and bytes are), with {@code remainingNs} left
      * before it expires in its state (at most the state's timeout). An entry already under the key is expired first
      * if the transport holds no sockets for it; a live one is kept and the import refused. Not for the data path:
      * it walks the state list to keep it in expiry order.
@@ -875,8 +876,8 @@ public final class ConnectionTable {
             ? new Connection(protocol, Addresses.fold(client), clientPort, Addresses.fold(virtual), virtualPort,
                 service, server, created)
             : new Connection.V6(protocol, client, clientPort, virtual, virtualPort, service, server, created);
-        placedTemplate = null;
-        track(c, now);
+        c.server.bindConnection(); // inactive, as a synced entry of IPVS; not counted in conns (nothing was scheduled)
+        insert(c);
         final long timeout = timeouts.timeoutNs(c.state);
         c.lastActivityNs = now - (timeout - Math.max(0, Math.min(timeout, remainingNs)));
         unlinkState(c);
