@@ -932,7 +932,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     }
 
     /** Flows offered to {@link #importFlows} that the transport could not import at all. */
-    private final java.util.concurrent.atomic.AtomicLong flowsUnsupported = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong flowsUnsupported =
+        new java.util.concurrent.atomic.AtomicLong();
     /** Whether {@link #importFlows} has said once that the transport cannot import (set under CAS, read anywhere). */
     private final java.util.concurrent.atomic.AtomicBoolean importUnsupportedLogged =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -947,7 +948,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
      * its flows.
      *
      * @param flows the flows
-     * @return what happened to each flow; {@link io.jlvs.core.transport.FlowImportResult#imported()} is how many were taken
+     * @return what happened to each flow; {@link io.jlvs.core.transport.FlowImportResult#imported()} is how many
+     *     were taken
      * @throws IllegalStateException before {@link #start()} or after {@link #close()}
      */
     public io.jlvs.core.transport.FlowImportResult importFlows(
