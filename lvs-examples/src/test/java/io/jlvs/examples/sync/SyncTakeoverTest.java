@@ -416,7 +416,7 @@ class SyncTakeoverTest {
     }
 
     /** Sends bad datagrams of every kind; returns how many. */
-    private static int flood(final InetSocketAddress to) throws IOException {
+    static int flood(final InetSocketAddress to) throws IOException {
         final SplittableRandom r = new SplittableRandom(11);
         final SyncCodec other = new SyncCodec(8, 1472);
         final byte[] foreign = other.encodeAll(1, List.of(new SyncRecord.Heartbeat(1, 1000))).get(0);
