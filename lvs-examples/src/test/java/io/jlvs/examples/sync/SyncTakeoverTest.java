@@ -38,6 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 127.x sources and a UDP flow go through the master; the master is killed with SIGKILL; the backup takes over
  * within its dead interval plus a second and sends every source to the real server it had, and the UDP flow's next
  * datagrams to the same backend. Without sync, the same clients arriving in another order land elsewhere.
+ *
+ * <p>A non-persistent rr UDP service over three servers: 10 flows through the master, interleaved over the
+ * servers; after the SIGKILL the backup (two event loops) imports the synced flows and each flow's next datagram, sent
+ * in the reverse order, reaches the backend it had; without sync a fresh rr would move most of them.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SyncTakeoverTest {
