@@ -931,4 +931,54 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         }
     }
 
+    /** Flows offered to {@link #importFlows} that the transport could not import at all. */
+    private final java.util.concurrent.atomic.AtomicLong flowsUnsupported =
+        new java.util.concurrent.atomic.AtomicLong();
+    /** Whether {@link #importFlows} has said once that the transport cannot import (set under CAS, read anywhere). */
+    private final java.util.concurrent.atomic.AtomicBoolean importUnsupportedLogged =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Installs flows another director placed (a sync master's UDP flows, at takeover) into the running engine's
+     * flow tables: each client's next datagram continues to the real server it had, and {@code -Lnc} lists the
+     * flow with its remaining timeout. Flows whose service or real server is gone or down are dropped and counted
+     * in the result. A transport that cannot import flows ({@link TransportEngine#importFlows}'s default) takes
+     * none: that is logged once per load balancer and counted ({@link #flowImportsUnsupported()}), and such
+     * flows are scheduled afresh when their clients return. Thread-safe; blocks until every event loop has taken
+     * its flows.
+     *
+     * @param flows the flows
+     * @return what happened to each flow; {@link io.jlvs.core.transport.FlowImportResult#imported()} is how many
+     *     were taken
+     * @throws IllegalStateException before {@link #start()} or after {@link #close()}
+     */
+    public io.jlvs.core.transport.FlowImportResult importFlows(
+        final List<io.jlvs.core.transport.FlowImport> flows) {
+        final TransportEngine e = engine;
+        synchronized (this) {
+            if (e == null || closed) {
+                throw new IllegalStateException("importFlows: the load balancer is not running");
+            }
+        }
+        final io.jlvs.core.transport.FlowImportResult r = e.importFlows(List.copyOf(flows));
+        if (r.unsupported() > 0) {
+            flowsUnsupported.addAndGet(r.unsupported());
+            if (importUnsupportedLogged.compareAndSet(false, true)) {
+                org.slf4j.LoggerFactory.getLogger(LoadBalancer.class).warn("the transport engine {} could not import "
+                    + "{} synced flow(s) (it has no flow import, or not for their protocol); their clients are "
+                    + "scheduled afresh when they return", e.getClass().getSimpleName(), r.unsupported());
+            }
+        }
+        return r;
+    }
+
+    /**
+     * How many flows {@link #importFlows} could not import because the transport (or the protocol) does not support
+     * it, over this load balancer's life.
+     *
+     * @return the count
+     */
+    public long flowImportsUnsupported() {
+        return flowsUnsupported.get();
+    }
 }

@@ -843,4 +843,62 @@ public final class ConnectionTable {
         }
         return b >= buckets.length ? -1 : b;
     }
+
+    /**
+     * Tracks an entry placed by another director (a flow learned from a sync master at takeover): bound to the given
+     * server (an inactive connection of it) without scheduling or persistence, and, as IPVS does for synced entries,
+     * not counted in the {@code conns} statistics (its packets and bytes are), with {@code remainingNs} left
+     * before it expires in its state (at most the state's timeout). An entry already under the key is expired first
+     * if the transport holds no sockets for it; a live one is kept and the import refused. Not for the data path:
+     * it walks the state list to keep it in expiry order.
+     *
+     * @param service the service
+     * @param server the server the other director chose (one of the service's)
+     * @param protocol the protocol
+     * @param client the client address
+     * @param clientPort the client port
+     * @param virtual the virtual address
+     * @param virtualPort the virtual port
+     * @param remainingNs how long the entry has left (0 or less: it expires at the next {@link #expire})
+     * @param now the current time
+     * @return the entry, or null when a live entry holds the key ({@link #lastOpenRefusedDuplicate()} true)
+     */
+    public Connection importEntry(final VirtualService service, final RealServer server, final Protocol protocol,
+        final InetAddress client, final int clientPort, final InetAddress virtual, final int virtualPort,
+        final long remainingNs, final long now) {
+        refusedDuplicate = false;
+        final Connection old = lookup(protocol, client, clientPort, virtual, virtualPort);
+        if (old != null && !reusable(old)) {
+            return null;
+        }
+        final int created = (int) TimeUnit.NANOSECONDS.toSeconds(now - epochNs);
+        final Connection c = client instanceof Inet4Address && virtual instanceof Inet4Address
+            ? new Connection(protocol, Addresses.fold(client), clientPort, Addresses.fold(virtual), virtualPort,
+                service, server, created)
+            : new Connection.V6(protocol, client, clientPort, virtual, virtualPort, service, server, created);
+        c.server.bindConnection(); // inactive, as a synced entry of IPVS; not counted in conns (nothing was scheduled)
+        insert(c);
+        final long timeout = timeouts.timeoutNs(c.state);
+        c.lastActivityNs = now - (timeout - Math.max(0, Math.min(timeout, remainingNs)));
+        unlinkState(c);
+        final int s = c.state.ordinal();
+        Connection after = tails[s];
+        while (after != null && after.lastActivityNs - c.lastActivityNs > 0) {
+            after = after.prev;
+        }
+        if (after == tails[s]) {
+            linkState(c);
+        } else {
+            c.prev = after;
+            c.next = after == null ? heads[s] : after.next;
+            c.next.prev = c;
+            if (after == null) {
+                heads[s] = c;
+            } else {
+                after.next = c;
+            }
+            counts[s]++;
+        }
+        return c;
+    }
 }

@@ -66,4 +66,21 @@ public interface TransportEngine {
     default Health health() {
         return Health.OK;
     }
+
+    /**
+     * Installs flows another director placed (its sync master's UDP flows, at takeover) into this engine's own flow
+     * tables, each bound to the real server it had, with its remaining timeout, and listed by {@link #connections()};
+     * the client's next datagram continues to that server whichever event loop receives it. A flow whose service
+     * this engine does not serve, or whose real server is gone or down, is dropped and counted. An entry the engine
+     * created for the same flow meanwhile (a datagram that arrived between binding and the import) is replaced.
+     *
+     * <p>This default is for engines that cannot import flows: it imports nothing and counts every flow as
+     * {@link FlowImportResult#unsupported}; the caller then knows such flows are scheduled afresh.
+     *
+     * @param flows the flows to import
+     * @return what happened to them, each counted once
+     */
+    default FlowImportResult importFlows(final List<FlowImport> flows) {
+        return FlowImportResult.unsupported(flows.size());
+    }
 }

@@ -15,6 +15,8 @@ import io.jlvs.core.sync.SyncCodec;
 import io.jlvs.core.sync.SyncDecoder;
 import io.jlvs.core.sync.SyncMessage;
 import io.jlvs.core.sync.SyncRecord;
+import io.jlvs.core.transport.FlowImport;
+import io.jlvs.core.transport.FlowImportResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,8 +49,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * server it had), UDP flows and TCP connection entries into a bounded table of this backup that {@link #listing()}
  * shows as {@code ipvsadm -Lnc} does. A TCP connection of a full proxy cannot move between processes (its sockets
  * die with the master), so the TCP entries are state only. UDP flows of a persistent service continue on the same
- * server through their template; a flow of a non-persistent UDP service is shown but scheduled afresh after takeover
- * (the engine has no API to import a flow into an event loop's table).
+ * server through their template; at takeover the flows of non-persistent UDP services are imported into the
+ * engine's own flow tables ({@link LoadBalancer#importFlows}), each bound to the server it had with its remaining
+ * timeout, so their next datagrams reach the same backend. Flows whose server is gone or down are dropped and
+ * counted; with a transport that cannot import flows (the default of the transport SPI) they are counted as not
+ * imported and scheduled afresh.
  *
  * <p>When no heartbeat arrives for the dead interval (counted from start until a first one), or on
  * {@link #takeover()}, it stops receiving and starts the load balancer. Work per datagram is bounded (one datagram
@@ -57,7 +62,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe: the receiver thread ({@code jlvs-sync-backup}) owns the channel and the buffer; the watchdog thread
  * ({@code jlvs-sync-watch}) owns expiry and the takeover decision; the entry table is concurrent, the heartbeat time
- * volatile, the counters atomic, and {@link #takeover()} synchronized.
+ * and the last import's result volatile, the counters atomic, and {@link #takeover()} (which imports the flows)
+ * synchronized.
  */
 public final class SyncBackup implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SyncBackup.class);
@@ -87,6 +93,9 @@ public final class SyncBackup implements AutoCloseable {
     private final AtomicLong tableFull = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
     private final AtomicLong datagramsApplied = new AtomicLong();
+    private final AtomicLong flowsImported = new AtomicLong();
+    private final AtomicLong flowsNotImported = new AtomicLong();
+    private volatile FlowImportResult lastImport;
     private volatile long lastHeartbeatNs;
     private volatile long masterId;
     private volatile long takenOverNs;
@@ -325,6 +334,7 @@ public final class SyncBackup implements AutoCloseable {
             wanted = reason; // the watchdog tries again
             return false;
         }
+        importFlows(); // before it reports that it took over: the flows are in place when a caller learns it
         takenOverNs = settings.clock().nanoTime();
         takeoverReason = reason;
         try {
@@ -342,6 +352,54 @@ public final class SyncBackup implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Hands the synced flows of non-persistent UDP services to the engine (a persistent service's flows follow their
+     * templates). Those the engine took, or dropped for a reason of its own (server gone or down, no such service),
+     * leave this backup's table: the engine lists what it took. If the transport cannot import, they stay, as state.
+     */
+    private void importFlows() {
+        final long now = settings.clock().nanoTime();
+        final List<FlowImport> flows = new ArrayList<>();
+        final List<EntryKey> keys = new ArrayList<>();
+        for (final Map.Entry<EntryKey, Entry> me : entries.entrySet()) {
+            final Entry e = me.getValue();
+            if (!(e.record() instanceof SyncRecord.FlowRecord f) || now - e.deadlineNs() >= 0) {
+                continue;
+            }
+            final VirtualService svc = lb.services().lookup(Protocol.UDP, f.virtualAddress(), f.virtualPort());
+            if (svc != null && svc.config().persistent()) {
+                continue;
+            }
+            flows.add(new FlowImport(Protocol.UDP, new InetSocketAddress(f.clientAddress(), f.clientPort()),
+                new InetSocketAddress(f.virtualAddress(), f.virtualPort()),
+                new InetSocketAddress(f.serverAddress(), f.serverPort()), (e.deadlineNs() - now) / 1_000_000));
+            keys.add(me.getKey());
+        }
+        if (flows.isEmpty()) {
+            return;
+        }
+        final FlowImportResult r;
+        try {
+            r = lb.importFlows(flows);
+        } catch (final RuntimeException ex) {
+            flowsNotImported.addAndGet(flows.size());
+            LOG.warn("sync: importing {} UDP flows failed; their clients are scheduled afresh", flows.size(), ex);
+            return;
+        }
+        lastImport = r;
+        flowsImported.addAndGet(r.imported());
+        flowsNotImported.addAndGet(r.dropped());
+        if (r.unsupported() < flows.size()) {
+            for (final EntryKey k : keys) {
+                entries.remove(k);
+            }
+        }
+        LOG.info("sync: imported {} of {} UDP flows of non-persistent services ({} dropped: {} without service, {} "
+            + "with their server gone or down, {} over the flow limit, {} failed, {} not supported by the transport)",
+            r.imported(), flows.size(), r.dropped(), r.noService(), r.serverGone(), r.tableFull(), r.failed(),
+            r.unsupported());
     }
 
     /**
@@ -392,7 +450,8 @@ public final class SyncBackup implements AutoCloseable {
     /**
      * Counters: what the decoder accepted and dropped, datagrams applied (counted after their last record),
      * heartbeats, templates and entries applied, templates whose
-     * service or server this director does not have, entries dropped because the table was full.
+     * service or server this director does not have, entries dropped because the table was full; after takeover,
+     * the UDP flows imported into the engine and those not imported (and, by reason, of the import at takeover).
      *
      * @return a snapshot by name
      */
@@ -405,6 +464,16 @@ public final class SyncBackup implements AutoCloseable {
         m.put("unknown_service", unknownService.get());
         m.put("unknown_server", unknownServer.get());
         m.put("table_full", tableFull.get());
+        m.put("flows_imported", flowsImported.get());
+        m.put("flows_not_imported", flowsNotImported.get());
+        final FlowImportResult r = lastImport;
+        if (r != null) {
+            m.put("flows_import_no_service", (long) r.noService());
+            m.put("flows_import_server_gone", (long) r.serverGone());
+            m.put("flows_import_table_full", (long) r.tableFull());
+            m.put("flows_import_failed", (long) r.failed());
+            m.put("flows_import_unsupported", (long) r.unsupported());
+        }
         return m;
     }
 

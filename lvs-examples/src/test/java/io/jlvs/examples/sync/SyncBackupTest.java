@@ -119,4 +119,54 @@ class SyncBackupTest {
         assertEquals(List.of(new InetSocketAddress("127.0.5.1", port)), lb.listening());
         assertTrue(d.status().contains("took over: operator command"), d.status());
     }
+
+    @Test
+    void atTakeoverFlowsOfNonPersistentUdpServicesShouldBeImportedAndTheRestCounted() throws Exception {
+        final int port;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(VIP, 0))) {
+            port = s.getLocalPort();
+        }
+        final int persistentPort;
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(VIP, 0))) {
+            persistentPort = s.getLocalPort();
+        }
+        final String rules = "-A -u 127.0.5.1:" + port + " -s rr\n-a -u 127.0.5.1:" + port + " -r 127.0.0.1:8001 -m\n"
+            + "-a -u 127.0.5.1:" + port + " -r 127.0.0.1:8002 -m\n"
+            + "-A -u 127.0.5.1:" + persistentPort + " -s rr -p 300\n-a -u 127.0.5.1:" + persistentPort
+            + " -r 127.0.0.1:8001 -m\n";
+        final LoadBalancer lb = LoadBalancer.builder().rules(rules).clock(clock).eventLoops(1).build();
+        closeables.add(() -> lb.close(Duration.ZERO));
+        final SyncDaemon d = SyncDaemon.builder().role(SyncDaemon.Role.BACKUP).syncId(2).clock(clock)
+            .listen(new InetSocketAddress("127.0.0.1", 0)).deadInterval(Duration.ofHours(1)).start(lb);
+        closeables.add(d);
+        final SyncBackup b = d.backup();
+        final InetAddress client = Addresses.parseLiteral("127.33.1.1");
+        final List<SyncRecord> records = List.of(
+            new SyncRecord.FlowRecord(client, 1001, VIP, port, RS, 8002, 200_000), // imported, on 8002
+            new SyncRecord.FlowRecord(client, 1002, VIP, port, RS, 8009, 200_000), // no such server
+            new SyncRecord.FlowRecord(client, 1003, VIP, port + 1000, RS, 8001, 200_000), // no such service
+            new SyncRecord.FlowRecord(client, 1004, VIP, persistentPort, RS, 8001, 200_000)); // its template decides
+        final DatagramSocket out = new DatagramSocket();
+        closeables.add(out);
+        for (final byte[] g : new SyncCodec(2, 1472).encodeAll(1, records)) {
+            out.send(new DatagramPacket(g, g.length, b.address()));
+        }
+        await("the flows", () -> b.entries().size() == 4);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(20));
+        assertTrue(b.takeover());
+        final java.util.Map<String, Long> c = b.counters();
+        assertEquals(1, c.get("flows_imported"), c.toString());
+        assertEquals(2, c.get("flows_not_imported"));
+        assertEquals(1, c.get("flows_import_server_gone"));
+        assertEquals(1, c.get("flows_import_no_service"));
+        // the imported flow is the engine's now (listed once, with what was left of its 200 s), the persistent
+        // service's flow stays a synced row, the dropped ones are gone
+        final String listing = b.listing();
+        assertEquals(1, java.util.regex.Pattern.compile("127\\.33\\.1\\.1:1001 ").matcher(listing).results().count(),
+            listing);
+        assertTrue(java.util.regex.Pattern.compile("UDP +03:0\\d +UDP +127\\.33\\.1\\.1:1001 +127\\.0\\.5\\.1:" + port
+            + " +127\\.0\\.0\\.1:8002").matcher(listing).find(), listing);
+        assertTrue(listing.contains("127.33.1.1:1004"), listing);
+        assertFalse(listing.contains("127.33.1.1:1002") || listing.contains("127.33.1.1:1003"), listing);
+    }
 }

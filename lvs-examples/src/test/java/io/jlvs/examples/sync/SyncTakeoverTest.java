@@ -38,6 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 127.x sources and a UDP flow go through the master; the master is killed with SIGKILL; the backup takes over
  * within its dead interval plus a second and sends every source to the real server it had, and the UDP flow's next
  * datagrams to the same backend. Without sync, the same clients arriving in another order land elsewhere.
+ *
+ * <p>A non-persistent rr UDP service over three servers: 10 flows through the master, interleaved over the
+ * servers; after the SIGKILL the backup (two event loops) imports the synced flows and each flow's next datagram, sent
+ * in the reverse order, reaches the backend it had; without sync a fresh rr would move most of them.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SyncTakeoverTest {
@@ -317,8 +321,106 @@ class SyncTakeoverTest {
         assertTrue(moved >= CLIENTS / 2, moved + " moved");
     }
 
+    private static final int FLOWS = 10;
+
+    /** A non-persistent rr UDP service over three servers; the master placed flow i on server i % 3, in order. */
+    private record RrSetup(String rules, int udpPort) {
+    }
+
+    private RrSetup rrSetup(final Path dir) throws IOException {
+        final int up = freeUdpPort();
+        final StringBuilder rules = new StringBuilder("-A -u " + VIP + ":" + up + " -s rr\n");
+        for (final String name : new String[] {"r0", "r1", "r2"}) {
+            rules.append("-a -u " + VIP + ":" + up + " -r 127.0.0.1:" + udpBackend(name).getLocalPort() + " -m\n");
+        }
+        Files.writeString(dir.resolve("rules"), rules.toString());
+        return new RrSetup(rules.toString(), up);
+    }
+
+    /** FLOWS client flows through the master, interleaved over rr's servers; returns each one's backend. */
+    private String[] rrFlows(final RrSetup s, final List<DatagramSocket> clients) throws IOException {
+        final String[] had = new String[FLOWS];
+        for (int i = 0; i < FLOWS; i++) {
+            clients.add(udpClient("127.30.2." + (i + 1)));
+            had[i] = ask(clients.get(i), s.udpPort());
+        }
+        for (int i = 0; i < FLOWS; i++) {
+            assertEquals(had[i], ask(clients.get(i), s.udpPort()), "flow " + i + " stays on the master");
+        }
+        assertEquals(3, new java.util.HashSet<>(java.util.Arrays.asList(had)).size(), "rr spread the flows: " + java.util.Arrays.toString(had));
+        return had;
+    }
+
+    @Test
+    void nonPersistentUdpFlowsShouldReachTheirBackendsAfterTakeover(@TempDir final Path dir) throws Exception {
+        final RrSetup s = rrSetup(dir);
+        final LoadBalancer backupLb = LoadBalancer.builder().rules(s.rules()).eventLoops(2).build();
+        closeables.add(() -> backupLb.close(Duration.ZERO));
+        final int syncPort = freeUdpPort();
+        final ChildJvm master = master(dir, syncPort);
+        final SyncDaemon backup = SyncDaemon.builder().role(SyncDaemon.Role.BACKUP).syncId(7)
+            .listen(new InetSocketAddress("127.0.0.1", syncPort)).deadInterval(Duration.ofSeconds(3)).start(backupLb);
+        closeables.add(backup);
+        final SyncBackup b = backup.backup();
+        final List<DatagramSocket> clients = new ArrayList<>();
+        final String[] had = rrFlows(s, clients);
+        final java.util.Set<Integer> ports = new java.util.HashSet<>();
+        for (final DatagramSocket c : clients) {
+            ports.add(c.getLocalPort());
+        }
+        await("the flows on the backup", 30, () -> b.entries().stream()
+            .filter(r -> r instanceof SyncRecord.FlowRecord f && ports.contains(f.clientPort())).count() == FLOWS);
+
+        master.kill();
+        await("the backup taking over", 10, b::tookOver);
+        assertEquals(FLOWS, b.counters().get("flows_imported"), b.counters().toString());
+        assertEquals(0, b.counters().get("flows_not_imported"));
+        // the engine lists the imported flows, each on the server it had, before any datagram
+        final List<io.jlvs.core.listing.ConnectionSnapshot> rows = new ArrayList<>();
+        for (final io.jlvs.core.listing.ConnectionSnapshot r : backupLb.connections()) {
+            if (r.protocol().equals("UDP") && ports.contains(r.clientPort())) {
+                rows.add(r);
+            }
+        }
+        assertEquals(FLOWS, rows.size(), rows.toString());
+        final String listing = b.listing();
+        assertEquals(FLOWS, Pattern.compile("UDP +\\d\\d:\\d\\d +UDP +127\\.30\\.2\\.").matcher(listing)
+            .results().count(), "each flow listed once:\n" + listing);
+
+        // in the reverse order (a fresh rr would now give most of them another server), each flow's next datagram
+        // reaches the backend it had
+        for (int i = FLOWS - 1; i >= 0; i--) {
+            assertEquals(had[i], ask(clients.get(i), s.udpPort()), "flow " + i + " after takeover");
+        }
+        for (int i = 0; i < FLOWS; i++) {
+            assertEquals(had[i], ask(clients.get(i), s.udpPort()), "flow " + i + " again");
+        }
+        System.out.println("sync: " + FLOWS + " non-persistent UDP flows continued on their backends after takeover; "
+            + "taken over across loops: " + backupLb.counters().get("udp_flows_import_claimed"));
+    }
+
+    @Test
+    void withoutSyncNonPersistentUdpFlowsWouldMove(@TempDir final Path dir) throws Exception {
+        final RrSetup s = rrSetup(dir);
+        final ChildJvm master = master(dir, freeUdpPort()); // sends to a port nobody listens on
+        final List<DatagramSocket> clients = new ArrayList<>();
+        final String[] had = rrFlows(s, clients);
+        master.kill();
+        final LoadBalancer cold = LoadBalancer.builder().rules(s.rules()).eventLoops(2).build();
+        closeables.add(() -> cold.close(Duration.ZERO));
+        cold.start();
+        int moved = 0;
+        for (int i = FLOWS - 1; i >= 0; i--) {
+            if (!had[i].equals(ask(clients.get(i), s.udpPort()))) {
+                moved++;
+            }
+        }
+        System.out.println("without sync: " + moved + " of " + FLOWS + " non-persistent UDP flows changed backend");
+        assertTrue(moved >= FLOWS / 2, moved + " moved");
+    }
+
     /** Sends bad datagrams of every kind; returns how many. */
-    private static int flood(final InetSocketAddress to) throws IOException {
+    static int flood(final InetSocketAddress to) throws IOException {
         final SplittableRandom r = new SplittableRandom(11);
         final SyncCodec other = new SyncCodec(8, 1472);
         final byte[] foreign = other.encodeAll(1, List.of(new SyncRecord.Heartbeat(1, 1000))).get(0);

@@ -75,6 +75,8 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     final EventLoop[] loops;
     final boolean reusePort;
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
+    /** Synced UDP flows imported at a sync takeover ({@link #importFlows}). */
+    final UdpFlowImport flowImport = new UdpFlowImport(this);
     private final List<FailureListener> failureListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
     private HealthChecks health;
@@ -417,6 +419,7 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         m.put("buffer_refusals", budget.refusals());
         m.put("relay_budget_bytes", budget.limit());
         m.put("relay_reserved_bytes", budget.reserved());
+        flowImport.counters(m);
         return m;
     }
 
@@ -483,5 +486,11 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
             n += await(l.submit(l.pool::outstanding));
         }
         return n;
+    }
+
+    @Override
+    public io.jlvs.core.transport.FlowImportResult importFlows(
+        final List<io.jlvs.core.transport.FlowImport> flows) {
+        return flowImport.importFlows(flows);
     }
 }

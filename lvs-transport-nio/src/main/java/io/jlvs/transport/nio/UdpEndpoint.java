@@ -28,6 +28,10 @@ import java.nio.channels.SelectionKey;
  * datagram is placed on its own; its reply still finds the client because the per-flow sockets are kept per
  * (client, server) pair.
  *
+ * <p>Synced flows of another director enter the table through {@link #importFlow} ({@link UdpFlowImport}); a
+ * datagram of a flow this loop does not have first asks {@link UdpFlowImport#claim} whether another loop imported
+ * it (only while imported flows are waiting there).
+ *
  * <p>Per datagram: one table lookup with int keys (IPv4), no allocation once the flow exists (the JDK caches the
  * last sender's address), no lock. A datagram larger than the buffer is counted and dropped, not truncated. New
  * flows above the configured maximum are dropped and counted.
@@ -133,7 +137,17 @@ final class UdpEndpoint implements Handler {
                 loop.counters.udpFlowsDropped.incrementAndGet();
                 return;
             }
-            if (v4) {
+            final UdpFlowImport.Claim claim = loop.engine.flowImport.claim(ca, from.getPort(), virtual.getAddress(),
+                vport, loop);
+            if (claim != null) {
+                // an imported flow another loop holds, and the kernel hands its datagrams to this loop's socket
+                final EventLoop owner = claim.owner;
+                owner.execute(() -> dropClaimed(owner, claim));
+            }
+            if (claim != null && UdpFlowImport.usable(claim.server)) {
+                c = loop.table.importEntry(service, claim.server, Protocol.UDP, ca, from.getPort(),
+                    virtual.getAddress(), vport, Long.MAX_VALUE, loop.now);
+            } else if (v4) {
                 loop.flow.setIpv4(Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport);
                 c = loop.table.open(service, loop.flow, Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport,
                     loop.now);
@@ -157,6 +171,69 @@ final class UdpEndpoint implements Handler {
         }
         loop.table.countIn(c, n, loop.now);
         flow.send(buffer);
+    }
+
+    /** On the loop that imported a flow another loop took over: drops this loop's copy. */
+    private static void dropClaimed(final EventLoop owner, final UdpFlowImport.Claim claim) {
+        final Connection c = claim.conn;
+        if (c.isTracked() && c.attachment() instanceof UdpFlow f) {
+            owner.table.remove(c);
+            f.close();
+        }
+    }
+
+    /**
+     * Imports a synced flow into this loop's table ({@link UdpFlowImport}): bound to {@code server}, with the
+     * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
+     *
+     * @param index where to offer the flow to the other loops reading this address, or null when none does
+     */
+    UdpFlowImport.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
+        final UdpFlowImport index) {
+        if (!UdpFlowImport.usable(server)) {
+            return UdpFlowImport.Outcome.SERVER_GONE;
+        }
+        if (loop.table.count(ConnState.UDP) >= loop.engine.runtime.options().maxUdpFlows()) {
+            loop.counters.udpFlowsDropped.incrementAndGet();
+            return UdpFlowImport.Outcome.TABLE_FULL;
+        }
+        final InetAddress ca = client.getAddress();
+        final InetAddress va = virtual.getAddress();
+        final Connection c = loop.table.importEntry(state.service, server, Protocol.UDP, ca, client.getPort(), va,
+            virtual.getPort(), remainingNs, loop.now);
+        if (c == null) {
+            return UdpFlowImport.Outcome.FAILED;
+        }
+        final UdpFlow flow = UdpFlow.open(this, c, server, client);
+        if (flow == null) {
+            loop.table.remove(c);
+            return UdpFlowImport.Outcome.FAILED;
+        }
+        c.attachment(flow);
+        if (index != null) {
+            flow.claim = index.offer(new UdpFlowImport.Key(ca, client.getPort(), va, virtual.getPort()), loop, c,
+                server);
+        }
+        return UdpFlowImport.Outcome.IMPORTED;
+    }
+
+    /**
+     * Removes this loop's entry of a client's flow, if it has one (made by a datagram that came before the import),
+     * closing its socket. Call on this loop.
+     *
+     * @return whether there was one
+     */
+    boolean evict(final InetSocketAddress client) {
+        final Connection c = loop.table.lookup(Protocol.UDP, client.getAddress(), client.getPort(),
+            virtual.getAddress(), virtual.getPort());
+        if (c == null) {
+            return false;
+        }
+        loop.table.remove(c);
+        if (c.attachment() instanceof UdpFlow f) {
+            f.close();
+        }
+        return true;
     }
 
     private void onePacket(final InetSocketAddress from, final int n, final boolean v4) {

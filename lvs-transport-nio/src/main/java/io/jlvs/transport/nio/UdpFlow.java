@@ -28,6 +28,8 @@ final class UdpFlow implements Handler {
     private final SelectionKey key;
     private final ByteBuffer header;
     private boolean closed;
+    /** Set when the flow was imported and other loops may take it over ({@link UdpFlowImport}). */
+    UdpFlowImport.Claim claim;
     // one-packet flows only
     long opsKey;
     UdpFlow opsNext;
@@ -157,6 +159,9 @@ final class UdpFlow implements Handler {
             return;
         }
         closed = true;
+        if (claim != null) {
+            endpoint.loop.engine.flowImport.forget(claim);
+        }
         if (conn != null && conn.attachment() == this) {
             conn.attachment(null);
         }
