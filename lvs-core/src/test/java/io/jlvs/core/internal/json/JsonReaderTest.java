@@ -62,9 +62,10 @@ class JsonReaderTest {
         assertError("JSON: expected ',' or ']' at offset 3 (found '}')", "[1 }");
         assertError("JSON: expected end of input at offset 3 (found 'x')", "[] x");
         assertError("JSON: expected a value at offset 1 (found end of input)", "[");
-        assertError("JSON: expected a value at offset 0 (found end of input)", "   ".substring(3));
+        assertError("JSON: expected a value at offset 0 (found end of input)", "");
         assertError("JSON: expected a value at offset 6 (found '}')", "{\"a\": }");
-        assertError("JSON: expected a value at offset 1 (found ']')", "[]]".substring(1) + "");
+        assertError("JSON: expected a value at offset 3 (found ']')", "[1,]");
+        assertError("JSON: expected a string key at offset 7 (found '}')", "{\"a\":1,}");
         assertError("JSON: expected a string key at offset 1 (found 'a')", "{a:1}");
         assertError("JSON: expected ':' at offset 5 (found '1')", "{\"a\" 1}");
         assertError("JSON: expected a number at offset 0 (found '-')", "--1");

@@ -42,7 +42,7 @@ class JsonWriterTest {
             .value(-2.5).value(Double.NaN).value(Double.POSITIVE_INFINITY).value(Double.NEGATIVE_INFINITY).endArray()
             .toString());
         assertEquals("[1.235,-1.235,0.0,2.0,1.0E21,null]", new JsonWriter(3).beginArray().value(1.2345)
-            .value(-1.2346).value(0.0001).value(2).value(1e21).value(Double.NaN).endArray().toString());
+            .value(-1.2346).value(0.0001).value(2.0).value(1e21).value(Double.NaN).endArray().toString());
         assertEquals("{\"ms\":3.0}", new JsonWriter(0).beginObject().field("ms", 2.5).endObject().toString());
         assertEquals("decimals 10: expected 0 to 9",
             assertThrows(IllegalArgumentException.class, () -> new JsonWriter(10)).getMessage());
