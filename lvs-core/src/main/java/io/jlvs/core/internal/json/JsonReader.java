@@ -183,7 +183,7 @@ public final class JsonReader {
             i++;
             return m;
         }
-        while (true) {
+        do {
             ws();
             if (!at('"')) {
                 throw error("a string key");
@@ -195,16 +195,8 @@ public final class JsonReader {
             }
             i++;
             m.put(k, value());
-            ws();
-            if (at(',')) {
-                i++;
-            } else if (at('}')) {
-                i++;
-                return m;
-            } else {
-                throw error("',' or '}'");
-            }
-        }
+        } while (more('}'));
+        return m;
     }
 
     private List<Object> array() {
@@ -215,18 +207,24 @@ public final class JsonReader {
             i++;
             return l;
         }
-        while (true) {
+        do {
             l.add(value());
-            ws();
-            if (at(',')) {
-                i++;
-            } else if (at(']')) {
-                i++;
-                return l;
-            } else {
-                throw error("',' or ']'");
-            }
+        } while (more(']'));
+        return l;
+    }
+
+    /** After a member or element: true past a ',' (another follows), false past {@code close} (the end). */
+    private boolean more(final char close) {
+        ws();
+        if (at(',')) {
+            i++;
+            return true;
         }
+        if (at(close)) {
+            i++;
+            return false;
+        }
+        throw error("',' or '" + close + "'");
     }
 
     /** At a digit or '-': -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
