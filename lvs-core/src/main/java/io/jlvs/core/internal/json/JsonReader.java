@@ -140,6 +140,15 @@ public final class JsonReader {
         return i < s.length() && s.charAt(i) == c;
     }
 
+    /** Steps over {@code c} if it stands here. */
+    private boolean skip(final char c) {
+        if (at(c)) {
+            i++;
+            return true;
+        }
+        return false;
+    }
+
     private Object value() {
         ws();
         if (i >= s.length()) {
@@ -177,10 +186,7 @@ public final class JsonReader {
 
     private Map<String, Object> object() {
         final Map<String, Object> m = new LinkedHashMap<>();
-        i++;
-        ws();
-        if (at('}')) {
-            i++;
+        if (opensEmpty('}')) {
             return m;
         }
         do {
@@ -190,10 +196,9 @@ public final class JsonReader {
             }
             final String k = string();
             ws();
-            if (!at(':')) {
+            if (!skip(':')) {
                 throw error("':'");
             }
-            i++;
             m.put(k, value());
         } while (more('}'));
         return m;
@@ -201,10 +206,7 @@ public final class JsonReader {
 
     private List<Object> array() {
         final List<Object> l = new ArrayList<>();
-        i++;
-        ws();
-        if (at(']')) {
-            i++;
+        if (opensEmpty(']')) {
             return l;
         }
         do {
@@ -213,15 +215,20 @@ public final class JsonReader {
         return l;
     }
 
+    /** At '{' or '[': steps over it; true (and past {@code close} too) if the container is empty. */
+    private boolean opensEmpty(final char close) {
+        i++;
+        ws();
+        return skip(close);
+    }
+
     /** After a member or element: true past a ',' (another follows), false past {@code close} (the end). */
     private boolean more(final char close) {
         ws();
-        if (at(',')) {
-            i++;
+        if (skip(',')) {
             return true;
         }
-        if (at(close)) {
-            i++;
+        if (skip(close)) {
             return false;
         }
         throw error("',' or '" + close + "'");
@@ -230,28 +237,22 @@ public final class JsonReader {
     /** At a digit or '-': -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
     private Object number() {
         final int start = i;
-        if (at('-')) {
-            i++;
-        }
-        if (at('0')) {
-            i++;
-        } else if (!digits()) {
+        skip('-');
+        if (!skip('0') && !digits()) {
             i = start;
             throw error("a number");
         }
         boolean integer = true;
-        if (at('.')) {
-            i++;
+        if (skip('.')) {
             integer = false;
             if (!digits()) {
                 throw error("a digit after '.'");
             }
         }
-        if (at('e') || at('E')) {
-            i++;
+        if (skip('e') || skip('E')) {
             integer = false;
-            if (at('+') || at('-')) {
-                i++;
+            if (!skip('+')) {
+                skip('-');
             }
             if (!digits()) {
                 throw error("a digit in the exponent");
