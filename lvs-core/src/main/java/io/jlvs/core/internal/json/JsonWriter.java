@@ -43,30 +43,32 @@ public final class JsonWriter {
 
     /** {@return this writer, after opening an object} */
     public JsonWriter beginObject() {
-        separate();
-        sb.append('{');
-        comma = false;
-        return this;
+        return open('{');
     }
 
     /** {@return this writer, after closing the innermost object} */
     public JsonWriter endObject() {
-        sb.append('}');
-        comma = true;
-        return this;
+        return close('}');
     }
 
     /** {@return this writer, after opening an array} */
     public JsonWriter beginArray() {
-        separate();
-        sb.append('[');
-        comma = false;
-        return this;
+        return open('[');
     }
 
     /** {@return this writer, after closing the innermost array} */
     public JsonWriter endArray() {
-        sb.append(']');
+        return close(']');
+    }
+
+    private JsonWriter open(final char bracket) {
+        next().append(bracket);
+        comma = false;
+        return this;
+    }
+
+    private JsonWriter close(final char bracket) {
+        sb.append(bracket);
         comma = true;
         return this;
     }
@@ -78,7 +80,7 @@ public final class JsonWriter {
      * @return this writer
      */
     public JsonWriter name(final String name) {
-        separate();
+        next();
         string(name);
         sb.append(':');
         comma = false;
@@ -92,13 +94,11 @@ public final class JsonWriter {
      * @return this writer
      */
     public JsonWriter value(final String s) {
-        separate();
         if (s == null) {
-            sb.append("null");
-        } else {
-            string(s);
+            return nullValue();
         }
-        comma = true;
+        next();
+        string(s);
         return this;
     }
 
@@ -109,9 +109,7 @@ public final class JsonWriter {
      * @return this writer
      */
     public JsonWriter value(final long n) {
-        separate();
-        sb.append(n);
-        comma = true;
+        next().append(n);
         return this;
     }
 
@@ -122,16 +120,11 @@ public final class JsonWriter {
      * @return this writer
      */
     public JsonWriter value(final double d) {
-        separate();
         if (!Double.isFinite(d)) {
-            sb.append("null");
-        } else if (decimals < 0) {
-            sb.append(d);
-        } else {
-            // beyond 2^62 / scale the number has no decimals to round (and Math.round would saturate)
-            sb.append(Math.abs(d) * scale < 0x1p62 ? Math.round(d * scale) / scale : d);
+            return nullValue();
         }
-        comma = true;
+        // beyond 2^62 / scale the number has no decimals to round (and Math.round would saturate)
+        next().append(decimals < 0 || Math.abs(d) * scale >= 0x1p62 ? d : Math.round(d * scale) / scale);
         return this;
     }
 
@@ -142,17 +135,13 @@ public final class JsonWriter {
      * @return this writer
      */
     public JsonWriter value(final boolean b) {
-        separate();
-        sb.append(b);
-        comma = true;
+        next().append(b);
         return this;
     }
 
     /** {@return this writer, after writing {@code null}} */
     public JsonWriter nullValue() {
-        separate();
-        sb.append("null");
-        comma = true;
+        next().append("null");
         return this;
     }
 
@@ -200,10 +189,13 @@ public final class JsonWriter {
         return name(name).value(v);
     }
 
-    private void separate() {
+    /** Starts a value or a name: the comma if one is due; whatever comes next in this container needs one. */
+    private StringBuilder next() {
         if (comma) {
             sb.append(',');
         }
+        comma = true;
+        return sb;
     }
 
     private void string(final String s) {

@@ -16,10 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class JsonReaderTest {
+    /** Nesting four deep, empty containers, keys out of alphabetical order, every kind of white space. */
+    private static final String NESTED = " {\"z\": [1, [2, [3, []]], {}], \"a\": {\"b\": {\"c\": null}},\n\t"
+        + "\"m\": true}\r\n";
+
     @Test
     void readsNestedContainersInDocumentOrder() {
-        final Object v = JsonReader.parse(" {\"z\": [1, [2, [3, []]], {}], \"a\": {\"b\": {\"c\": null}},\n\t\"m\": true}\r\n");
-        final Map<String, Object> root = JsonReader.object(v);
+        final Map<String, Object> root = JsonReader.object(JsonReader.parse(NESTED));
+        final Object v = root;
         assertEquals(List.of("z", "a", "m"), List.copyOf(root.keySet()));
         assertEquals(List.of(1L, List.of(2L, List.of(3L, List.of())), Map.of()), root.get("z"));
         final Map<String, Object> c = new LinkedHashMap<>();
