@@ -1,5 +1,6 @@
 package io.jlvs.examples.ops;
 
+import io.jlvs.core.internal.json.JsonWriter;
 import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.listing.ServerState;
@@ -25,7 +26,7 @@ final class StatusJson {
     }
 
     static String render(final LoadBalancer lb, final RateHistory history, final long startedAtMillis) {
-        final Json j = new Json().beginObject();
+        final JsonWriter j = new JsonWriter(3).beginObject();
         j.field("version", JlvsVersion.version());
         j.field("time", System.currentTimeMillis());
         j.field("startedAt", startedAtMillis);
@@ -53,13 +54,13 @@ final class StatusJson {
         return j.endObject().toString();
     }
 
-    private static Json stats(final Json j, final StatsSnapshot st) {
+    private static JsonWriter stats(final JsonWriter j, final StatsSnapshot st) {
         return j.field("connections", st.conns()).field("inPackets", st.inPackets())
             .field("outPackets", st.outPackets()).field("inBytes", st.inBytes()).field("outBytes", st.outBytes())
             .field("cps", st.cps()).field("inBps", st.inBps()).field("outBps", st.outBps());
     }
 
-    private static Json process(final Json j) {
+    private static JsonWriter process(final JsonWriter j) {
         final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.UnixOperatingSystemMXBean) {
             final com.sun.management.UnixOperatingSystemMXBean u = (com.sun.management.UnixOperatingSystemMXBean) os;
@@ -74,7 +75,7 @@ final class StatusJson {
         return j.field("heapUsedBytes", rt.totalMemory() - rt.freeMemory()).field("heapMaxBytes", rt.maxMemory());
     }
 
-    private static void service(final Json j, final VirtualService s, final RateHistory history) {
+    private static void service(final JsonWriter j, final VirtualService s, final RateHistory history) {
         final ServerList members = s.members();
         int up = 0;
         int active = 0;
@@ -103,7 +104,7 @@ final class StatusJson {
         j.endObject();
     }
 
-    private static void server(final Json j, final VirtualService s, final RealServer r, final RateHistory history) {
+    private static void server(final JsonWriter j, final VirtualService s, final RealServer r, final RateHistory history) {
         final ServerState state = ServerState.of(s, r);
         j.beginObject();
         j.field("server", r.addressAndPort());
@@ -137,7 +138,7 @@ final class StatusJson {
         j.endObject();
     }
 
-    private static void latency(final Json j, final LatencyStats l) {
+    private static void latency(final JsonWriter j, final LatencyStats l) {
         j.beginObject().field("count", l.count()).field("mean", l.meanNanos() / 1e6)
             .field("max", l.maxNanos() / 1e6);
         j.name("last");
@@ -149,7 +150,7 @@ final class StatusJson {
         j.endObject();
     }
 
-    private static void array(final Json j, final long[] values) {
+    private static void array(final JsonWriter j, final long[] values) {
         j.beginArray();
         for (final long v : values) {
             j.value(v);

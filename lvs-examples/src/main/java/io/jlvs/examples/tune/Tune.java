@@ -1,5 +1,6 @@
 package io.jlvs.examples.tune;
 
+import io.jlvs.core.internal.json.JsonWriter;
 import io.jlvs.core.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
@@ -421,7 +422,7 @@ public final class Tune {
     }
 
     static String json(final TunePlan p, final HostFacts h) {
-        final Json j = new Json().begin();
+        final JsonWriter j = new JsonWriter().beginObject();
         j.name("connections").value(p.connections());
         j.name("ok").value(p.ok());
         j.name("procRoot").value(h.root().toString());
@@ -431,13 +432,14 @@ public final class Tune {
         j.name("sourceAddresses").value(p.sourceAddresses());
         j.name("rows").beginArray();
         for (final TunePlan.Row r : p.rows()) {
-            j.begin().name("setting").value(r.setting()).name("now").value(r.now()).name("needed").value(r.needed())
+            j.beginObject().name("setting").value(r.setting()).name("now").value(r.now()).name("needed")
+                .value(r.needed())
                 .name("status").value(r.status().name().toLowerCase(Locale.ROOT)).name("required")
                 .value(r.required()).name("why").value(r.why());
             if (r.sysctlValue() != null) {
                 j.name("set").value(r.sysctlValue());
             }
-            j.end();
+            j.endObject();
         }
         j.endArray();
         j.name("short").beginArray();
@@ -456,26 +458,27 @@ public final class Tune {
         j.endArray();
         j.name("unreadable").beginArray();
         for (final HostFacts.Reading r : h.problems()) {
-            j.begin().name("setting").value(r.setting()).name("error").value(r.error()).end();
+            j.beginObject().name("setting").value(r.setting()).name("error").value(r.error()).endObject();
         }
         j.endArray();
         j.name("backends").beginArray();
         for (final TunePlan.Backend b : p.backends()) {
-            j.begin().name("endpoint").value(b.endpoint()).name("connections").value(b.connections()).end();
+            j.beginObject().name("endpoint").value(b.endpoint()).name("connections").value(b.connections())
+                .endObject();
         }
         j.endArray();
-        j.name("sysctl").begin();
+        j.name("sysctl").beginObject();
         for (final TunePlan.Row r : p.rows()) {
             if (r.sysctlValue() != null) {
                 j.name(r.setting()).value(r.sysctlValue());
             }
         }
-        j.end();
+        j.endObject();
         j.name("notes").beginArray();
         for (final String s : p.notes()) {
             j.value(s);
         }
         j.endArray();
-        return j.end().toString();
+        return j.endObject().toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.jlvs.examples.ops;
 
+import io.jlvs.core.internal.json.JsonReader;
 import io.jlvs.core.listing.DirectorSnapshot;
 import io.jlvs.core.listing.ServerSnapshot;
 import io.jlvs.core.listing.ServiceSnapshot;
@@ -150,9 +151,9 @@ class OpsHttpServerTest {
         assertEquals("text/plain; version=0.0.4; charset=utf-8", m.headers().firstValue("Content-Type").orElse(""));
         assertEquals("application/json; charset=utf-8", st.headers().firstValue("Content-Type").orElse(""));
         final Map<String, Double> s = samples(m.body());
-        final Map<String, Object> status = MiniJson.obj(MiniJson.parse(st.body()));
+        final Map<String, Object> status = JsonReader.object(JsonReader.parseDoubles(st.body()));
         assertEquals(1.0, status.get("liveConnections"));
-        assertEquals(3, MiniJson.arr(status.get("services")).size());
+        assertEquals(3, JsonReader.array(status.get("services")).size());
         assertTrue(s.containsKey("jlvs_process_open_fds"), "fds");
         assertTrue(s.get("jlvs_direct_memory_used_bytes") > 0, "direct memory");
         assertTrue(m.body().contains("\njvm_memory_used_bytes{area=\"heap\""), "JVM binders");
@@ -186,7 +187,7 @@ class OpsHttpServerTest {
         final String deadA = "127.0.0.1:" + sc.deadA;
         assertEquals(0.0, s.get(key("jlvs_server_up", a, deadA)));
         assertEquals("down", server(service(status, a), deadA).get("state"));
-        assertEquals(Boolean.FALSE, MiniJson.obj(server(service(status, a), deadA).get("lastCheck")).get("passed"));
+        assertEquals(Boolean.FALSE, JsonReader.object(server(service(status, a), deadA).get("lastCheck")).get("passed"));
         assertEquals("draining", server(service(status, a), "127.0.0.1:" + sc.e2.port()).get("state"));
         assertEquals(1.0, s.get(key("jlvs_server_up", a, "127.0.0.1:" + sc.e2.port())));
         assertEquals("overloaded", server(service(status, sc.b.toString()), "127.0.0.1:" + sc.e3.port())
@@ -197,11 +198,11 @@ class OpsHttpServerTest {
         assertEquals(0.0, s.get(key("jlvs_server_weight", c, "127.0.0.1:" + sc.deadC)));
         final RealServer up = sc.server(sc.a, sc.e1.port());
         final Map<String, Object> ju = server(service(status, a), "127.0.0.1:" + sc.e1.port());
-        assertEquals((double) up.connectLatency().count(), MiniJson.obj(ju.get("connectLatencyMs")).get("count"));
+        assertEquals((double) up.connectLatency().count(), JsonReader.object(ju.get("connectLatencyMs")).get("count"));
         assertEquals((double) up.connectLatency().count(),
             s.get(key("jlvs_server_connect_latency_seconds_count", a, "127.0.0.1:" + sc.e1.port())));
         assertTrue(up.connectLatency().count() > 0);
-        assertNotNull(MiniJson.obj(ju.get("lastCheck")).get("latencyMs"));
+        assertNotNull(JsonReader.object(ju.get("lastCheck")).get("latencyMs"));
         assertNull(server(service(status, sc.b.toString()), "127.0.0.1:" + sc.e3.port()).get("lastCheck"));
     }
 
@@ -210,18 +211,18 @@ class OpsHttpServerTest {
     }
 
     static Map<String, Object> service(final Map<String, Object> status, final String name) {
-        for (final Object o : MiniJson.arr(status.get("services"))) {
-            if (name.equals(MiniJson.obj(o).get("service"))) {
-                return MiniJson.obj(o);
+        for (final Object o : JsonReader.array(status.get("services"))) {
+            if (name.equals(JsonReader.object(o).get("service"))) {
+                return JsonReader.object(o);
             }
         }
         throw new AssertionError("no service " + name + " in " + status);
     }
 
     static Map<String, Object> server(final Map<String, Object> service, final String name) {
-        for (final Object o : MiniJson.arr(service.get("servers"))) {
-            if (name.equals(MiniJson.obj(o).get("server"))) {
-                return MiniJson.obj(o);
+        for (final Object o : JsonReader.array(service.get("servers"))) {
+            if (name.equals(JsonReader.object(o).get("server"))) {
+                return JsonReader.object(o);
             }
         }
         throw new AssertionError("no server " + name + " in " + service);

@@ -1,5 +1,6 @@
 package io.jlvs.examples.ops;
 
+import io.jlvs.core.internal.json.JsonReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,21 +130,21 @@ class StatusPageBrowserTest {
     }
 
     private static Map<String, Object> status() throws Exception {
-        return MiniJson.obj(MiniJson.parse(OpsFixture.get(http.address(), "/api/status").body()));
+        return JsonReader.object(JsonReader.parseDoubles(OpsFixture.get(http.address(), "/api/status").body()));
     }
 
     /** The figures of every server that the test compares, as one string. */
     private static String stableFigures(final Map<String, Object> status) {
         final StringBuilder sb = new StringBuilder();
-        for (final Object so : MiniJson.arr(status.get("services"))) {
-            for (final Object o : MiniJson.arr(MiniJson.obj(so).get("servers"))) {
-                final Map<String, Object> srv = MiniJson.obj(o);
+        for (final Object so : JsonReader.array(status.get("services"))) {
+            for (final Object o : JsonReader.array(JsonReader.object(so).get("servers"))) {
+                final Map<String, Object> srv = JsonReader.object(o);
                 for (final String f : new String[] {"server", "state", "weight", "active", "inactive", "connections",
                     "connectFailures"}) {
                     sb.append(srv.get(f)).append(' ');
                 }
                 final Object c = srv.get("lastCheck");
-                sb.append(c == null ? "-" : MiniJson.obj(c).get("passed")).append('\n');
+                sb.append(c == null ? "-" : JsonReader.object(c).get("passed")).append('\n');
             }
         }
         return sb.toString();
@@ -180,13 +181,13 @@ class StatusPageBrowserTest {
             rows.put(id, cells);
         }
         int expected = 0;
-        for (final Object so : MiniJson.arr(status.get("services"))) {
-            final Map<String, Object> svc = MiniJson.obj(so);
+        for (final Object so : JsonReader.array(status.get("services"))) {
+            final Map<String, Object> svc = JsonReader.object(so);
             assertTrue(dom.contains("<span class=\"service-name\">" + svc.get("service") + "</span>"),
                 "service header " + svc.get("service"));
-            for (final Object o : MiniJson.arr(svc.get("servers"))) {
+            for (final Object o : JsonReader.array(svc.get("servers"))) {
                 expected++;
-                final Map<String, Object> srv = MiniJson.obj(o);
+                final Map<String, Object> srv = JsonReader.object(o);
                 final String id = svc.get("service") + " / " + srv.get("server");
                 final Map<String, String[]> cells = rows.get(id);
                 assertTrue(cells != null, "a row for " + id + " in\n" + dom);
@@ -203,10 +204,10 @@ class StatusPageBrowserTest {
                 if (check == null) {
                     assertTrue(cells.get("row")[1].contains("no check"), id);
                 } else {
-                    final Map<String, Object> lc = MiniJson.obj(check);
+                    final Map<String, Object> lc = JsonReader.object(check);
                     assertTrue(cells.get("row")[1].contains("data-passed=\"" + lc.get("passed") + "\""), id);
                 }
-                final int points = MiniJson.arr(MiniJson.obj(srv.get("history")).get("cps")).size();
+                final int points = JsonReader.array(JsonReader.object(srv.get("history")).get("cps")).size();
                 final Matcher svg = Pattern.compile("<svg class=\"spark\"[^>]*data-points=\"(\\d+)\"")
                     .matcher(cells.get("row")[1]);
                 assertTrue(svg.find(), id + " chart");

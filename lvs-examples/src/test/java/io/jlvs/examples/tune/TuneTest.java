@@ -1,5 +1,6 @@
 package io.jlvs.examples.tune;
 
+import io.jlvs.core.internal.json.JsonReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,7 +11,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -215,7 +215,7 @@ class TuneTest {
 
         outBytes.reset();
         assertEquals(Tune.SHORT, tune("--connections", "50000", "--json"));
-        final Map<?, ?> json = (Map<?, ?>) new JsonReader(out().trim()).read();
+        final Map<?, ?> json = (Map<?, ?>) JsonReader.parse(out().trim());
         assertEquals(Boolean.FALSE, json.get("ok"));
         assertEquals(List.of("fs.nr_open"), json.get("short"));
         assertEquals(List.of(Map.of("setting", "fs.nr_open", "error", proc.resolve("sys/fs/nr_open")
@@ -332,7 +332,7 @@ class TuneTest {
         goodHost();
         put("sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
         assertEquals(Tune.SHORT, tune("--connections", "50000", "--json"));
-        final Map<?, ?> json = (Map<?, ?>) new JsonReader(out().trim()).read();
+        final Map<?, ?> json = (Map<?, ?>) JsonReader.parse(out().trim());
         assertEquals(50_000L, json.get("connections"));
         assertEquals(Boolean.FALSE, json.get("ok"));
         assertEquals(101_024L, json.get("limitNofile"));
@@ -374,132 +374,6 @@ class TuneTest {
         assertTrue(soft > 0);
         for (final String w : Tune.warnings(1000)) {
             assertTrue(rows.keySet().stream().anyMatch(w::startsWith), w);
-        }
-    }
-
-    /** A strict reader of the JSON subset the writer produces (objects, arrays, strings, integers, booleans). */
-    private static final class JsonReader {
-        private final String s;
-        private int i;
-
-        JsonReader(final String s) {
-            this.s = s;
-        }
-
-        Object read() {
-            final Object v = value();
-            if (i != s.length()) {
-                throw new IllegalArgumentException("trailing text at " + i);
-            }
-            return v;
-        }
-
-        private Object value() {
-            final char c = s.charAt(i);
-            if (c == '{') {
-                final Map<String, Object> m = new LinkedHashMap<>();
-                i++;
-                if (s.charAt(i) == '}') {
-                    i++;
-                    return m;
-                }
-                while (true) {
-                    final String k = string();
-                    expect(':');
-                    m.put(k, value());
-                    if (s.charAt(i) == '}') {
-                        i++;
-                        return m;
-                    }
-                    expect(',');
-                }
-            }
-            if (c == '[') {
-                final List<Object> l = new ArrayList<>();
-                i++;
-                if (s.charAt(i) == ']') {
-                    i++;
-                    return l;
-                }
-                while (true) {
-                    l.add(value());
-                    if (s.charAt(i) == ']') {
-                        i++;
-                        return l;
-                    }
-                    expect(',');
-                }
-            }
-            if (c == '"') {
-                return string();
-            }
-            if (s.startsWith("true", i)) {
-                i += 4;
-                return Boolean.TRUE;
-            }
-            if (s.startsWith("false", i)) {
-                i += 5;
-                return Boolean.FALSE;
-            }
-            final int start = i;
-            if (s.charAt(i) == '-') {
-                i++;
-            }
-            while (i < s.length() && Character.isDigit(s.charAt(i))) {
-                i++;
-            }
-            if (start == i) {
-                throw new IllegalArgumentException("unexpected '" + c + "' at " + i);
-            }
-            return Long.parseLong(s.substring(start, i));
-        }
-
-        private void expect(final char c) {
-            if (s.charAt(i) != c) {
-                throw new IllegalArgumentException("expected '" + c + "' at " + i + ", found '" + s.charAt(i) + "'");
-            }
-            i++;
-        }
-
-        private String string() {
-            expect('"');
-            final StringBuilder sb = new StringBuilder();
-            while (true) {
-                final char c = s.charAt(i++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c < 0x20) {
-                    throw new IllegalArgumentException("raw control character at " + (i - 1));
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                final char e = s.charAt(i++);
-                switch (e) {
-                    case '"':
-                    case '\\':
-                    case '/':
-                        sb.append(e);
-                        break;
-                    case 'n':
-                        sb.append('\n');
-                        break;
-                    case 't':
-                        sb.append('\t');
-                        break;
-                    case 'r':
-                        sb.append('\r');
-                        break;
-                    case 'u':
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        i += 4;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("bad escape \\" + e);
-                }
-            }
         }
     }
 }
