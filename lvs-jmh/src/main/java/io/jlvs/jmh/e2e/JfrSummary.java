@@ -1,0 +1,216 @@
+package io.jlvs.jmh.e2e;
+
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedMethod;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Where a JLVS front's time went, from a JFR recording: the methods on top of the stack in the CPU samples
+ * ({@code jdk.ExecutionSample}, threads running Java code) by count (self), the methods anywhere on those stacks
+ * (total), the samples per thread, and separately the top Java frames of the native samples
+ * ({@code jdk.NativeMethodSample}: threads in native code, including system calls made through the Foreign Function
+ * API and threads blocked in {@code epoll_wait}, so those are not all CPU). Reads the file with
+ * {@link RecordingFile} of the JDK it runs on, so it is run by the JDK that wrote the recording. Stateless.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.jlvs.jmh.e2e.JfrSummary FILE.jfr [TOP]}.
+ */
+public final class JfrSummary {
+    /** The CPU sample event: a thread running Java code. */
+    static final String EXECUTION = "jdk.ExecutionSample";
+    /** The native sample event: a thread in native code (or blocked in a system call). */
+    static final String NATIVE = "jdk.NativeMethodSample";
+
+    private JfrSummary() {
+    }
+
+    /** Counts of one kind of sample; filled by one thread, then read. */
+    static final class Counts {
+        private int samples;
+        private final Map<String, Integer> self = new HashMap<>();
+        private final Map<String, Integer> total = new HashMap<>();
+        private final Map<String, Integer> threads = new HashMap<>();
+
+        /**
+         * Counts one sample.
+         *
+         * @param thread the sampled thread's name
+         * @param stack its frames, top first
+         */
+        void add(final String thread, final List<String> stack) {
+            samples++;
+            if (!stack.isEmpty()) {
+                self.merge(stack.get(0), 1, Integer::sum);
+            }
+            final Set<String> seen = new HashSet<>();
+            for (final String m : stack) {
+                if (seen.add(m)) {
+                    total.merge(m, 1, Integer::sum);
+                }
+            }
+            threads.merge(thread, 1, Integer::sum);
+        }
+
+        int samples() {
+            return samples;
+        }
+
+        Map<String, Integer> self() {
+            return self;
+        }
+
+        Map<String, Integer> total() {
+            return total;
+        }
+
+        Map<String, Integer> threads() {
+            return threads;
+        }
+    }
+
+    /**
+     * A method as the tables show it: class without its package, then the method name.
+     *
+     * @param type the fully qualified class name
+     * @param method the method name
+     * @return for example {@code EpollLoop.run}
+     */
+    static String frameName(final String type, final String method) {
+        final int dot = type.lastIndexOf('.');
+        return (dot < 0 ? type : type.substring(dot + 1)) + "." + method;
+    }
+
+    /**
+     * The entries with the highest counts, highest first, ties by name.
+     *
+     * @param counts the counts
+     * @param n how many at most
+     * @return up to {@code n} entries
+     */
+    static List<Map.Entry<String, Integer>> top(final Map<String, Integer> counts, final int n) {
+        final List<Map.Entry<String, Integer>> e = new ArrayList<>(counts.entrySet());
+        e.sort((a, b) -> a.getValue().equals(b.getValue()) ? a.getKey().compareTo(b.getKey())
+            : Integer.compare(b.getValue(), a.getValue()));
+        return e.subList(0, Math.min(n, e.size()));
+    }
+
+    /**
+     * Reads the samples of a recording.
+     *
+     * @param jfr the recording
+     * @return the CPU samples, then the native samples
+     * @throws IOException if the file cannot be read as a recording
+     */
+    static Counts[] read(final Path jfr) throws IOException {
+        final Counts exec = new Counts();
+        final Counts nat = new Counts();
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                final RecordedEvent e = f.readEvent();
+                final String type = e.getEventType().getName();
+                final boolean isExec = type.equals(EXECUTION);
+                if (!isExec && !type.equals(NATIVE)) {
+                    continue;
+                }
+                final List<String> stack = new ArrayList<>();
+                final RecordedStackTrace st = e.getStackTrace();
+                if (st != null) {
+                    for (final RecordedFrame fr : st.getFrames()) {
+                        final RecordedMethod m = fr.getMethod();
+                        if (m != null) {
+                            stack.add(frameName(m.getType().getName(), m.getName()));
+                        }
+                    }
+                }
+                final RecordedThread t = e.getThread("sampledThread");
+                final String thread = t == null ? "?" : t.getJavaName() != null ? t.getJavaName() : t.getOSName();
+                (isExec ? exec : nat).add(thread, stack);
+            }
+        }
+        return new Counts[] {exec, nat};
+    }
+
+    /**
+     * Renders the summary: a table of self and total samples of the CPU samples' top methods, the samples per
+     * thread, and the native samples' top frames.
+     *
+     * @param title a heading line (front and row)
+     * @param exec the CPU samples
+     * @param nat the native samples
+     * @param n rows per table
+     * @return plain text
+     */
+    static String render(final String title, final Counts exec, final Counts nat, final int n) {
+        final StringBuilder sb = new StringBuilder(title).append('\n');
+        sb.append(String.format(Locale.ROOT, "CPU samples (%s): %d; native samples (%s): %d%n", EXECUTION,
+            exec.samples(), NATIVE, nat.samples()));
+        sb.append("\nTop methods by CPU samples (self = on top of the stack, total = anywhere on it):\n");
+        sb.append(String.format(Locale.ROOT, "%7s %6s %7s %6s  %s%n", "self", "self%", "total", "total%", "method"));
+        for (final Map.Entry<String, Integer> e : top(exec.self(), n)) {
+            final int total = exec.total().getOrDefault(e.getKey(), 0);
+            sb.append(String.format(Locale.ROOT, "%7d %5.1f%% %7d %5.1f%%  %s%n", e.getValue(),
+                pct(e.getValue(), exec.samples()), total, pct(total, exec.samples()), e.getKey()));
+        }
+        sb.append("\nTop methods by total CPU samples:\n");
+        for (final Map.Entry<String, Integer> e : top(exec.total(), n)) {
+            sb.append(String.format(Locale.ROOT, "%7d %5.1f%%  %s%n", e.getValue(), pct(e.getValue(),
+                exec.samples()), e.getKey()));
+        }
+        sb.append("\nCPU samples by thread:\n");
+        for (final Map.Entry<String, Integer> e : top(exec.threads(), n)) {
+            sb.append(String.format(Locale.ROOT, "%7d %5.1f%%  %s%n", e.getValue(), pct(e.getValue(),
+                exec.samples()), e.getKey()));
+        }
+        sb.append("\nNative samples by top Java frame (in native code or a system call; blocked waits included):\n");
+        for (final Map.Entry<String, Integer> e : top(nat.self(), n)) {
+            sb.append(String.format(Locale.ROOT, "%7d %5.1f%%  %s%n", e.getValue(), pct(e.getValue(),
+                nat.samples()), e.getKey()));
+        }
+        return sb.toString();
+    }
+
+    private static double pct(final int v, final int of) {
+        return of == 0 ? 0 : v * 100.0 / of;
+    }
+
+    /**
+     * Summarises a recording.
+     *
+     * @param title the heading line
+     * @param jfr the recording
+     * @param n rows per table
+     * @return plain text
+     * @throws IOException if the file cannot be read as a recording
+     */
+    static String summarize(final String title, final Path jfr, final int n) throws IOException {
+        final Counts[] c = read(jfr);
+        return render(title, c[0], c[1], n);
+    }
+
+    /**
+     * Prints the summary of a recording.
+     *
+     * @param args the recording, then optionally the rows per table (default 15)
+     * @throws IOException if the file cannot be read
+     */
+    public static void main(final String[] args) throws IOException {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: JfrSummary FILE.jfr [TOP]");
+            System.exit(2);
+            return;
+        }
+        System.out.print(summarize(args[0], Path.of(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 15));
+    }
+}
