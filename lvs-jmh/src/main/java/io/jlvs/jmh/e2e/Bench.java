@@ -654,6 +654,9 @@ public final class Bench {
      */
     static int feature(final String version) {
         final String[] t = version.trim().split("[^0-9]+");
+        if (t.length == 0 || t[0].isEmpty()) {
+            throw new NumberFormatException("not a Java version: " + version);
+        }
         final int first = Integer.parseInt(t[0]);
         return first == 1 && t.length > 1 ? Integer.parseInt(t[1]) : first;
     }
