@@ -134,8 +134,8 @@ public final class Bench {
         defs.add(new FrontDef("direct", BACKEND, 0, false, true, null));
         defs.add(jlvs("jlvs-1", 21100, 1, null, false));
         defs.add(jlvs("jlvs-2", 21200, 2, null, false));
-        defs.add(jlvs("jlvs-epoll-1", 22100, 1, "epoll", true));
-        defs.add(jlvs("jlvs-epoll-2", 22200, 2, "epoll", true));
+        defs.add(jlvs("jlvs-epoll-1", 23100, 1, "epoll", true));
+        defs.add(jlvs("jlvs-epoll-2", 23200, 2, "epoll", true));
         defs.add(new FrontDef("haproxy", 21300, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy", base, 1,
             false)));
         defs.add(new FrontDef("haproxy-splice", 21800, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy-splice",
@@ -176,7 +176,7 @@ public final class Bench {
         List<String> onlyFronts = null;
         boolean builtin = false;
         final List<FrontDef> defs = frontDefs();
-        int extraBase = 22300;
+        int extraBase = 23300;
         String java25Option = null;
         String epollJarOption = null;
         List<String> profileRows = List.of();
@@ -844,7 +844,7 @@ public final class Bench {
                     sb.append("perf stat: ").append(e.getMessage()).append("\n\n");
                 }
             }
-            if (!stopped.startsWith("profiled ")) {
+            if (!stopped.matches("profiled [0-9]+ [0-9]+ [0-9]+")) {
                 throw new IOException("the front answered '" + stopped + "' to profile-stop");
             }
             sb.append("```\n").append(Files.readString(Path.of(base + ".txt")).strip()).append("\n```\n\n");

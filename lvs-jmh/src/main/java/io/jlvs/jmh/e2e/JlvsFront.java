@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.Set;
 
 import jdk.jfr.Configuration;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 
 /**
@@ -28,7 +30,8 @@ import jdk.jfr.Recording;
  * {@code profile-start} starts a JFR recording with the JDK's {@code profile} settings (what
  * {@code -XX:StartFlightRecording:settings=profile} records) and prints {@code profiling}; on
  * {@code profile-stop BASE} stops it, writes {@code BASE.jfr} and its {@link JfrSummary} as {@code BASE.txt}, and
- * prints {@code profiled CPU_SAMPLES NATIVE_SAMPLES}; stops when standard input closes. Standard input is read by the
+ * prints {@code profiled CPU_SAMPLES NATIVE_SAMPLES CPU_TIME_SAMPLES} (the last
+ * from JDK 25's CPU-time sampler, enabled at one sample per 2 ms of a thread's CPU time where the JDK has it, else 0); stops when standard input closes. Standard input is read by the
  * main thread alone.
  *
  * <p>Usage: {@code JlvsFront --front-base F --backend-base B --loops N [--tcp 0,1] [--udp 2] [--transport NAME]
@@ -169,6 +172,11 @@ public final class JlvsFront {
                     recording.close();
                 }
                 recording = new Recording(Configuration.getConfiguration("profile"));
+                if (FlightRecorder.getFlightRecorder().getEventTypes().stream()
+                    .anyMatch(t -> t.getName().equals(JfrSummary.CPU_TIME))) {
+                    // JDK 25+: samples per CPU time, native code included (off in the profile settings)
+                    recording.enable(JfrSummary.CPU_TIME).with("throttle", "2ms");
+                }
                 recording.setName("jlvs-bench");
                 recording.setToDisk(true);
                 recording.start();
@@ -181,12 +189,14 @@ public final class JlvsFront {
                 recording.dump(jfr);
                 recording.close();
                 recording = null;
-                final JfrSummary.Counts[] c = JfrSummary.read(jfr);
+                // this thread only reads the commands and starts JFR (whose class instrumentation it then runs)
+                final JfrSummary.Counts[] c = JfrSummary.read(jfr, Set.of(Thread.currentThread().getName()));
                 Files.writeString(Path.of(base + ".txt"), JfrSummary.render(jfr.getFileName().toString() + " ("
                     + (transport == null ? "default" : transport) + " transport, " + loops + " event loop"
                     + (loops == 1 ? "" : "s") + ", " + System.getProperty("java.vm.name") + " "
-                    + System.getProperty("java.version") + ")", c[0], c[1], 15));
-                System.out.println("profiled " + c[0].samples() + " " + c[1].samples());
+                    + System.getProperty("java.version") + "; samples of the front's control thread '"
+                    + Thread.currentThread().getName() + "' left out)", c, 15));
+                System.out.println("profiled " + c[0].samples() + " " + c[1].samples() + " " + c[2].samples());
                 System.out.flush();
             } else if (l.startsWith("profile-stop ")) {
                 System.out.println("profiled none: no recording was started");

@@ -47,8 +47,10 @@ class JfrSummaryTest {
         assertEquals("JfrSummaryTest.spinInTheTest", top, "top self frame; all: " + c[0].self());
         assertTrue(c[0].total().get("JfrSummaryTest.shouldNameTheMethodThatBurnedTheCpuAtTheTopOfARealRecording")
             >= c[0].self().get("JfrSummaryTest.spinInTheTest"), "the caller is on every stack the spinner is");
-        final String text = JfrSummary.render("title", c[0], c[1], 5);
+        final String text = JfrSummary.render("title", c, 5);
         assertTrue(text.startsWith("title\nCPU samples (jdk.ExecutionSample): " + c[0].samples() + ";"), text);
+        assertTrue(text.contains("CPU-time samples (jdk.CPUTimeSample): none (JDK 25+)\n") == (c[2].samples() == 0),
+            text);
         assertTrue(text.contains("%  JfrSummaryTest.spinInTheTest\n"), text);
         assertTrue(c[0].threads().containsKey(Thread.currentThread().getName()), c[0].threads().toString());
     }
@@ -76,5 +78,26 @@ class JfrSummaryTest {
     void shouldNameAFrameByItsSimpleClassAndMethod() {
         assertEquals("EpollLoop.run", JfrSummary.frameName("io.jlvs.transport.epoll.EpollLoop", "run"));
         assertEquals("Top.m", JfrSummary.frameName("Top", "m"));
+    }
+
+    @Test
+    void shouldDropTheAddressOfAHiddenClass() {
+        assertEquals("LambdaForm$MH.invoke", JfrSummary.frameName("java.lang.invoke.LambdaForm$MH/0x000000001a0b9000",
+            "invoke"));
+        assertEquals("LambdaForm$MH.invoke", JfrSummary.frameName("java.lang.invoke.LambdaForm$MH.0x00000a0b",
+            "invoke"));
+    }
+
+    @Test
+    void shouldFoldDowncallPlumbingOnTopIntoTheCallerMarkedNativeAndDropItBelow() {
+        assertEquals(List.of("Syscalls.splice [native]", "SpliceRelay.pump", "EpollLoop.run"), JfrSummary.fold(
+            List.of("java.lang.invoke.LambdaForm$MH/0x000000001a0b9000", "0x000000001a099800",
+                "jdk.internal.foreign.abi.DowncallLinker", "io.jlvs.transport.epoll.internal.Syscalls",
+                "io.jlvs.transport.epoll.SpliceRelay", "java.lang.invoke.Invokers$Holder",
+                "io.jlvs.transport.epoll.EpollLoop"),
+            List.of("invoke", "invokeStatic", "x", "splice", "pump", "linkToTargetMethod", "run")));
+        assertEquals(List.of("EpollLoop.run"), JfrSummary.fold(List.of("io.jlvs.transport.epoll.EpollLoop"),
+            List.of("run")));
+        assertEquals(List.of(), JfrSummary.fold(List.of("java.lang.invoke.X"), List.of("m")));
     }
 }

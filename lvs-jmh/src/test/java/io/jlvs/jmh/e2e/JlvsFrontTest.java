@@ -80,13 +80,14 @@ class JlvsFrontTest {
                 }
                 send(p, "profile-stop " + dir.resolve("row-front"));
                 final String answer = out.readLine();
-                assertTrue(answer.matches("profiled [0-9]+ [0-9]+"), answer);
+                assertTrue(answer.matches("profiled [0-9]+ [0-9]+ [0-9]+"), answer);
                 assertTrue(Files.size(dir.resolve("row-front.jfr")) > 0);
                 final String text = Files.readString(dir.resolve("row-front.txt"));
                 final String[] n = answer.split(" ");
                 assertTrue(text.startsWith("row-front.jfr (default transport, 1 event loop, "), text);
                 assertTrue(text.contains("CPU samples (jdk.ExecutionSample): " + n[1] + "; native samples "
-                    + "(jdk.NativeMethodSample): " + n[2] + "\n"), text);
+                    + "(jdk.NativeMethodSample): " + n[2] + "; CPU-time samples (jdk.CPUTimeSample): "
+                    + (n[3].equals("0") ? "none (JDK 25+)" : n[3]) + "\n"), text);
                 assertTrue(Files.notExists(dir.resolve("none.jfr")));
                 p.getOutputStream().close();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the front stops when its input closes");
