@@ -37,6 +37,8 @@ public final class JfrSummary {
     static final String NATIVE = "jdk.NativeMethodSample";
     /** The CPU-time sample event of JDK 25+: per CPU time consumed, Java and native code. */
     static final String CPU_TIME = "jdk.CPUTimeSample";
+    /** What the CPU-time sampler could not take. */
+    static final String CPU_TIME_LOST = "jdk.CPUTimeSamplesLost";
 
     private JfrSummary() {
     }
@@ -44,6 +46,7 @@ public final class JfrSummary {
     /** Counts of one kind of sample; filled by one thread, then read. */
     static final class Counts {
         private int samples;
+        private long lost;
         private final Map<String, Integer> self = new HashMap<>();
         private final Map<String, Integer> total = new HashMap<>();
         private final Map<String, Integer> threads = new HashMap<>();
@@ -70,6 +73,11 @@ public final class JfrSummary {
 
         int samples() {
             return samples;
+        }
+
+        /** {@return samples the sampler reported lost (jdk.CPUTimeSamplesLost), all threads} */
+        long lost() {
+            return lost;
         }
 
         Map<String, Integer> self() {
@@ -175,6 +183,10 @@ public final class JfrSummary {
             while (f.hasMoreEvents()) {
                 final RecordedEvent e = f.readEvent();
                 final String type = e.getEventType().getName();
+                if (type.equals(CPU_TIME_LOST)) {
+                    cpu.lost += e.getInt("lostSamples");
+                    continue;
+                }
                 final Counts into = type.equals(EXECUTION) ? exec : type.equals(NATIVE) ? nat
                     : type.equals(CPU_TIME) ? cpu : null;
                 if (into == null) {
@@ -217,7 +229,7 @@ public final class JfrSummary {
         final StringBuilder sb = new StringBuilder(title).append('\n');
         sb.append(String.format(Locale.ROOT, "CPU samples (%s): %d; native samples (%s): %d; CPU-time samples "
             + "(%s): %s%n", EXECUTION, c[0].samples(), NATIVE, c[1].samples(), CPU_TIME, c[2].samples() == 0
-            ? "none (JDK 25+)" : Integer.toString(c[2].samples())));
+            ? "none (JDK 25+)" : c[2].samples() + " (" + c[2].lost() + " lost)"));
         if (c[2].samples() > 0) {
             sb.append("\n== CPU time, Java and native code (").append(CPU_TIME).append(") ==\n");
             methods(sb, c[2], n);

@@ -87,7 +87,7 @@ class JlvsFrontTest {
                 assertTrue(text.startsWith("row-front.jfr (default transport, 1 event loop, "), text);
                 assertTrue(text.contains("CPU samples (jdk.ExecutionSample): " + n[1] + "; native samples "
                     + "(jdk.NativeMethodSample): " + n[2] + "; CPU-time samples (jdk.CPUTimeSample): "
-                    + (n[3].equals("0") ? "none (JDK 25+)" : n[3]) + "\n"), text);
+                    + (n[3].equals("0") ? "none (JDK 25+)" : n[3] + " (") ), text);
                 assertTrue(Files.notExists(dir.resolve("none.jfr")));
                 p.getOutputStream().close();
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the front stops when its input closes");
