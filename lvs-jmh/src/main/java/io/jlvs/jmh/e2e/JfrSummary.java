@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Where a JLVS front's time went, from a JFR recording: the methods on top of the stack in the CPU samples
@@ -39,6 +40,8 @@ public final class JfrSummary {
     static final String CPU_TIME = "jdk.CPUTimeSample";
     /** What the CPU-time sampler could not take. */
     static final String CPU_TIME_LOST = "jdk.CPUTimeSamplesLost";
+    private static final Pattern HIDDEN_SUFFIX = Pattern.compile("[./]0x[0-9a-fA-F]+$");
+    private static final Pattern HIDDEN = Pattern.compile("(.*[./])?0x[0-9a-fA-F]+");
 
     private JfrSummary() {
     }
@@ -102,7 +105,7 @@ public final class JfrSummary {
      * @return for example {@code EpollLoop.run}
      */
     static String frameName(final String type, final String method) {
-        final String t = type.replaceFirst("[./]0x[0-9a-fA-F]+$", "");
+        final String t = HIDDEN_SUFFIX.matcher(type).replaceFirst("");
         final int dot = t.lastIndexOf('.');
         return (dot < 0 ? t : t.substring(dot + 1)) + "." + method;
     }
@@ -116,7 +119,7 @@ public final class JfrSummary {
      */
     static boolean plumbing(final String type) {
         return type.startsWith("java.lang.invoke.") || type.startsWith("jdk.internal.foreign.abi.")
-            || type.matches("(.*[./])?0x[0-9a-fA-F]+");
+            || HIDDEN.matcher(type).matches();
     }
 
     /**
