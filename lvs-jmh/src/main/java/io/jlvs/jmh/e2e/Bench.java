@@ -317,9 +317,12 @@ public final class Bench {
             Files.writeString(profiles.resolve("profiles.md"), "# Profiles of the JLVS fronts\n\nWritten by `"
                 + "lvs-jmh/bench.sh " + String.join(" ", args) + "` on " + java.time.LocalDate.now() + ". One "
                 + "extra run per row and front, not counted in the report's figures, with JFR (`profile` settings)"
-                + (perf ? " and `perf stat`" : "") + " on the front's process. CPU samples are threads running "
-                + "Java code; native samples are threads in native code or a system call, blocked waits included"
-                + ".\n\n" + profileText);
+                + (perf ? " and `perf stat`" : "") + " on the front's process. CPU samples (`jdk.ExecutionSample`)"
+                + " are threads running Java code; native samples (`jdk.NativeMethodSample`) are threads in native "
+                + "code or a system call, blocked waits included; CPU-time samples (`jdk.CPUTimeSample`, JDK 25+) "
+                + "are taken per 2 ms of a thread's CPU time, Java and native code, so they show the system calls "
+                + "the epoll transport makes (`[native]`: the method that called into native code).\n\n"
+                + profileText);
         }
         String memory = null;
         if (only == null || only.contains("memory")) {
@@ -339,8 +342,11 @@ public final class Bench {
             }
         }
         if (profiles != null) {
-            notes.append(notes.length() == 0 ? "" : ". ").append("Profiles (`--profile`): ")
-                .append(profiles.resolve("profiles.md"));
+            final Path outDir = Path.of(out).toAbsolutePath().getParent();
+            final Path summary = profiles.resolve("profiles.md").toAbsolutePath();
+            notes.append(notes.length() == 0 ? "" : ". ").append("Profiles (`--profile`, one extra run per row and ")
+                .append("front, not in the figures): `").append(summary.startsWith(outDir) ? outDir.relativize(summary)
+                    : summary).append('`');
         }
         final String md = section(rows, infos, results, memory, seconds, repeats, notStarted, args, wrk, iperf3,
             httpBackend, plan, only, notes.toString());
