@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The end-to-end loopback benchmark. Starts the backends and every front in processes of their own, then, for each
@@ -31,15 +33,29 @@ import java.util.concurrent.TimeUnit;
  * <p>Backend ports (offsets from 21000): 0 byte source, 1 64-byte request/response, 2 UDP echo ({@link BenchServer}),
  * 3 {@code iperf3 -s} (TCP and UDP), 4 nginx HTTP. Each front listens on its own base plus the same offsets.
  *
- * <p>Fronts: {@code direct}; {@code jlvs-1}/{@code jlvs-2} ({@link JlvsFront}, one/two event loops, NIO); peers when
+ * <p>Fronts: {@code direct}; {@code jlvs-1}/{@code jlvs-2} ({@link JlvsFront}, one/two event loops, NIO, on the
+ * driver's JDK); {@code jlvs-epoll-1}/{@code jlvs-epoll-2} (the epoll transport, one/two event loops, in a child JVM
+ * of JDK 22 or later, {@code --enable-native-access=ALL-UNNAMED}: the driver's own JDK if it is one, else
+ * {@code --java25 PATH}, else the newest under {@code /usr/lib/jvm}; the class path adds the lvs-transport-epoll jar,
+ * {@code --epoll-jar PATH} or found in {@code lvs-transport-epoll/target}; without either the fronts are not started
+ * and the report says why; where the transport does not carry UDP its UDP rows say "not supported"); peers when
  * installed: {@code haproxy} (mode tcp, 1 thread), {@code haproxy-splice} (1 thread, {@code option splice-auto}),
  * {@code haproxy-2} ({@code nbthread 2}, splice-auto), {@code nginx} (stream, 1 worker), {@code pen}. More JLVS
- * fronts: {@code --jlvs-front NAME:LOOPS:TRANSPORT} (for example {@code jlvs-epoll-1:1:epoll}); a front whose
- * transport is not on the class path fails to start and is reported as such. See {@link #frontDefs}.
+ * fronts: {@code --jlvs-front NAME:LOOPS:TRANSPORT[:25]} (for example {@code jlvs-nio25-1:1:nio:25}, NIO on the JDK
+ * of the epoll fronts); a front whose transport is not on the class path fails to start and is reported as such. See
+ * {@link #frontDefs}.
+ *
+ * <p>Profiles ({@code --profile ROWS}, a comma list of row ids or {@code all}): after a row's measured repeats, each
+ * JLVS front that runs in a JVM gets one more run of that row, not counted in the figures, with a JFR recording
+ * ({@code profile} settings) around it and, when {@code perf} is installed, {@code perf stat -e
+ * task-clock,context-switches,cpu-migrations} of its process; each recording is written as
+ * {@code ROW-FRONT.jfr} with its {@link JfrSummary} {@code ROW-FRONT.txt} into {@code --profile-dir} (default
+ * {@code bench-profiles} next to {@code --out}), and all summaries together into {@code profiles.md} there.
  *
  * <p>Usage: {@code java -cp lvs-jmh/target/benchmarks.jar io.jlvs.jmh.e2e.Bench [--seconds 5] [--repeats 3]
  * [--only tcp1,tcp8,udp1400,udp64,ka64,ka512,newconn,mib16,memory] [--fronts direct,jlvs-1,...]
- * [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT]... [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
+ * [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT[:25]]... [--java25 PATH] [--epoll-jar PATH]
+ * [--profile ROWS|all] [--profile-dir DIR] [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
  */
 public final class Bench {
     private static final int BACKEND = 21000;
@@ -55,6 +71,10 @@ public final class Bench {
     private static final String JAR = System.getProperty("java.class.path");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final List<Process> PROCESSES = new ArrayList<>();
+    /** The standard output of each process started with a ready line, read past that line; main thread only. */
+    private static final Map<Process, BufferedReader> OUTPUTS = new java.util.HashMap<>();
+    /** The ready line each such process printed; main thread only. */
+    private static final Map<Process, String> READY = new java.util.HashMap<>();
     private static final long CLK_TCK = Cpu.clockTicksPerSecond();
     /** {@code --client builtin}: set once by main before anything else reads it. */
     private static boolean forceBuiltin;
@@ -68,13 +88,27 @@ public final class Bench {
         List<Process> start(Path tmp, int base) throws Exception;
     }
 
-    /** A front that can be started. */
-    private record FrontDef(String name, int base, int threads, boolean peer, boolean udp, Starter starter) {
+    /** A front that can be started; {@code jdk} names the JDK of a JLVS front in a JVM, else null. */
+    private record FrontDef(String name, int base, int threads, boolean peer, boolean udp, Starter starter,
+        String jdk) {
+        FrontDef(final String name, final int base, final int threads, final boolean peer, final boolean udp,
+            final Starter starter) {
+            this(name, base, threads, peer, udp, starter, null);
+        }
     }
 
-    /** A started front: where it listens and which processes to account CPU to. */
-    private record Live(FrontDef def, List<Process> processes) {
+    /**
+     * A started front: where it listens, which processes to account CPU to, the JLVS process to profile (or null),
+     * and why it carries no UDP although its kind does (or null).
+     */
+    private record Live(FrontDef def, List<Process> processes, Process jvm, String udpUnsupported) {
     }
+
+    /** Where the epoll fronts' JDK and transport are, or why there are none; set once by main. */
+    private static String java22;
+    private static String java22Why;
+    private static String epollCp;
+    private static String epollWhy;
 
     /** How a row runs its client against a port: the figures and the front's CPU. */
     @FunctionalInterface
@@ -98,8 +132,10 @@ public final class Bench {
     private static List<FrontDef> frontDefs() {
         final List<FrontDef> defs = new ArrayList<>();
         defs.add(new FrontDef("direct", BACKEND, 0, false, true, null));
-        defs.add(jlvs("jlvs-1", 21100, 1, null));
-        defs.add(jlvs("jlvs-2", 21200, 2, null));
+        defs.add(jlvs("jlvs-1", 21100, 1, null, false));
+        defs.add(jlvs("jlvs-2", 21200, 2, null, false));
+        defs.add(jlvs("jlvs-epoll-1", 23100, 1, "epoll", true));
+        defs.add(jlvs("jlvs-epoll-2", 23200, 2, "epoll", true));
         defs.add(new FrontDef("haproxy", 21300, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy", base, 1,
             false)));
         defs.add(new FrontDef("haproxy-splice", 21800, 1, true, false, (tmp, base) -> haproxy(tmp, "haproxy-splice",
@@ -120,8 +156,10 @@ public final class Bench {
         return defs;
     }
 
-    private static FrontDef jlvs(final String name, final int base, final int loops, final String transport) {
-        return new FrontDef(name, base, loops, false, true, (tmp, b) -> startJlvs(name, b, loops, transport));
+    private static FrontDef jlvs(final String name, final int base, final int loops, final String transport,
+        final boolean onJava22) {
+        return new FrontDef(name, base, loops, false, true, (tmp, b) -> startJlvs(name, b, loops, transport,
+            onJava22), onJava22 ? "java22" : "driver");
     }
 
     /**
@@ -138,7 +176,11 @@ public final class Bench {
         List<String> onlyFronts = null;
         boolean builtin = false;
         final List<FrontDef> defs = frontDefs();
-        int extraBase = 22100;
+        int extraBase = 23300;
+        String java25Option = null;
+        String epollJarOption = null;
+        List<String> profileRows = List.of();
+        String profileDir = null;
         for (int i = 0; i < args.length; i++) {
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(args[i] + ": missing value");
@@ -160,20 +202,35 @@ public final class Bench {
                 case "--jlvs-front" -> {
                     final String spec = args[++i];
                     final String[] t = spec.split(":");
-                    if (t.length != 3 || !t[1].matches("[1-9][0-9]*")) {
-                        throw new IllegalArgumentException("--jlvs-front " + spec + ": expected NAME:LOOPS:TRANSPORT,"
-                            + " e.g. jlvs-epoll-1:1:epoll");
+                    if (t.length < 3 || t.length > 4 || !t[1].matches("[1-9][0-9]*")
+                        || t.length == 4 && !t[3].equals("25")) {
+                        throw new IllegalArgumentException("--jlvs-front " + spec + ": expected NAME:LOOPS:TRANSPORT"
+                            + " or NAME:LOOPS:TRANSPORT:25 (on the JDK of the epoll fronts), e.g. jlvs-nio25-1:1:nio:25");
                     }
-                    defs.add(jlvs(t[0], extraBase, Integer.parseInt(t[1]), t[2]));
+                    defs.add(jlvs(t[0], extraBase, Integer.parseInt(t[1]), t[2], t.length == 4));
                     extraBase += 100;
                 }
+                case "--java25" -> java25Option = args[++i];
+                case "--epoll-jar" -> epollJarOption = args[++i];
+                case "--profile" -> profileRows = Arrays.asList(args[++i].split(","));
+                case "--profile-dir" -> profileDir = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --seconds, "
-                    + "--repeats, --out, --only, --fronts, --client, --jlvs-front)");
+                    + "--repeats, --out, --only, --fronts, --client, --jlvs-front, --java25, --epoll-jar, --profile, "
+                    + "--profile-dir)");
             }
         }
         if (seconds < 1 || repeats < 1) {
             throw new IllegalArgumentException("--seconds and --repeats must be at least 1");
         }
+        findJava22(java25Option);
+        findEpoll(epollJarOption);
+        final Path profiles = profileRows.isEmpty() ? null : profileDir != null ? Path.of(profileDir)
+            : Path.of(out).toAbsolutePath().getParent().resolve("bench-profiles");
+        if (profiles != null) {
+            Files.createDirectories(profiles);
+        }
+        final boolean perf = profiles != null && which("perf");
+        final StringBuilder profileText = new StringBuilder();
         Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
         final Path tmp = Files.createTempDirectory("jlvs-bench");
         final boolean wrk = !builtin && which("wrk");
@@ -198,11 +255,16 @@ public final class Bench {
                 continue;
             }
             if (d.starter() == null) {
-                fronts.add(new Live(d, List.of()));
+                fronts.add(new Live(d, List.of(), null, null));
                 continue;
             }
             try {
-                fronts.add(new Live(d, d.starter().start(tmp, d.base())));
+                final List<Process> ps = d.starter().start(tmp, d.base());
+                final Process jvm = d.jdk() != null ? ps.get(0) : null;
+                final String ready = jvm == null ? null : READY.get(jvm);
+                final String tag = "udp-unsupported: ";
+                fronts.add(new Live(d, ps, jvm, ready != null && ready.contains(tag)
+                    ? ready.substring(ready.indexOf(tag) + tag.length()) : null));
             } catch (final Exception e) {
                 notStarted.add(d.name() + " (" + e.getMessage() + ")");
                 System.err.println(d.name() + " not measured: " + e.getMessage());
@@ -227,6 +289,10 @@ public final class Bench {
             }
             for (int r = 0; r < repeats; r++) {
                 for (final Live f : Report.rotation(eligible, r)) {
+                    if (pl.udp() && f.udpUnsupported() != null) {
+                        byFront.get(f.def().name()).add(Report.Run.unsupported(f.udpUnsupported()));
+                        continue;
+                    }
                     Report.Run run;
                     try {
                         run = pl.client().run(f.def().base() + pl.offset(), f.processes());
@@ -239,6 +305,24 @@ public final class Bench {
                 }
             }
             results.put(pl.row().id(), byFront);
+            if (profiles != null && (profileRows.contains("all") || profileRows.contains(pl.row().id()))) {
+                for (final Live f : eligible) {
+                    if (f.jvm() != null && !(pl.udp() && f.udpUnsupported() != null)) {
+                        profileText.append(profile(pl, f, profiles, perf));
+                    }
+                }
+            }
+        }
+        if (profiles != null) {
+            Files.writeString(profiles.resolve("profiles.md"), "# Profiles of the JLVS fronts\n\nWritten by `"
+                + "lvs-jmh/bench.sh " + String.join(" ", args) + "` on " + java.time.LocalDate.now() + ". One "
+                + "extra run per row and front, not counted in the report's figures, with JFR (`profile` settings)"
+                + (perf ? " and `perf stat`" : "") + " on the front's process. CPU samples (`jdk.ExecutionSample`)"
+                + " are threads running Java code; native samples (`jdk.NativeMethodSample`) are threads in native "
+                + "code or a system call, blocked waits included; CPU-time samples (`jdk.CPUTimeSample`, JDK 25+) "
+                + "are taken per 2 ms of a thread's CPU time, Java and native code, so they show the system calls "
+                + "the epoll transport makes (`[native]`: the method that called into native code).\n\n"
+                + profileText);
         }
         String memory = null;
         if (only == null || only.contains("memory")) {
@@ -248,8 +332,24 @@ public final class Bench {
         for (final Live f : fronts) {
             infos.add(new Report.FrontInfo(f.def().name(), f.def().threads(), f.def().peer()));
         }
+        final StringBuilder notes = new StringBuilder();
+        for (final Live f : fronts) {
+            if (f.jvm() != null) {
+                notes.append(notes.length() == 0 ? "" : "; ").append('`').append(f.def().name()).append("` on ")
+                    .append("java22".equals(f.def().jdk()) ? java22 + " (" + javaVersion(java22) + ")" : JAVA
+                        + " (" + System.getProperty("java.version") + ")")
+                    .append(f.udpUnsupported() == null ? "" : ", UDP not supported (" + f.udpUnsupported() + ")");
+            }
+        }
+        if (profiles != null) {
+            final Path outDir = Path.of(out).toAbsolutePath().getParent();
+            final Path summary = profiles.resolve("profiles.md").toAbsolutePath();
+            notes.append(notes.length() == 0 ? "" : ". ").append("Profiles (`--profile`, one extra run per row and ")
+                .append("front, not in the figures): `").append(summary.startsWith(outDir) ? outDir.relativize(summary)
+                    : summary).append('`');
+        }
         final String md = section(rows, infos, results, memory, seconds, repeats, notStarted, args, wrk, iperf3,
-            httpBackend, plan, only);
+            httpBackend, plan, only, notes.toString());
         final Path outPath = Path.of(out);
         final String old = Files.exists(outPath) ? Files.readString(outPath) : null;
         Files.writeString(outPath, Report.splice(old, md));
@@ -512,17 +612,256 @@ public final class Bench {
         return b.toString();
     }
 
-    private static List<Process> startJlvs(final String name, final int base, final int loops, final String transport)
-        throws IOException {
-        final List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx512m", "-XX:+UseParallelGC",
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", JAR, JlvsFront.class.getName(), "--front-base", Integer.toString(base), "--backend-base",
+    private static List<Process> startJlvs(final String name, final int base, final int loops, final String transport,
+        final boolean onJava22) throws IOException {
+        final boolean epoll = "epoll".equals(transport);
+        if (onJava22 && java22 == null) {
+            throw new IOException("skipped: " + java22Why);
+        }
+        if (epoll && epollCp == null) {
+            throw new IOException("skipped: " + epollWhy);
+        }
+        final List<String> cmd = new ArrayList<>(List.of(onJava22 ? java22 : JAVA, "-Xmx512m", "-XX:+UseParallelGC",
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"));
+        if (onJava22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
+        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            "-cp", epoll && !epollCp.isEmpty() ? JAR + File.pathSeparator + epollCp : JAR, JlvsFront.class.getName(),
+            "--front-base", Integer.toString(base), "--backend-base",
             Integer.toString(BACKEND), "--loops", Integer.toString(loops), "--tcp", offsets(TCP_OFFSETS), "--udp",
             offsets(UDP_OFFSETS)));
         if (transport != null) {
             cmd.addAll(List.of("--transport", transport));
         }
         return List.of(startProcess(name, cmd, "ready"));
+    }
+
+    /** The feature version of a JDK from its {@code release} file, or -1. */
+    private static int releaseFeature(final Path jdkHome) {
+        try {
+            for (final String l : Files.readAllLines(jdkHome.resolve("release"))) {
+                if (l.startsWith("JAVA_VERSION=")) {
+                    return feature(l.substring("JAVA_VERSION=".length()).replace("\"", ""));
+                }
+            }
+        } catch (final IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * The feature version of a Java version string ({@code 25.0.1}, {@code 17.0.13}, {@code 1.8.0_402}).
+     *
+     * @param version the version
+     * @return its feature number
+     * @throws NumberFormatException if it does not start with a number
+     */
+    static int feature(final String version) {
+        final String[] t = version.trim().split("[^0-9]+");
+        if (t.length == 0 || t[0].isEmpty()) {
+            throw new NumberFormatException("not a Java version: " + version);
+        }
+        final int first = Integer.parseInt(t[0]);
+        return first == 1 && t.length > 1 ? Integer.parseInt(t[1]) : first;
+    }
+
+    /** The version a java executable reports ({@code java -version}), or "unknown". */
+    private static String javaVersion(final String javaExe) {
+        try {
+            final Process p = new ProcessBuilder(javaExe, "-version").redirectErrorStream(true).start();
+            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            final Matcher m = Pattern.compile("version \"([^\"]+)\"").matcher(out);
+            return m.find() ? m.group(1) : "unknown";
+        } catch (final IOException e) {
+            return "unknown";
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    /**
+     * Finds the JDK 22+ of the epoll fronts: {@code --java25} (a java executable or a JDK directory), else the
+     * driver's own JDK if it is 22 or later, else the newest JDK 22+ under {@code /usr/lib/jvm}. Sets
+     * {@link #java22}, or {@link #java22Why} saying why there is none.
+     */
+    private static void findJava22(final String option) {
+        if (option != null) {
+            final Path p = Path.of(option);
+            final Path exe = Files.isDirectory(p) ? p.resolve("bin").resolve("java") : p;
+            if (!Files.isExecutable(exe)) {
+                throw new IllegalArgumentException("--java25 " + option + ": no java executable there (expected a "
+                    + "JDK directory or its bin/java)");
+            }
+            final String v = javaVersion(exe.toString());
+            int f;
+            try {
+                f = feature(v);
+            } catch (final NumberFormatException e) {
+                f = -1;
+            }
+            if (f < 22) {
+                throw new IllegalArgumentException("--java25 " + option + ": Java " + v + ", the epoll transport "
+                    + "needs 22 or later");
+            }
+            java22 = exe.toString();
+            return;
+        }
+        if (Runtime.version().feature() >= 22) {
+            java22 = JAVA;
+            return;
+        }
+        Path best = null;
+        int bestFeature = 21;
+        try (java.util.stream.Stream<Path> jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (final Path d : jvms.sorted().toList()) {
+                final int f = releaseFeature(d);
+                if (f > bestFeature && Files.isExecutable(d.resolve("bin").resolve("java"))) {
+                    best = d;
+                    bestFeature = f;
+                }
+            }
+        } catch (final IOException e) {
+            // no /usr/lib/jvm
+        }
+        if (best != null) {
+            java22 = best.resolve("bin").resolve("java").toString();
+        } else {
+            java22Why = "no JDK 22 or later (the driver runs on Java " + Runtime.version().feature()
+                + ", none under /usr/lib/jvm; give one with --java25 PATH)";
+        }
+    }
+
+    /**
+     * Finds the epoll transport's classes: in the benchmark jar itself, else {@code --epoll-jar}, else the
+     * lvs-transport-epoll jar in {@code lvs-transport-epoll/target} (of the working directory, or beside the
+     * benchmark jar's module). Sets {@link #epollCp} (empty when the benchmark jar has them), or {@link #epollWhy}.
+     */
+    private static void findEpoll(final String option) throws IOException {
+        if (option != null) {
+            if (!Files.isRegularFile(Path.of(option))) {
+                throw new IllegalArgumentException("--epoll-jar " + option + ": no such file");
+            }
+            epollCp = option;
+            return;
+        }
+        if (Bench.class.getClassLoader().getResource("io/jlvs/transport/epoll/EpollTransport.class") != null) {
+            epollCp = "";
+            return;
+        }
+        final List<Path> dirs = new ArrayList<>(List.of(Path.of("lvs-transport-epoll", "target")));
+        final Path jar = Path.of(JAR.split(File.pathSeparator)[0]).toAbsolutePath();
+        if (jar.getParent() != null && jar.getParent().getParent() != null
+            && jar.getParent().getParent().getParent() != null) {
+            dirs.add(jar.getParent().getParent().getParent().resolve("lvs-transport-epoll").resolve("target"));
+        }
+        for (final Path d : dirs) {
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> files = Files.list(d)) {
+                final java.util.Optional<Path> found = files.filter(f -> {
+                    final String n = f.getFileName().toString();
+                    return n.startsWith("lvs-transport-epoll-") && n.endsWith(".jar") && !n.endsWith("-sources.jar")
+                        && !n.endsWith("-javadoc.jar") && !n.endsWith("-tests.jar");
+                }).findFirst();
+                if (found.isPresent()) {
+                    epollCp = found.get().toAbsolutePath().toString();
+                    return;
+                }
+            }
+        }
+        epollWhy = "the lvs-transport-epoll jar is not built (it is built when Maven runs on JDK 22+: "
+            + "JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 mvn -B -DskipTests package; or give --epoll-jar PATH)";
+    }
+
+    /** Sends a line to a JLVS front and reads its answer. */
+    private static String ask(final Process jvm, final String line) throws IOException {
+        final OutputStream o = jvm.getOutputStream();
+        o.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        o.flush();
+        final String answer = OUTPUTS.get(jvm).readLine();
+        if (answer == null) {
+            throw new IOException("the front exited on '" + line + "'");
+        }
+        return answer;
+    }
+
+    /**
+     * One extra run of a row against a JLVS front with JFR (and perf stat when installed) on its process; returns
+     * the profile's markdown. A failure is reported in the text, not thrown.
+     */
+    private static String profile(final Planned pl, final Live f, final Path dir, final boolean perf) {
+        final String name = pl.row().id() + "-" + f.def().name();
+        final Path base = dir.resolve(name);
+        final StringBuilder sb = new StringBuilder("## ").append(f.def().name()).append(", ")
+            .append(pl.row().title()).append("\n\n");
+        Process perfProcess = null;
+        final Path perfOut = dir.resolve(name + ".perf.csv");
+        try {
+            final String started = ask(f.jvm(), "profile-start");
+            if (!started.equals("profiling")) {
+                throw new IOException("the front answered '" + started + "' to profile-start");
+            }
+            if (perf) {
+                perfProcess = new ProcessBuilder(exe("perf"), "stat", "-x,", "-e",
+                    "task-clock,context-switches,cpu-migrations", "-o", perfOut.toString(), "-p",
+                    Long.toString(f.jvm().pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            }
+            final long t0 = System.nanoTime();
+            Report.Run run;
+            try {
+                run = pl.client().run(f.def().base() + pl.offset(), f.processes());
+            } catch (final Exception e) {
+                run = new Report.Run(Map.of(), Double.NaN, String.valueOf(e.getMessage()));
+            }
+            final long nanos = System.nanoTime() - t0;
+            if (perfProcess != null) {
+                // perf stat prints its counts on SIGINT (not on SIGTERM)
+                new ProcessBuilder("kill", "-INT", Long.toString(perfProcess.pid())).start().waitFor(10,
+                    TimeUnit.SECONDS);
+                if (!perfProcess.waitFor(10, TimeUnit.SECONDS)) {
+                    perfProcess.destroyForcibly();
+                }
+            }
+            final String stopped = ask(f.jvm(), "profile-stop " + base);
+            System.err.println("profile " + name + ": " + run + "; " + stopped);
+            sb.append("Run (not in the report's figures): ").append(run.error() != null ? "failed: " + run.error()
+                : String.format(Locale.ROOT, "%s %s, front CPU %.0f %% of a core", Report.num(
+                    run.figures().getOrDefault(pl.row().metric(), Double.NaN) * pl.row().scale()),
+                    pl.row().unit(), run.cpuPct()))
+                .append(". Files: `").append(name).append(".jfr`, `").append(name).append(".txt`")
+                .append(perf ? ", `" + name + ".perf.csv`" : "").append(".\n\n");
+            if (perfProcess != null) {
+                try {
+                    final Map<String, Double> m = ToolOutput.perfStat(Files.readString(perfOut));
+                    final double secs = nanos / 1e9;
+                    sb.append(String.format(Locale.ROOT, "perf stat over %.1f s: task-clock %.0f ms (%.2f CPUs), "
+                        + "%.0f context switches (%.0f/s), %.0f CPU migrations.%n%n", secs,
+                        m.getOrDefault("task-clock", Double.NaN), m.getOrDefault("task-clock", Double.NaN) / 1e3
+                        / secs, m.getOrDefault("context-switches", Double.NaN),
+                        m.getOrDefault("context-switches", Double.NaN) / secs,
+                        m.getOrDefault("cpu-migrations", Double.NaN)));
+                } catch (final IOException | IllegalArgumentException e) {
+                    sb.append("perf stat: ").append(e.getMessage()).append("\n\n");
+                }
+            }
+            if (!stopped.matches("profiled [0-9]+ [0-9]+ [0-9]+")) {
+                throw new IOException("the front answered '" + stopped + "' to profile-stop");
+            }
+            sb.append("```\n").append(Files.readString(Path.of(base + ".txt")).strip()).append("\n```\n\n");
+        } catch (final IOException | InterruptedException e) {
+            if (perfProcess != null) {
+                perfProcess.destroyForcibly();
+            }
+            sb.append("Profile failed: ").append(e.getMessage()).append("\n\n");
+            System.err.println("profile " + name + " failed: " + e.getMessage());
+        }
+        return sb.toString();
     }
 
     private static boolean which(final String cmd) {
@@ -705,6 +1044,8 @@ public final class Bench {
                 throw new IOException(name + " did not start (" + (l == null ? "exited without output; its error"
                     + " output is above" : "printed: " + l) + ")");
             }
+            OUTPUTS.put(p, in);
+            READY.put(p, l);
         }
         return p;
     }
@@ -736,8 +1077,8 @@ public final class Bench {
     private static String section(final List<Report.Row> rows, final List<Report.FrontInfo> fronts,
         final Map<String, Map<String, List<Report.Run>>> results, final String memory, final int seconds,
         final int repeats, final List<String> notStarted, final String[] args, final boolean wrk,
-        final boolean iperf3, final boolean httpBackend, final List<Planned> plan, final List<String> only)
-        throws IOException {
+        final boolean iperf3, final boolean httpBackend, final List<Planned> plan, final List<String> only,
+        final String notes) throws IOException {
         final StringBuilder sb = new StringBuilder();
         sb.append("## End-to-end loopback benchmark\n\n");
         sb.append("Produced by `lvs-jmh/bench.sh").append(args.length == 0 ? "" : " " + String.join(" ", args))
@@ -769,7 +1110,12 @@ public final class Bench {
         sb.append(". `haproxy`: mode tcp; `haproxy-splice` and `haproxy-2` add `option splice-auto`; `nginx`: ")
             .append("stream, one worker; HAProxy has no UDP. Not started: ")
             .append(notStarted.isEmpty() ? "none" : String.join("; ", notStarted)).append(".\n\n");
+        if (!notes.isEmpty()) {
+            sb.append("JLVS fronts: ").append(notes).append(".\n\n");
+        }
         sb.append("### Headline, equal threads\n\n").append(Report.headline(rows, fronts, results));
+        sb.append("### All fronts side by side\n\nMedian figure, front CPU in % of a core in parentheses; n/s: ")
+            .append("the front does not carry the row.\n\n").append(Report.sideBySide(rows, fronts, results));
         for (final Report.Row row : rows) {
             sb.append(Report.table(row, fronts, results.get(row.id())));
         }

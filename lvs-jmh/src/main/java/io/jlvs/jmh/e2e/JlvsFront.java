@@ -1,6 +1,7 @@
 package io.jlvs.jmh.e2e;
 
 import io.jlvs.core.LoadBalancer;
+import io.jlvs.core.Protocol;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
@@ -10,14 +11,28 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.Set;
+
+import jdk.jfr.Configuration;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
 
 /**
- * JLVS as a front in a process of its own. Prints {@code ready} once it forwards; on the line {@code heap} prints
- * the heap in use after a full collection and the live connections; stops when standard input closes.
+ * JLVS as a front in a process of its own. Prints {@code ready} once it forwards ({@code ready udp-unsupported: WHY}
+ * when the transport does not carry UDP, {@link Transport#supports}: then only the TCP services are opened); on the
+ * line {@code heap} prints the heap in use after a full collection and the live connections; on
+ * {@code profile-start} starts a JFR recording with the JDK's {@code profile} settings (what
+ * {@code -XX:StartFlightRecording:settings=profile} records) and prints {@code profiling}; on
+ * {@code profile-stop BASE} stops it, writes {@code BASE.jfr} and its {@link JfrSummary} as {@code BASE.txt}, and
+ * prints {@code profiled CPU_SAMPLES NATIVE_SAMPLES CPU_TIME_SAMPLES} (the last
+ * from JDK 25's CPU-time sampler, enabled at one sample per 2 ms of a thread's CPU time where the JDK has it, else 0); stops when standard input closes. Standard input is read by the
+ * main thread alone.
  *
  * <p>Usage: {@code JlvsFront --front-base F --backend-base B --loops N [--tcp 0,1] [--udp 2] [--transport NAME]
  * [--buffer BYTES]}: a TCP service on {@code F+k} to {@code B+k} for each offset {@code k} of {@code --tcp}, and a
@@ -118,9 +133,15 @@ public final class JlvsFront {
             return;
         }
         final LoadBalancer.Builder b = LoadBalancer.builder().eventLoops(loops).drainTimeout(Duration.ofSeconds(1));
+        String udpUnsupported = null;
         if (transport != null) {
             try {
-                b.transport(transport(transport));
+                final Transport t = transport(transport);
+                b.transport(t);
+                if (udp.length > 0 && !t.supports(Protocol.UDP)) {
+                    udpUnsupported = "the " + t.name() + " transport does not carry UDP";
+                    udp = new int[0];
+                }
             } catch (final IllegalArgumentException e) {
                 System.err.println("JlvsFront: " + e.getMessage());
                 System.exit(2);
@@ -141,11 +162,46 @@ public final class JlvsFront {
         }
         b.timeouts(0, 0, 30);
         final LoadBalancer lb = b.build().start();
-        System.out.println("ready");
+        System.out.println(udpUnsupported == null ? "ready" : "ready udp-unsupported: " + udpUnsupported);
         System.out.flush();
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        Recording recording = null;
         for (String l = in.readLine(); l != null; l = in.readLine()) {
-            if (l.equals("heap")) {
+            if (l.equals("profile-start")) {
+                if (recording != null) {
+                    recording.close();
+                }
+                recording = new Recording(Configuration.getConfiguration("profile"));
+                if (FlightRecorder.getFlightRecorder().getEventTypes().stream()
+                    .anyMatch(t -> t.getName().equals(JfrSummary.CPU_TIME))) {
+                    // JDK 25+: samples per CPU time, native code included (off in the profile settings)
+                    recording.enable(JfrSummary.CPU_TIME).with("throttle", "2ms");
+                }
+                recording.setName("jlvs-bench");
+                recording.setToDisk(true);
+                recording.start();
+                System.out.println("profiling");
+                System.out.flush();
+            } else if (l.startsWith("profile-stop ") && recording != null) {
+                final String base = l.substring("profile-stop ".length());
+                final Path jfr = Path.of(base + ".jfr");
+                recording.stop();
+                recording.dump(jfr);
+                recording.close();
+                recording = null;
+                // this thread only reads the commands and starts JFR (whose class instrumentation it then runs)
+                final JfrSummary.Counts[] c = JfrSummary.read(jfr, Set.of(Thread.currentThread().getName()));
+                Files.writeString(Path.of(base + ".txt"), JfrSummary.render(jfr.getFileName().toString() + " ("
+                    + (transport == null ? "default" : transport) + " transport, " + loops + " event loop"
+                    + (loops == 1 ? "" : "s") + ", " + System.getProperty("java.vm.name") + " "
+                    + System.getProperty("java.version") + "; samples of the front's control thread '"
+                    + Thread.currentThread().getName() + "' left out)", c, 15));
+                System.out.println("profiled " + c[0].samples() + " " + c[1].samples() + " " + c[2].samples());
+                System.out.flush();
+            } else if (l.startsWith("profile-stop ")) {
+                System.out.println("profiled none: no recording was started");
+                System.out.flush();
+            } else if (l.equals("heap")) {
                 long best = Long.MAX_VALUE;
                 for (int i = 0; i < 5; i++) {
                     System.gc();
@@ -155,6 +211,9 @@ public final class JlvsFront {
                 System.out.println("heap " + best + " live " + lb.liveConnections());
                 System.out.flush();
             }
+        }
+        if (recording != null) {
+            recording.close();
         }
         lb.close(Duration.ZERO);
     }

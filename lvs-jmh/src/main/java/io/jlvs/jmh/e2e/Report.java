@@ -39,7 +39,19 @@ final class Report {
      * @param error why the run produced nothing, or null
      */
     record Run(Map<String, Double> figures, double cpuPct, String error) {
+        /**
+         * A run that was not made because the front does not carry the row's protocol.
+         *
+         * @param why what is missing, for example {@code the epoll transport does not carry UDP}
+         * @return the run, shown as {@code not supported: WHY}
+         */
+        static Run unsupported(final String why) {
+            return new Run(Map.of(), Double.NaN, NOT_SUPPORTED + why);
+        }
     }
+
+    /** How the error of a run that was not made because the front cannot carry the row starts. */
+    static final String NOT_SUPPORTED = "not supported: ";
 
     /**
      * A row of the report.
@@ -120,7 +132,8 @@ final class Report {
         return order;
     }
 
-    private static String num(final double v) {
+    /** A figure as the tables show it: 3 significant digits or the whole number, "-" for NaN. */
+    static String num(final double v) {
         if (Double.isNaN(v)) {
             return "-";
         }
@@ -171,7 +184,7 @@ final class Report {
                         why = r.error().replace('|', '/').replace('\n', ' ');
                     }
                 }
-                sb.append("failed: ").append(why).append(" | - | - | - |")
+                sb.append(why.startsWith(NOT_SUPPORTED) ? "" : "failed: ").append(why).append(" | - | - | - |")
                     .append(" - |".repeat(row.extras().size() / 2))
                     .append('\n');
                 continue;
@@ -242,6 +255,59 @@ final class Report {
                 }
                 sb.append(' ').append(Double.isNaN(best) || best == 0 ? "-" : num(v / best)).append(" | ")
                     .append(Double.isNaN(direct) || direct == 0 ? "-" : num(v / direct)).append(" |");
+            }
+            sb.append('\n');
+        }
+        return sb.append('\n').toString();
+    }
+
+    /**
+     * All rows side by side, a column per front (as issue 14's table): each cell the median headline figure and
+     * the front's median CPU in % of a core, {@code n/s} where the front does not carry the row, {@code failed}
+     * where it produced nothing, {@code -} where it was not run.
+     *
+     * @param rows the rows
+     * @param fronts the fronts, in the order of the columns
+     * @param results the runs by row id, then front name
+     * @return markdown
+     */
+    static String sideBySide(final List<Row> rows, final List<FrontInfo> fronts,
+        final Map<String, Map<String, List<Run>>> results) {
+        final StringBuilder sb = new StringBuilder("| row |");
+        final StringBuilder rule = new StringBuilder("|---|");
+        for (final FrontInfo f : fronts) {
+            sb.append(' ').append(f.name()).append(f.threads() == 0 ? "" : " (" + f.threads() + ")").append(" |");
+            rule.append("---:|");
+        }
+        sb.append('\n').append(rule).append('\n');
+        for (final Row row : rows) {
+            final Map<String, List<Run>> runs = results.get(row.id());
+            if (runs == null) {
+                continue;
+            }
+            sb.append("| ").append(row.title()).append(", ").append(row.unit()).append(" |");
+            for (final FrontInfo f : fronts) {
+                final List<Run> rs = runs.get(f.name());
+                sb.append(' ');
+                if (rs == null || rs.isEmpty()) {
+                    sb.append('-');
+                } else {
+                    final double v = median(rs, row.metric()) * row.scale();
+                    if (!Double.isNaN(v)) {
+                        sb.append(num(v));
+                        final double cpu = medianCpu(rs);
+                        if (!Double.isNaN(cpu)) {
+                            sb.append(" (").append(num(cpu)).append(" %)");
+                        }
+                    } else {
+                        boolean unsupported = false;
+                        for (final Run r : rs) {
+                            unsupported |= r.error() != null && r.error().startsWith(NOT_SUPPORTED);
+                        }
+                        sb.append(unsupported ? "n/s" : "failed");
+                    }
+                }
+                sb.append(" |");
             }
             sb.append('\n');
         }

@@ -159,6 +159,34 @@ final class ToolOutput {
         return root;
     }
 
+    /**
+     * Reads the output of {@code perf stat -x,} (CSV: value, unit, event, ...): each counted event by name, for
+     * example {@code task-clock} in ms and {@code context-switches}. Events perf could not count
+     * ({@code <not counted>}, {@code <not supported>}) and comment lines are left out.
+     *
+     * @param csv perf's output
+     * @return the counted events
+     * @throws IllegalArgumentException if no line counts an event
+     */
+    static Map<String, Double> perfStat(final String csv) {
+        final Map<String, Double> m = new LinkedHashMap<>();
+        for (final String line : csv.split("\n")) {
+            final String[] f = line.split(",", -1);
+            if (line.startsWith("#") || f.length < 3 || f[2].isBlank()) {
+                continue;
+            }
+            try {
+                m.put(f[2].trim(), Double.parseDouble(f[0].trim()));
+            } catch (final NumberFormatException notCounted) {
+                // "<not counted>" or "<not supported>"
+            }
+        }
+        if (m.isEmpty()) {
+            throw new IllegalArgumentException("perf stat counted nothing: " + firstLine(csv));
+        }
+        return m;
+    }
+
     private static String firstLine(final String s) {
         final String t = s.strip();
         final int nl = t.indexOf('\n');

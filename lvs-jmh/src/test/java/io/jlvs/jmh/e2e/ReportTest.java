@@ -124,4 +124,30 @@ class ReportTest {
         assertEquals("BENCHMARKS.md has no " + Report.END + ": fix the markers by hand", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Report.splice(Report.END + "\n" + Report.BEGIN, "new"));
     }
+
+    @Test
+    void shouldSayNotSupportedRatherThanFailedWhereTheFrontCannotCarryTheRow() {
+        final Map<String, List<Report.Run>> m = new LinkedHashMap<>();
+        m.put("jlvs-1", List.of(run(10, 50, 1)));
+        m.put("jlvs-2", List.of(Report.Run.unsupported("the epoll transport does not carry UDP")));
+        assertEquals("### T\n\nClient: c.\n\n"
+            + "| front | threads | u | vs best peer, same threads | vs direct | front CPU, % of a core | E |\n"
+            + "|---|---:|---:|---:|---:|---:|---:|\n"
+            + "| jlvs-1 | 1 | 10.0 | - | - | 50.0 | 1.00 |\n"
+            + "| jlvs-2 | 2 | not supported: the epoll transport does not carry UDP | - | - | - | - |\n\n",
+            Report.table(ROW, FRONTS, m));
+    }
+
+    @Test
+    void shouldPutEveryFrontInAColumnOfItsOwnWithItsCpu() {
+        final Report.Row other = new Report.Row("o", "O", "c", "x", "v", 2, List.of());
+        final Map<String, List<Report.Run>> o = new LinkedHashMap<>();
+        o.put("jlvs-1", List.of(Report.Run.unsupported("no UDP")));
+        o.put("direct", List.of(run(3, Double.NaN, 0)));
+        assertEquals("| row | direct | jlvs-1 (1) | haproxy (1) | pen (1) | jlvs-2 (2) | haproxy-2 (2) |\n"
+            + "|---|---:|---:|---:|---:|---:|---:|\n"
+            + "| T, u | 40.0 | 20.0 (60.0 %) | 10.0 (100 %) | 16.0 (85.0 %) | 30.0 (120 %) | failed |\n"
+            + "| O, v | 6.00 | n/s | - | - | - | - |\n\n",
+            Report.sideBySide(List.of(ROW, other), FRONTS, Map.of("r", runs(), "o", o)));
+    }
 }

@@ -127,4 +127,21 @@ class ToolOutputTest {
         assertEquals("iperf3 report without end.sum_received.bits_per_second", noSum.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ToolOutput.iperf3Udp("{\"end\":{}}"));
     }
+
+    @Test
+    void shouldReadPerfStatCsvAndLeaveOutEventsPerfCouldNotCount() {
+        // as perf 6.1 writes it with -x, -o FILE
+        final String csv = "# started on Wed Dec  2 00:10:11 2026\n\n"
+            + "411.10,msec,task-clock,411096824,100.00,0.821,CPUs utilized\n"
+            + "112,,context-switches,411096824,100.00,272.442,/sec\n"
+            + "<not counted>,,cpu-migrations,0,100.00,,\n";
+        assertEquals(Map.of("task-clock", 411.10, "context-switches", 112.0), ToolOutput.perfStat(csv));
+    }
+
+    @Test
+    void shouldRefusePerfOutputThatCountedNothing() {
+        assertEquals("perf stat counted nothing: <not counted>,msec,task-clock,0,100.00,,",
+            assertThrows(IllegalArgumentException.class,
+                () -> ToolOutput.perfStat("<not counted>,msec,task-clock,0,100.00,,\n")).getMessage());
+    }
 }
