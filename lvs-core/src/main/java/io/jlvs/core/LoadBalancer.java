@@ -20,6 +20,7 @@ import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.sched.Scheduler;
+import io.jlvs.core.internal.sched.DefaultSchedulerRegistry;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
@@ -602,7 +603,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private final DirectorOptions.Builder options = DirectorOptions.builder();
         private DirectorConfig.Builder configBuilder;
         private DirectorConfig config = DirectorConfig.EMPTY;
-        private SchedulerRegistry registry = SchedulerRegistry.getDefault();
+        private SchedulerRegistry registry = DefaultSchedulerRegistry.get();
         private Ticker clock = Ticker.SYSTEM;
         private RandomSource random = RandomSource.THREAD_LOCAL;
         private Transport transport;
