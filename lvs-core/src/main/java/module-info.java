@@ -12,7 +12,7 @@
  * {@code provides io.jlvs.core.sched.SchedulerFactory with ...}; transports with
  * {@code provides io.jlvs.core.transport.Transport with ...}.
  */
-@SuppressWarnings("module") // the qualified export names io.jlvs.scheduler, built after this module
+@SuppressWarnings("module") // the qualified exports name modules built after this one
 module io.jlvs.core {
     requires transitive org.slf4j; // RateLimitedLog (for transports) takes an slf4j Logger
 
@@ -31,6 +31,7 @@ module io.jlvs.core {
     exports io.jlvs.core.time;
     exports io.jlvs.core.transport;
     exports io.jlvs.core.internal.sched to io.jlvs.scheduler;
+    exports io.jlvs.core.internal to io.jlvs.transport.nio, io.jlvs.transport.epoll;
 
     uses io.jlvs.core.sched.SchedulerFactory;
     uses io.jlvs.core.internal.sched.SchedulerFactories;
