@@ -3,7 +3,9 @@
  * persistence, health checks, statistics, the rules and listing formats, the {@code LoadBalancer} builder and the
  * transport SPI. No sockets.
  *
- * <p>Every package below is exported except {@code io.jlvs.core.internal.*}. Some exported packages still hold
+ * <p>Every package below is exported except {@code io.jlvs.core.internal} and {@code io.jlvs.core.internal.sched}
+ * (the process-wide scheduler registry, for lvs-scheduler; the engine objects behind a {@code LoadBalancer}, for the
+ * transports' tests). Some exported packages still hold
  * engine internals that a transport needs ({@code conn.ConnectionTable}, {@code conn.TcpTransitions},
  * {@code service.ServiceTable}, {@code transport.DirectorRuntime}); they are documented as such and are not an API
  * for applications.
@@ -32,6 +34,7 @@ module io.jlvs.core {
     exports io.jlvs.core.transport;
     exports io.jlvs.core.internal.sched to io.jlvs.scheduler;
     exports io.jlvs.core.internal.json to io.jlvs.kernel, io.jlvs.examples, io.jlvs.jmh;
+    exports io.jlvs.core.internal to io.jlvs.transport.nio, io.jlvs.transport.epoll;
 
     uses io.jlvs.core.sched.SchedulerFactory;
     uses io.jlvs.core.internal.sched.SchedulerFactories;

@@ -10,6 +10,7 @@ import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.Timeouts;
 import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.conn.PersistenceTable;
+import io.jlvs.core.conn.PersistenceView;
 import io.jlvs.core.conn.StateTimeouts;
 import io.jlvs.core.health.HealthChecker;
 import io.jlvs.core.health.HealthListener;
@@ -20,9 +21,12 @@ import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.rules.RulesParser;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.sched.Scheduler;
+import io.jlvs.core.internal.DirectorAccess;
+import io.jlvs.core.internal.sched.DefaultSchedulerRegistry;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
+import io.jlvs.core.service.ServiceTableView;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.stats.RateEstimator;
 import io.jlvs.core.transport.DirectorOptions;
@@ -94,6 +98,34 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private volatile ScheduledExecutorService estimator;
     private boolean started;
     private boolean closed;
+
+    static {
+        // The engine's own objects for JLVS code that needs more than the read-only views (non-exported package).
+        DirectorAccess.install(new DirectorAccess.Accessor() {
+            @Override
+            public ServiceTable services(final Object loadBalancer) {
+                return of(loadBalancer).services;
+            }
+
+            @Override
+            public PersistenceTable persistence(final Object loadBalancer) {
+                return of(loadBalancer).persistence;
+            }
+
+            @Override
+            public TransportEngine engine(final Object loadBalancer) {
+                return of(loadBalancer).engine;
+            }
+
+            private LoadBalancer of(final Object o) {
+                if (o instanceof LoadBalancer lb) {
+                    return lb;
+                }
+                throw new IllegalArgumentException("loadBalancer: " + o.getClass().getName()
+                    + " (expected: io.jlvs.core.LoadBalancer)");
+            }
+        });
+    }
 
     private LoadBalancer(final Builder b) {
         this.options = b.options.build();
@@ -221,21 +253,22 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     }
 
     /**
-     * The live services.
+     * The services, read-only: which exist, their live servers and counters, and change notifications. Change them
+     * through this load balancer ({@link #addService}, {@link #addServer}, {@link #reload}, ...).
      *
-     * @return the table
+     * @return a read-only view of the live table
      */
-    public ServiceTable services() {
-        return services;
+    public ServiceTableView services() {
+        return services.readOnly();
     }
 
     /**
-     * The persistence templates.
+     * The persistence templates, read-only.
      *
-     * @return the templates
+     * @return a read-only view of the live templates
      */
-    public PersistenceTable persistence() {
-        return persistence;
+    public PersistenceView persistence() {
+        return persistence.readOnly();
     }
 
     /**
@@ -264,15 +297,6 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
      */
     public void addHealthListener(final HealthListener listener) {
         healthListeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    /**
-     * The running engine, for transport-specific inspection.
-     *
-     * @return the engine, or null before {@link #start()}
-     */
-    public TransportEngine engine() {
-        return engine;
     }
 
     /**
@@ -602,7 +626,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         private final DirectorOptions.Builder options = DirectorOptions.builder();
         private DirectorConfig.Builder configBuilder;
         private DirectorConfig config = DirectorConfig.EMPTY;
-        private SchedulerRegistry registry = SchedulerRegistry.getDefault();
+        private SchedulerRegistry registry = DefaultSchedulerRegistry.get();
         private Ticker clock = Ticker.SYSTEM;
         private RandomSource random = RandomSource.THREAD_LOCAL;
         private Transport transport;

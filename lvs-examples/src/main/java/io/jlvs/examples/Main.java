@@ -10,10 +10,10 @@ import io.jlvs.core.listing.IpvsadmListing;
 import io.jlvs.core.listing.ListFormat;
 import io.jlvs.core.listing.ServerSnapshot;
 import io.jlvs.core.listing.ServiceSnapshot;
-import io.jlvs.core.rules.RuleExtension;
+import io.jlvs.core.config.RuleExtension;
 import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
-import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.scheduler.Schedulers;
 import io.jlvs.core.stats.StatsSnapshot;
 import io.jlvs.examples.ops.OpsHttpServer;
 import io.jlvs.examples.sync.SyncDaemon;
@@ -287,7 +287,7 @@ public final class Main {
                     return USAGE;
                 }
                 final RulesParser.Loaded l = RulesParser.withExtensions(Extensions.transport()).load(text,
-                    DirectorConfig.EMPTY, SchedulerRegistry.getDefault()::contains);
+                    DirectorConfig.EMPTY, Schedulers::isKnown);
                 for (final String w : l.warnings()) {
                     ctx.err.println("warning: " + w);
                 }
@@ -792,7 +792,7 @@ public final class Main {
                 e.scope().name().toLowerCase(Locale.ROOT), e.description())));
         }
         sb.append("%nSchedulers:%n");
-        for (final Map.Entry<String, String> e : SchedulerRegistry.getDefault().names().entrySet()) {
+        for (final Map.Entry<String, String> e : Schedulers.names().entrySet()) {
             sb.append(esc(String.format("  %-11s %s%n", e.getKey(), e.getValue())));
         }
         sb.append("%nAdmin commands:%n").append(esc(AdminCommands.help()));

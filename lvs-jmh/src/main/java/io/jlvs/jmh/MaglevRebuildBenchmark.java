@@ -4,6 +4,7 @@ import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
+import io.jlvs.core.sched.ServerListView;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServerList;
 import io.jlvs.scheduler.Schedulers;
@@ -50,7 +51,7 @@ public class MaglevRebuildBenchmark {
     }
 
     @Benchmark
-    public ServerList rebuild() {
+    public ServerListView rebuild() {
         mh.onServerUpdated(list, first);
         return mh.servers();
     }

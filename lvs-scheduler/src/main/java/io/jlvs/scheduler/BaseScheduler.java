@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * Keeps the current server list for schedulers whose IPVS counterpart reads the service's list directly. Hooks
@@ -14,7 +14,7 @@ import io.jlvs.core.service.ServerList;
 abstract class BaseScheduler implements Scheduler {
     protected final String name;
     protected final SchedulerContext context;
-    protected volatile ServerList servers = ServerList.EMPTY;
+    protected volatile ServerListView servers = ServerListView.EMPTY;
 
     BaseScheduler(final String name, final SchedulerContext context) {
         this.name = name;
@@ -27,27 +27,27 @@ abstract class BaseScheduler implements Scheduler {
     }
 
     @Override
-    public ServerList servers() {
+    public ServerListView servers() {
         return servers;
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         servers = list;
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         servers = list;
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         servers = list;
     }
 
     @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
+    public void onServerUpdated(final ServerListView list, final ServerView server) {
         servers = list;
     }
 

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * IPVS {@code dh}: a 256-bucket table where bucket i holds list element {@code i mod n} (weights ignored), built
@@ -17,14 +17,14 @@ final class DestinationHashing extends BaseScheduler {
     static final int BITS = 8;
     static final int SIZE = 1 << BITS;
 
-    private volatile RealServer[] buckets = new RealServer[SIZE];
+    private volatile ServerView[] buckets = new ServerView[SIZE];
 
     DestinationHashing(final SchedulerContext context) {
         super("dh", context);
     }
 
-    private void assign(final ServerList list) {
-        final RealServer[] b = new RealServer[SIZE];
+    private void assign(final ServerListView list) {
+        final ServerView[] b = new ServerView[SIZE];
         final int n = list.size();
         if (n > 0) {
             for (int i = 0; i < SIZE; i++) {
@@ -35,31 +35,31 @@ final class DestinationHashing extends BaseScheduler {
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         super.init(list);
         assign(list);
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         super.onServerAdded(list, server);
         assign(list);
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         super.onServerRemoved(list, server, formerIndex);
         assign(list);
     }
 
     /** The bucket table, for tests. */
-    RealServer[] buckets() {
+    ServerView[] buckets() {
         return buckets.clone();
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
-        final RealServer d = buckets[hash32(flow.virtualAddressFold(), BITS)];
+    public ServerView schedule(final Flow flow) {
+        final ServerView d = buckets[hash32(flow.virtualAddressFold(), BITS)];
         if (d == null || !d.isAvailable() || d.weight() <= 0 || d.isOverloaded()) {
             return null;
         }

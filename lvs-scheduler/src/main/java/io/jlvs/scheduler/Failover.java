@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * IPVS {@code fo} (weighted failover): the server with the highest weight among those not overloaded with weight
@@ -22,12 +22,12 @@ final class Failover extends BaseScheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
-        final ServerList list = servers;
-        RealServer best = null;
+    public ServerView schedule(final Flow flow) {
+        final ServerListView list = servers;
+        ServerView best = null;
         int bestWeight = 0;
         for (int i = 0; i < list.size(); i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             final int w = d.weight();
             if (d.isOverloaded() || w <= 0 || overflow && d.activeConns() > w) {
                 continue;

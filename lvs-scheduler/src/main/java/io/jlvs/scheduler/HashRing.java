@@ -1,8 +1,8 @@
 package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flows;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.util.Arrays;
 
@@ -17,7 +17,7 @@ import java.util.Arrays;
 final class HashRing {
     static final int MAX_POINTS = 1 << 20;
 
-    final ServerList list;
+    final ServerListView list;
     /** Point hashes with the sign bit flipped, so signed order is unsigned order; sorted. */
     final long[] points;
     /** The server index of each point. */
@@ -27,7 +27,7 @@ final class HashRing {
     /** For each bucket of the hash space (by top bits), the first point at or after the bucket's start. */
     private final int[] guide;
 
-    private HashRing(final ServerList list, final long[] points, final int[] owners) {
+    private HashRing(final ServerListView list, final long[] points, final int[] owners) {
         this.list = list;
         this.points = points;
         this.owners = owners;
@@ -46,11 +46,11 @@ final class HashRing {
         }
     }
 
-    static long serverHash(final RealServer s) {
+    static long serverHash(final ServerView s) {
         return Flows.hash(s.addressAndPort());
     }
 
-    static HashRing build(final ServerList list, final int pointsPerServer) {
+    static HashRing build(final ServerListView list, final int pointsPerServer) {
         final int n = list.size();
         long totalWeight = 0;
         int weighted = 0;

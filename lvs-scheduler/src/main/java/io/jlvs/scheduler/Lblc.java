@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.net.InetAddress;
 
@@ -18,9 +18,9 @@ import java.net.InetAddress;
  */
 final class Lblc extends BaseScheduler {
     static final class CacheEntry extends LocalityTable.Entry {
-        volatile RealServer dest;
+        volatile ServerView dest;
 
-        CacheEntry(final int fold, final InetAddress address, final long now, final RealServer dest) {
+        CacheEntry(final int fold, final InetAddress address, final long now, final ServerView dest) {
             super(fold, address, now);
             this.dest = dest;
         }
@@ -38,10 +38,10 @@ final class Lblc extends BaseScheduler {
     }
 
     /** IPVS's lblc/lblcr overload test. */
-    static boolean overloaded(final RealServer d, final ServerList list) {
+    static boolean overloaded(final ServerView d, final ServerListView list) {
         if (d.activeConns() > d.weight()) {
             for (int i = 0; i < list.size(); i++) {
-                final RealServer m = list.get(i);
+                final ServerView m = list.get(i);
                 if (m.activeConns() * 2 < m.weight()) {
                     return true;
                 }
@@ -51,21 +51,21 @@ final class Lblc extends BaseScheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final long now = context.clock().nanoTime();
         cache.maybeCollect(now);
-        final ServerList list = servers;
+        final ServerListView list = servers;
         final int fold = flow.virtualAddressFold();
         final InetAddress key = LocalityTable.keyAddress(flow);
         final CacheEntry en = cache.get(fold, key);
         if (en != null) {
             en.lastUse = now;
-            final RealServer d = en.dest;
+            final ServerView d = en.dest;
             if (d.isAvailable() && d.weight() > 0 && !overloaded(d, list)) {
                 return d;
             }
         }
-        final RealServer d = LeastConnection.wlc(list);
+        final ServerView d = LeastConnection.wlc(list);
         if (d == null) {
             return null;
         }

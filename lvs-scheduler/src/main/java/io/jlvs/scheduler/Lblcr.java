@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -21,10 +21,10 @@ import java.net.InetAddress;
 final class Lblcr extends BaseScheduler {
     /** An immutable server set with the time it last changed. */
     static final class DestSet {
-        final RealServer[] members;
+        final ServerView[] members;
         final long lastMod;
 
-        DestSet(final RealServer[] members, final long lastMod) {
+        DestSet(final ServerView[] members, final long lastMod) {
             this.members = members;
             this.lastMod = lastMod;
         }
@@ -43,24 +43,24 @@ final class Lblcr extends BaseScheduler {
 
         volatile DestSet set;
 
-        CacheEntry(final int fold, final InetAddress address, final long now, final RealServer first) {
+        CacheEntry(final int fold, final InetAddress address, final long now, final ServerView first) {
             super(fold, address, now);
-            this.set = new DestSet(new RealServer[] {first}, now);
+            this.set = new DestSet(new ServerView[] {first}, now);
         }
 
         boolean casSet(final DestSet expect, final DestSet update) {
             return SET.compareAndSet(this, expect, update);
         }
 
-        void insert(final RealServer d, final long now) {
+        void insert(final ServerView d, final long now) {
             while (true) {
                 final DestSet s = set;
-                for (final RealServer m : s.members) {
+                for (final ServerView m : s.members) {
                     if (m == d) {
                         return;
                     }
                 }
-                final RealServer[] n = new RealServer[s.members.length + 1];
+                final ServerView[] n = new ServerView[s.members.length + 1];
                 n[0] = d;
                 System.arraycopy(s.members, 0, n, 1, s.members.length);
                 if (casSet(s, new DestSet(n, now))) {
@@ -81,12 +81,12 @@ final class Lblcr extends BaseScheduler {
         return cache;
     }
 
-    static RealServer setMin(final RealServer[] set) {
+    static ServerView setMin(final ServerView[] set) {
         int i = 0;
-        RealServer least = null;
+        ServerView least = null;
         int loh = 0;
         for (; i < set.length; i++) {
-            final RealServer d = set[i];
+            final ServerView d = set[i];
             if (d.isOverloaded()) {
                 continue;
             }
@@ -100,7 +100,7 @@ final class Lblcr extends BaseScheduler {
             return null;
         }
         for (i++; i < set.length; i++) {
-            final RealServer d = set[i];
+            final ServerView d = set[i];
             if (d.isOverloaded()) {
                 continue;
             }
@@ -113,9 +113,9 @@ final class Lblcr extends BaseScheduler {
         return least;
     }
 
-    static RealServer setMax(final RealServer[] set) {
+    static ServerView setMax(final ServerView[] set) {
         int i = 0;
-        RealServer most = null;
+        ServerView most = null;
         int moh = 0;
         for (; i < set.length; i++) {
             if (set[i].weight() > 0) {
@@ -128,7 +128,7 @@ final class Lblcr extends BaseScheduler {
             return null;
         }
         for (i++; i < set.length; i++) {
-            final RealServer d = set[i];
+            final ServerView d = set[i];
             final int doh = d.overhead();
             if ((long) moh * d.weight() < (long) doh * most.weight() && d.weight() > 0) {
                 most = d;
@@ -139,16 +139,16 @@ final class Lblcr extends BaseScheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final long now = context.clock().nanoTime();
         cache.maybeCollect(now);
-        final ServerList list = servers;
+        final ServerListView list = servers;
         final int fold = flow.virtualAddressFold();
         final InetAddress key = LocalityTable.keyAddress(flow);
         final CacheEntry en = cache.get(fold, key);
         if (en != null) {
             en.lastUse = now;
-            RealServer d = setMin(en.set.members);
+            ServerView d = setMin(en.set.members);
             shrink(en, now);
             if (d != null && !Lblc.overloaded(d, list)) {
                 return d;
@@ -160,7 +160,7 @@ final class Lblcr extends BaseScheduler {
             en.insert(d, now);
             return d;
         }
-        final RealServer d = LeastConnection.wlc(list);
+        final ServerView d = LeastConnection.wlc(list);
         if (d == null) {
             return null;
         }
@@ -177,14 +177,14 @@ final class Lblcr extends BaseScheduler {
             if (s.members.length <= 1 || now - (s.lastMod + cache.expirationNs()) <= 0) {
                 return;
             }
-            final RealServer m = setMax(s.members);
+            final ServerView m = setMax(s.members);
             if (m == null) {
                 return;
             }
-            final RealServer[] n = new RealServer[s.members.length - 1];
+            final ServerView[] n = new ServerView[s.members.length - 1];
             int w = 0;
             boolean removed = false;
-            for (final RealServer x : s.members) {
+            for (final ServerView x : s.members) {
                 if (x == m && !removed) {
                     removed = true;
                 } else {

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * The IPVS least-connection family, stateless scans of the list in IPVS order:
@@ -30,8 +30,8 @@ final class LeastConnection extends BaseScheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
-        final ServerList list = servers;
+    public ServerView schedule(final Flow flow) {
+        final ServerListView list = servers;
         switch (kind) {
             case LC:
                 return lc(list);
@@ -44,11 +44,11 @@ final class LeastConnection extends BaseScheduler {
         }
     }
 
-    private static RealServer lc(final ServerList list) {
-        RealServer best = null;
+    private static ServerView lc(final ServerListView list) {
+        ServerView best = null;
         int bestOh = 0;
         for (int i = 0; i < list.size(); i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (d.isOverloaded() || d.weight() == 0) {
                 continue;
             }
@@ -62,13 +62,13 @@ final class LeastConnection extends BaseScheduler {
     }
 
     /** The wlc loop of IPVS, also used by lblc and lblcr. */
-    static RealServer wlc(final ServerList list) {
+    static ServerView wlc(final ServerListView list) {
         final int n = list.size();
         int i = 0;
-        RealServer least = null;
+        ServerView least = null;
         int loh = 0;
         for (; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (!d.isOverloaded() && d.weight() > 0) {
                 least = d;
                 loh = d.overhead();
@@ -80,7 +80,7 @@ final class LeastConnection extends BaseScheduler {
         }
         int lw = least.weight();
         for (i++; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (d.isOverloaded()) {
                 continue;
             }
@@ -95,13 +95,13 @@ final class LeastConnection extends BaseScheduler {
         return least;
     }
 
-    private static RealServer sed(final ServerList list) {
+    private static ServerView sed(final ServerListView list) {
         final int n = list.size();
         int i = 0;
-        RealServer least = null;
+        ServerView least = null;
         int loh = 0;
         for (; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (!d.isOverloaded() && d.weight() > 0) {
                 least = d;
                 loh = d.activeConns() + 1;
@@ -113,7 +113,7 @@ final class LeastConnection extends BaseScheduler {
         }
         int lw = least.weight();
         for (i++; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (d.isOverloaded()) {
                 continue;
             }
@@ -128,12 +128,12 @@ final class LeastConnection extends BaseScheduler {
         return least;
     }
 
-    private static RealServer nq(final ServerList list) {
-        RealServer least = null;
+    private static ServerView nq(final ServerListView list) {
+        ServerView least = null;
         int loh = 0;
         int lw = 0;
         for (int i = 0; i < list.size(); i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             final int dw = d.weight();
             if (d.isOverloaded() || dw == 0) {
                 continue;

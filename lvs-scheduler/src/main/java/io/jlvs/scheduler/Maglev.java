@@ -3,8 +3,8 @@ package io.jlvs.scheduler;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * IPVS {@code mh}: Maglev hashing (Eisenbud et al., NSDI 2016, section 3.4) exactly as the kernel builds it, so a
@@ -32,12 +32,12 @@ final class Maglev extends RebuildingScheduler {
     private static final int WEIGHT_BITS = 12 / 2;
 
     private final int size;
-    private volatile RealServer[] table;
+    private volatile ServerView[] table;
 
     Maglev(final SchedulerContext context, final int size) {
         super("mh", context);
         this.size = size;
-        this.table = new RealServer[size];
+        this.table = new ServerView[size];
     }
 
     static int hash(final long key, final int addr, final int port, final int offset) {
@@ -49,12 +49,12 @@ final class Maglev extends RebuildingScheduler {
     }
 
     /** Builds the table for a list, or returns null when the list has more servers than slots. */
-    RealServer[] build(final ServerList list) {
+    ServerView[] build(final ServerListView list) {
         final int n = list.size();
         if (n > size) {
             return null;
         }
-        final RealServer[] t = new RealServer[size];
+        final ServerView[] t = new ServerView[size];
         int g = 0;
         int maxW = 0;
         for (int i = 0; i < n; i++) {
@@ -73,7 +73,7 @@ final class Maglev extends RebuildingScheduler {
         final int[] perm = new int[n];
         final int[] turns = new int[n];
         for (int i = 0; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             perm[i] = mod(hash(KEY1, d.addressFold(), d.port(), 0), size);
             skip[i] = mod(hash(KEY2, d.addressFold(), d.port(), 0), size - 1) + 1;
             final int lw = d.lastWeight();
@@ -114,15 +114,15 @@ final class Maglev extends RebuildingScheduler {
     }
 
     @Override
-    void rebuild(final ServerList list) {
-        final RealServer[] t = build(list);
+    void rebuild(final ServerListView list) {
+        final ServerView[] t = build(list);
         if (t != null) {
             table = t;
         }
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         if (list.size() > size) {
             throw new IllegalArgumentException("servers: " + list.size() + " (expected: at most " + size
                 + " for mh)");
@@ -131,22 +131,22 @@ final class Maglev extends RebuildingScheduler {
     }
 
     /** The lookup table, for tests and the disruption measurement. */
-    RealServer[] table() {
+    ServerView[] table() {
         return table.clone();
     }
 
-    private static boolean unavailable(final RealServer d) {
+    private static boolean unavailable(final ServerView d) {
         return d.weight() <= 0 || d.isOverloaded();
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final int flags = context.schedulerFlags();
         final int port = (flags & SchedulerFlags.MH_PORT) != 0 ? flow.clientPort() : 0;
         final int addr = flow.clientAddressFold();
-        final RealServer[] t = table;
+        final ServerView[] t = table;
         final int ih = mod(hash(KEY1, addr, port, 0), size);
-        RealServer d = t[ih];
+        ServerView d = t[ih];
         if ((flags & SchedulerFlags.MH_FALLBACK) == 0) {
             return d == null || unavailable(d) ? null : d;
         }

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -34,13 +34,13 @@ final class PeakEwma extends RebuildingScheduler {
     }
 
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final Ewma[] ewma;
-        final Map<RealServer, Ewma> byServer;
+        final Map<ServerView, Ewma> byServer;
         /** Positions of the servers with weight above 0 as of the last hook. */
         final int[] weighted;
 
-        State(final ServerList list, final Ewma[] ewma, final Map<RealServer, Ewma> byServer) {
+        State(final ServerListView list, final Ewma[] ewma, final Map<ServerView, Ewma> byServer) {
             this.list = list;
             this.ewma = ewma;
             this.byServer = byServer;
@@ -59,7 +59,7 @@ final class PeakEwma extends RebuildingScheduler {
     }
 
     private final double tauNs;
-    private volatile State state = new State(ServerList.EMPTY, new Ewma[0], new IdentityHashMap<>());
+    private volatile State state = new State(ServerListView.EMPTY, new Ewma[0], new IdentityHashMap<>());
 
     PeakEwma(final SchedulerContext context, final long tauNs) {
         super("peak-ewma", context);
@@ -70,11 +70,11 @@ final class PeakEwma extends RebuildingScheduler {
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         final State old = state;
         final long now = context.clock().nanoTime();
         final Ewma[] e = new Ewma[list.size()];
-        final Map<RealServer, Ewma> m = new IdentityHashMap<>();
+        final Map<ServerView, Ewma> m = new IdentityHashMap<>();
         for (int i = 0; i < e.length; i++) {
             final Ewma prev = old.byServer.get(list.get(i));
             e[i] = prev != null ? prev : new Ewma(now);
@@ -85,7 +85,7 @@ final class PeakEwma extends RebuildingScheduler {
 
 
     @Override
-    public void observeLatency(final RealServer server, final long latencyNanos) {
+    public void observeLatency(final ServerView server, final long latencyNanos) {
         final Ewma e = state.byServer.get(server);
         if (e == null || latencyNanos < 0) {
             return;
@@ -104,12 +104,12 @@ final class PeakEwma extends RebuildingScheduler {
     }
 
     /** The decayed average for a server now, for tests and explanations. */
-    double averageNanos(final RealServer server) {
+    double averageNanos(final ServerView server) {
         final Ewma e = state.byServer.get(server);
         return e == null ? Double.NaN : Double.longBitsToDouble(e.costBits.get());
     }
 
-    private double cost(final RealServer d, final Ewma e) {
+    private double cost(final ServerView d, final Ewma e) {
         final double avg = Double.longBitsToDouble(e.costBits.get());
         final int active = d.activeConns();
         if (avg == 0.0) {
@@ -118,7 +118,7 @@ final class PeakEwma extends RebuildingScheduler {
         return avg * (active + 1);
     }
 
-    private static boolean eligible(final RealServer d) {
+    private static boolean eligible(final ServerView d) {
         return d.weight() > 0 && !d.isOverloaded();
     }
 
@@ -128,7 +128,7 @@ final class PeakEwma extends RebuildingScheduler {
      * made over a scan of the servers eligible now. Both ways pick the same servers for the same random numbers.
      */
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
         final int[] w = st.weighted;
         if (st.list.overloaded() == 0 && w.length > 1) {
@@ -139,8 +139,8 @@ final class PeakEwma extends RebuildingScheduler {
             }
             final int a = w[r1];
             final int b = w[r2];
-            final RealServer da = st.list.get(a);
-            final RealServer db = st.list.get(b);
+            final ServerView da = st.list.get(a);
+            final ServerView db = st.list.get(b);
             if (eligible(da) && eligible(db)) {
                 return cost(db, st.ewma[b]) < cost(da, st.ewma[a]) ? db : da;
             }
@@ -148,7 +148,7 @@ final class PeakEwma extends RebuildingScheduler {
         return scan(st);
     }
 
-    private RealServer scan(final State st) {
+    private ServerView scan(final State st) {
         final int n = st.list.size();
         int eligible = 0;
         for (int i = 0; i < n; i++) {

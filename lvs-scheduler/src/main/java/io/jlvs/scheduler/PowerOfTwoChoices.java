@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * {@code p2c}: power of two choices on active connections, weighted the way Envoy's least-request balancer is
@@ -18,16 +18,16 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
     private final double bias;
     /** The list and the indices of its servers with weight above 0, as of the last hook, published together. */
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final int[] weighted;
 
-        State(final ServerList list, final int[] weighted) {
+        State(final ServerListView list, final int[] weighted) {
             this.list = list;
             this.weighted = weighted;
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, new int[0]);
+    private volatile State state = new State(ServerListView.EMPTY, new int[0]);
 
     PowerOfTwoChoices(final SchedulerContext context, final double bias) {
         super("p2c", context);
@@ -37,12 +37,12 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
         this.bias = bias;
     }
 
-    private static boolean eligible(final RealServer d) {
+    private static boolean eligible(final ServerView d) {
         return d.weight() > 0 && !d.isOverloaded();
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         int n = 0;
         for (int i = 0; i < list.size(); i++) {
             n += list.get(i).weight() > 0 ? 1 : 0;
@@ -63,13 +63,13 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
      * draw the same two servers for the same random numbers.
      */
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
-        final ServerList wl = st.list;
+        final ServerListView wl = st.list;
         final int[] w = st.weighted;
         if (wl.overloaded() == 0 && w.length > 0) {
             if (w.length == 1) {
-                final RealServer only = wl.get(w[0]);
+                final ServerView only = wl.get(w[0]);
                 if (eligible(only)) {
                     return only;
                 }
@@ -79,8 +79,8 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
                 if (r2 >= r1) {
                     r2++;
                 }
-                final RealServer a = wl.get(w[r1]);
-                final RealServer b = wl.get(w[r2]);
+                final ServerView a = wl.get(w[r1]);
+                final ServerView b = wl.get(w[r2]);
                 if (eligible(a) && eligible(b)) {
                     return better(b, a) ? b : a;
                 }
@@ -89,7 +89,7 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
         return scan(servers);
     }
 
-    private RealServer scan(final ServerList list) {
+    private ServerView scan(final ServerListView list) {
         final int n = list.size();
         int eligible = 0;
         for (int i = 0; i < n; i++) {
@@ -112,18 +112,18 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
         if (r2 >= r1) {
             r2++;
         }
-        final RealServer a = nth(list, r1);
-        final RealServer b = nth(list, r2);
+        final ServerView a = nth(list, r1);
+        final ServerView b = nth(list, r2);
         if (a == null || b == null) {
             return a != null ? a : b; // the list changed under us: settle for what we found
         }
         return better(b, a) ? b : a;
     }
 
-    private static RealServer nth(final ServerList list, final int k) {
+    private static ServerView nth(final ServerListView list, final int k) {
         int seen = 0;
         for (int i = 0; i < list.size(); i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (eligible(d)) {
                 if (seen++ == k) {
                     return d;
@@ -134,7 +134,7 @@ final class PowerOfTwoChoices extends RebuildingScheduler {
     }
 
     /** Whether b is strictly better than a. */
-    private boolean better(final RealServer b, final RealServer a) {
+    private boolean better(final ServerView b, final ServerView a) {
         if (bias == 1.0) {
             return (long) b.weight() * (a.activeConns() + 1) > (long) a.weight() * (b.activeConns() + 1);
         }

@@ -1,8 +1,8 @@
 package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * A scheduler whose state is rebuilt from the whole list at init and after every add, remove and update (as IPVS's
@@ -21,28 +21,28 @@ abstract class RebuildingScheduler extends BaseScheduler {
      *
      * @param list the new list
      */
-    abstract void rebuild(ServerList list);
+    abstract void rebuild(ServerListView list);
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         super.init(list);
         rebuild(list);
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         super.onServerAdded(list, server);
         rebuild(list);
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         super.onServerRemoved(list, server, formerIndex);
         rebuild(list);
     }
 
     @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
+    public void onServerUpdated(final ServerListView list, final ServerView server) {
         super.onServerUpdated(list, server);
         rebuild(list);
     }

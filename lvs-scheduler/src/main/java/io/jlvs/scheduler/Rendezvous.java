@@ -3,8 +3,8 @@ package io.jlvs.scheduler;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * {@code rendezvous}: highest-random-weight hashing (Thaler and Ravishankar, 1998) over the flow's key, weighted
@@ -17,23 +17,23 @@ import io.jlvs.core.service.ServerList;
 final class Rendezvous extends RebuildingScheduler {
     /** The list and its servers' hashes, published together. */
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final long[] hashes;
 
-        State(final ServerList list, final long[] hashes) {
+        State(final ServerListView list, final long[] hashes) {
             this.list = list;
             this.hashes = hashes;
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, new long[0]);
+    private volatile State state = new State(ServerListView.EMPTY, new long[0]);
 
     Rendezvous(final SchedulerContext context) {
         super("rendezvous", context);
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         final long[] h = new long[list.size()];
         for (int i = 0; i < h.length; i++) {
             h[i] = HashRing.serverHash(list.get(i));
@@ -42,15 +42,15 @@ final class Rendezvous extends RebuildingScheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
-        final ServerList list = st.list;
+        final ServerListView list = st.list;
         final long[] h = st.hashes;
         final long key = flow.key();
-        RealServer best = null;
+        ServerView best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < h.length; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             final int w = d.weight();
             if (w <= 0 || d.isOverloaded()) {
                 continue;

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * {@code ring}: ketama consistent hashing over the flow's key ({@link Flow#key()}: derived from the client address,
@@ -32,17 +32,17 @@ final class RingHash extends RebuildingScheduler {
         }
         this.pointsPerServer = pointsPerServer;
         this.balance = balance;
-        this.ring = HashRing.build(ServerList.EMPTY, pointsPerServer);
+        this.ring = HashRing.build(ServerListView.EMPTY, pointsPerServer);
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         ring = HashRing.build(list, pointsPerServer);
     }
 
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final HashRing r = ring;
         final int len = r.points.length;
         if (len == 0) {
@@ -52,7 +52,7 @@ final class RingHash extends RebuildingScheduler {
         long totalWeight = 0;
         if (balance != 0) {
             for (int i = 0; i < r.list.size(); i++) {
-                final RealServer d = r.list.get(i);
+                final ServerView d = r.list.get(i);
                 if (d.weight() > 0 && !d.isOverloaded()) {
                     totalActive += d.activeConns();
                     totalWeight += d.weight();
@@ -68,7 +68,7 @@ final class RingHash extends RebuildingScheduler {
             if (p >= len) {
                 p -= len;
             }
-            final RealServer d = r.list.get(r.owners[p]);
+            final ServerView d = r.list.get(r.owners[p]);
             if (d.weight() <= 0 || d.isOverloaded()) {
                 continue;
             }

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,11 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RoundRobin extends BaseScheduler {
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final boolean allWeighted;
         final AtomicLong cursor;
 
-        State(final ServerList list, final int cursorIndex) {
+        State(final ServerListView list, final int cursorIndex) {
             this.list = list;
             boolean all = list.size() > 0;
             for (int i = 0; i < list.size(); i++) {
@@ -41,20 +41,20 @@ final class RoundRobin extends BaseScheduler {
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, -1);
+    private volatile State state = new State(ServerListView.EMPTY, -1);
 
     RoundRobin(final SchedulerContext context) {
         super("rr", context);
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         super.init(list);
         state = new State(list, -1);
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         super.onServerAdded(list, server);
         // the cursor keeps pointing at the same server, now one further down (the head, being the last element,
         // stays the last element)
@@ -62,7 +62,7 @@ final class RoundRobin extends BaseScheduler {
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         super.onServerRemoved(list, server, formerIndex);
         final int c = state.index();
         final int next;
@@ -77,21 +77,21 @@ final class RoundRobin extends BaseScheduler {
     }
 
     @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
+    public void onServerUpdated(final ServerListView list, final ServerView server) {
         super.onServerUpdated(list, server);
         state = new State(list, state.index());
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
-        final ServerList list = st.list;
+        final ServerListView list = st.list;
         final int n = list.size();
         if (n == 0) {
             return null;
         }
         if (st.allWeighted && list.overloaded() == 0) {
-            final RealServer d = list.get((int) Math.floorMod(st.cursor.incrementAndGet(), (long) n));
+            final ServerView d = list.get((int) Math.floorMod(st.cursor.incrementAndGet(), (long) n));
             if (!d.isOverloaded()) {
                 return d;
             }
@@ -104,7 +104,7 @@ final class RoundRobin extends BaseScheduler {
                 if (i >= n) {
                     i -= n;
                 }
-                final RealServer d = list.get(i);
+                final ServerView d = list.get(i);
                 if (!d.isOverloaded() && d.weight() > 0) {
                     if (st.cursor.compareAndSet(c, c + k)) {
                         return d;

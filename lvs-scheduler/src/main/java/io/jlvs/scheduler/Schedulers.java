@@ -1,5 +1,6 @@
 package io.jlvs.scheduler;
 
+import io.jlvs.core.internal.sched.DefaultSchedulerRegistry;
 import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.sched.SchedulerFactory;
@@ -140,7 +141,7 @@ public final class Schedulers {
                 return f.create(context);
             }
         }
-        return SchedulerRegistry.getDefault().create(name, context); // throws with the list of names
+        return DefaultSchedulerRegistry.get().create(name, context); // throws with the list of names
     }
 
     /**
@@ -150,7 +151,7 @@ public final class Schedulers {
      * @return true for a JLVS scheduler or a registered {@link SchedulerFactory}
      */
     public static boolean isKnown(final String name) {
-        return SchedulerRegistry.getDefault().contains(name);
+        return DefaultSchedulerRegistry.get().contains(name);
     }
 
     /**
@@ -160,7 +161,7 @@ public final class Schedulers {
      * @return name to description, unmodifiable
      */
     public static java.util.Map<String, String> names() {
-        return SchedulerRegistry.getDefault().names();
+        return DefaultSchedulerRegistry.get().names();
     }
 
     /**

@@ -3,8 +3,9 @@ package io.jlvs.scheduler;
 import io.jlvs.core.sched.Explanation;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.Scheduler;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.WeightScaling;
+import io.jlvs.core.sched.ServerListView;
 import io.jlvs.core.time.Ticker;
 
 import java.util.IdentityHashMap;
@@ -15,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Slow start, a decorator for any weighted scheduler: a server that becomes available (added, or its weight raised
  * from 0) starts at a fraction of its weight that grows over a window, as Envoy's slow start does:
  * {@code factor = max(minFactor, (elapsed / window)^(1 / aggression))}, until it reaches 1. The factor is applied
- * through {@link RealServer#weightFactor(double)} and the delegate's update hook, at most once per update interval,
+ * through {@link WeightScaling#weightFactor(double)} (a server view that does not offer it is not
+ * ramped) and the delegate's update hook, at most once per update interval,
  * from inside a pick; that refresh takes a try-lock shared with the hooks and skips the refresh when the lock is
  * busy, so a pick never waits. Servers present at {@link #init} do not ramp. Hashing schedulers ({@code mh},
  * {@code ring}) would remap keys as weights move; use it with {@code wrr}, {@code swrr}, {@code wlc}, {@code p2c}
@@ -31,10 +33,10 @@ public final class SlowStart implements Scheduler {
     private final double minFactor;
     private final long intervalNs;
     private final ReentrantLock lock = new ReentrantLock();
-    private volatile Map<RealServer, Long> ramping = new IdentityHashMap<>();
-    private final Map<RealServer, Integer> lastConfigured = new IdentityHashMap<>();
+    private volatile Map<ServerView, Long> ramping = new IdentityHashMap<>();
+    private final Map<ServerView, Integer> lastConfigured = new IdentityHashMap<>();
     private volatile long nextUpdateNs;
-    private volatile ServerList servers = ServerList.EMPTY;
+    private volatile ServerListView servers = ServerListView.EMPTY;
 
     /**
      * Wraps a scheduler.
@@ -70,7 +72,7 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public ServerList servers() {
+    public ServerListView servers() {
         return servers;
     }
 
@@ -84,12 +86,12 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         lock.lock();
         try {
             servers = list;
             for (int i = 0; i < list.size(); i++) {
-                lastConfigured.put(list.get(i), list.get(i).config().weight());
+                lastConfigured.put(list.get(i), list.get(i).configuredWeight());
             }
             delegate.init(list);
         } finally {
@@ -97,21 +99,27 @@ public final class SlowStart implements Scheduler {
         }
     }
 
-    private void startRamp(final RealServer s, final long now) {
-        final Map<RealServer, Long> m = new IdentityHashMap<>(ramping);
+    private void startRamp(final ServerView s, final long now) {
+        final Map<ServerView, Long> m = new IdentityHashMap<>(ramping);
         m.put(s, now);
         ramping = m;
-        s.weightFactor(factor(0));
+        scale(s, factor(0));
         if (nextUpdateNs - now > intervalNs || m.size() == 1) {
             nextUpdateNs = now + intervalNs;
         }
     }
 
-    private void stopRamp(final RealServer s) {
+    private void stopRamp(final ServerView s) {
         if (ramping.containsKey(s)) {
-            final Map<RealServer, Long> m = new IdentityHashMap<>(ramping);
+            final Map<ServerView, Long> m = new IdentityHashMap<>(ramping);
             m.remove(s);
             ramping = m;
+        }
+    }
+
+    private static void scale(final ServerView s, final double factor) {
+        if (s instanceof WeightScaling w) {
+            w.weightFactor(factor);
         }
     }
 
@@ -121,12 +129,12 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         lock.lock();
         try {
             servers = list;
-            lastConfigured.put(server, server.config().weight());
-            if (server.config().weight() > 0) {
+            lastConfigured.put(server, server.configuredWeight());
+            if (server.configuredWeight() > 0) {
                 startRamp(server, clock.nanoTime());
             }
             delegate.onServerAdded(list, server);
@@ -136,13 +144,13 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         lock.lock();
         try {
             servers = list;
             lastConfigured.remove(server);
             stopRamp(server);
-            server.weightFactor(1.0);
+            scale(server, 1.0);
             delegate.onServerRemoved(list, server, formerIndex);
         } finally {
             lock.unlock();
@@ -150,12 +158,12 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
+    public void onServerUpdated(final ServerListView list, final ServerView server) {
         lock.lock();
         try {
             servers = list;
-            final Integer before = lastConfigured.put(server, server.config().weight());
-            if ((before == null || before == 0) && server.config().weight() > 0) {
+            final Integer before = lastConfigured.put(server, server.configuredWeight());
+            if ((before == null || before == 0) && server.configuredWeight() > 0) {
                 startRamp(server, clock.nanoTime());
             }
             delegate.onServerUpdated(list, server);
@@ -170,7 +178,7 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public void observeLatency(final RealServer server, final long latencyNanos) {
+    public void observeLatency(final ServerView server, final long latencyNanos) {
         delegate.observeLatency(server, latencyNanos);
     }
 
@@ -181,7 +189,7 @@ public final class SlowStart implements Scheduler {
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         if (!ramping.isEmpty()) {
             final long now = clock.nanoTime();
             if (now - nextUpdateNs >= 0) {
@@ -210,16 +218,16 @@ public final class SlowStart implements Scheduler {
         }
         try {
             nextUpdateNs = now + intervalNs;
-            final Map<RealServer, Long> m = ramping;
+            final Map<ServerView, Long> m = ramping;
             if (m.isEmpty()) {
                 return;
             }
-            Map<RealServer, Long> next = null;
-            for (final Map.Entry<RealServer, Long> e : m.entrySet()) {
-                final RealServer s = e.getKey();
+            Map<ServerView, Long> next = null;
+            for (final Map.Entry<ServerView, Long> e : m.entrySet()) {
+                final ServerView s = e.getKey();
                 final double f = factor(now - e.getValue());
                 final int before = s.weight();
-                s.weightFactor(f);
+                scale(s, f);
                 if (f >= 1.0) {
                     if (next == null) {
                         next = new IdentityHashMap<>(m);

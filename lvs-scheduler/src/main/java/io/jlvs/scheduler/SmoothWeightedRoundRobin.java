@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,23 +24,23 @@ final class SmoothWeightedRoundRobin extends RebuildingScheduler {
     static final int MAX_CYCLE = 1 << 20;
 
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final int[] cycle;
         final AtomicLong next = new AtomicLong();
 
-        State(final ServerList list, final int[] cycle) {
+        State(final ServerListView list, final int[] cycle) {
             this.list = list;
             this.cycle = cycle;
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, new int[0]);
+    private volatile State state = new State(ServerListView.EMPTY, new int[0]);
 
     SmoothWeightedRoundRobin(final SchedulerContext context) {
         super("swrr", context);
     }
 
-    static int[] cycle(final ServerList list) {
+    static int[] cycle(final ServerListView list) {
         final int n = list.size();
         final long[] w = new long[n];
         long total = 0;
@@ -88,13 +88,13 @@ final class SmoothWeightedRoundRobin extends RebuildingScheduler {
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         state = new State(list, cycle(list));
     }
 
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
         final int len = st.cycle.length;
         if (len == 0) {
@@ -102,7 +102,7 @@ final class SmoothWeightedRoundRobin extends RebuildingScheduler {
         }
         for (int tries = 0; tries < len; tries++) {
             final long k = st.next.getAndIncrement();
-            final RealServer d = st.list.get(st.cycle[(int) Long.remainderUnsigned(k, len)]);
+            final ServerView d = st.list.get(st.cycle[(int) Long.remainderUnsigned(k, len)]);
             if (!d.isOverloaded() && d.weight() > 0) {
                 return d;
             }

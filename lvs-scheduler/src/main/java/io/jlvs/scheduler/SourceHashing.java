@@ -3,8 +3,8 @@ package io.jlvs.scheduler;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * IPVS {@code sh}: a 256-bucket table filled by walking the list cyclically, each server taking as many
@@ -21,14 +21,14 @@ final class SourceHashing extends RebuildingScheduler {
     static final int SIZE = 1 << BITS;
     static final int MASK = SIZE - 1;
 
-    private volatile RealServer[] buckets = new RealServer[SIZE];
+    private volatile ServerView[] buckets = new ServerView[SIZE];
 
     SourceHashing(final SchedulerContext context) {
         super("sh", context);
     }
 
-    static RealServer[] fill(final ServerList list) {
-        final RealServer[] b = new RealServer[SIZE];
+    static ServerView[] fill(final ServerListView list) {
+        final ServerView[] b = new ServerView[SIZE];
         final int n = list.size();
         if (n == 0) {
             return b;
@@ -36,7 +36,7 @@ final class SourceHashing extends RebuildingScheduler {
         int p = 0;
         int count = 0;
         for (int i = 0; i < SIZE; i++) {
-            final RealServer d = list.get(p);
+            final ServerView d = list.get(p);
             b[i] = d;
             if (++count >= d.weight()) {
                 p = p + 1 == n ? 0 : p + 1;
@@ -47,12 +47,12 @@ final class SourceHashing extends RebuildingScheduler {
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         buckets = fill(list);
     }
 
     /** The bucket table, for tests. */
-    RealServer[] buckets() {
+    ServerView[] buckets() {
         return buckets.clone();
     }
 
@@ -60,18 +60,18 @@ final class SourceHashing extends RebuildingScheduler {
         return (offset + hash32(port + addr, BITS)) & MASK;
     }
 
-    private static boolean unavailable(final RealServer d) {
+    private static boolean unavailable(final ServerView d) {
         return d.weight() <= 0 || d.isOverloaded();
     }
 
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final int flags = context.schedulerFlags();
         final int port = (flags & SchedulerFlags.SH_PORT) != 0 ? flow.clientPort() : 0;
         final int addr = flow.clientAddressFold();
-        final RealServer[] b = buckets;
+        final ServerView[] b = buckets;
         final int ih = key(addr, port, 0);
-        RealServer d = b[ih];
+        ServerView d = b[ih];
         if ((flags & SchedulerFlags.SH_FALLBACK) == 0) {
             return d == null || unavailable(d) ? null : d;
         }

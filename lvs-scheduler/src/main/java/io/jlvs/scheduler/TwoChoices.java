@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 /**
  * IPVS {@code twos} (weighted power of two choices): with total = the sum of eligible weights, two independent
@@ -27,21 +27,21 @@ final class TwoChoices extends RebuildingScheduler {
      * branches.
      */
     private static final class State {
-        final ServerList list;
-        final RealServer[] eligible;
+        final ServerListView list;
+        final ServerView[] eligible;
         final int[] weight;
         final long[] prefix;
         final long total;
         final long reciprocal;
         final int[] guide;
 
-        State(final ServerList list) {
+        State(final ServerListView list) {
             this.list = list;
             int n = 0;
             for (int i = 0; i < list.size(); i++) {
                 n += list.get(i).weight() > 0 ? 1 : 0;
             }
-            eligible = new RealServer[n];
+            eligible = new ServerView[n];
             weight = new int[n];
             prefix = new long[n];
             long sum = 0;
@@ -90,14 +90,14 @@ final class TwoChoices extends RebuildingScheduler {
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY);
+    private volatile State state = new State(ServerListView.EMPTY);
 
     TwoChoices(final SchedulerContext context) {
         super("twos", context);
     }
 
     @Override
-    void rebuild(final ServerList list) {
+    void rebuild(final ServerListView list) {
         state = new State(list);
     }
 
@@ -107,15 +107,15 @@ final class TwoChoices extends RebuildingScheduler {
      * flags; on any difference the exact walk runs instead.
      */
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
         if (st.list.overloaded() == 0 && st.total > 0 && st.total < Integer.MAX_VALUE) {
             final int r1 = context.random().nextInt((int) st.total + 1);
             final int r2 = context.random().nextInt((int) st.total + 1);
             final int k1 = st.locate(r1);
             final int k2 = st.locate(r2);
-            final RealServer c1 = st.eligible[k1];
-            final RealServer c2 = st.eligible[k2];
+            final ServerView c1 = st.eligible[k1];
+            final ServerView c2 = st.eligible[k2];
             final int w1 = st.weight[k1];
             final int w2 = st.weight[k2];
             if (c1.weight() == w1 && c2.weight() == w2 && !c1.isOverloaded() && !c2.isOverloaded()) {
@@ -139,12 +139,12 @@ final class TwoChoices extends RebuildingScheduler {
         return lo;
     }
 
-    private RealServer walk(final ServerList list) {
+    private ServerView walk(final ServerListView list) {
         final int n = list.size();
         int total = 0;
-        RealServer choice1 = null;
+        ServerView choice1 = null;
         for (int i = 0; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (!d.isOverloaded()) {
                 final int w = d.weight();
                 if (w > 0) {
@@ -158,13 +158,13 @@ final class TwoChoices extends RebuildingScheduler {
         }
         int r1 = context.random().nextInt(total + 1);
         int r2 = context.random().nextInt(total + 1);
-        RealServer choice2 = null;
+        ServerView choice2 = null;
         int w1 = -1;
         int w2 = -1;
         int oh1 = 0;
         int oh2 = 0;
         for (int i = 0; i < n; i++) {
-            final RealServer d = list.get(i);
+            final ServerView d = list.get(i);
             if (d.isOverloaded()) {
                 continue;
             }

@@ -2,8 +2,8 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.ServerListView;
 
 import org.agrona.collections.Long2LongHashMap;
 
@@ -30,7 +30,7 @@ final class WeightedRoundRobin extends BaseScheduler {
     static final int MAX_TRAJECTORY = 1 << 20;
 
     private static final class State {
-        final ServerList list;
+        final ServerListView list;
         final int mw;
         final int di;
         /** The kernel state for the slow path: (cursor + 1) << 32 | cw. Authoritative only in slow mode. */
@@ -45,7 +45,7 @@ final class WeightedRoundRobin extends BaseScheduler {
         final Long2LongHashMap position;
         volatile boolean slow;
 
-        State(final ServerList list, final int mw, final int di, final int cursor, final int cw) {
+        State(final ServerListView list, final int mw, final int di, final int cursor, final int cw) {
             this.list = list;
             this.mw = mw;
             this.di = di;
@@ -117,7 +117,7 @@ final class WeightedRoundRobin extends BaseScheduler {
      *
      * @return (pick index + 1) &lt;&lt; 48 | new packed state (pick index -1 for none)
      */
-    private static long step(final ServerList list, final int mw, final int di, final long packed) {
+    private static long step(final ServerListView list, final int mw, final int di, final long packed) {
         final int n = list.size();
         final int cl = (int) (packed >>> 32) - 1;
         int cw = (int) packed;
@@ -136,7 +136,7 @@ final class WeightedRoundRobin extends BaseScheduler {
         }
     }
 
-    private volatile State state = new State(ServerList.EMPTY, 0, 1, HEAD, 0);
+    private volatile State state = new State(ServerListView.EMPTY, 0, 1, HEAD, 0);
 
     WeightedRoundRobin(final SchedulerContext context) {
         super("wrr", context);
@@ -146,7 +146,7 @@ final class WeightedRoundRobin extends BaseScheduler {
         return (long) (cursor + 1) << 32 | (cw & 0xffffffffL);
     }
 
-    static int gcdWeight(final ServerList list) {
+    static int gcdWeight(final ServerListView list) {
         int g = 0;
         for (int i = 0; i < list.size(); i++) {
             final int w = list.get(i).weight();
@@ -168,7 +168,7 @@ final class WeightedRoundRobin extends BaseScheduler {
         return x;
     }
 
-    private static int maxWeight(final ServerList list) {
+    private static int maxWeight(final ServerListView list) {
         int m = 0;
         for (int i = 0; i < list.size(); i++) {
             m = Math.max(m, list.get(i).weight());
@@ -177,14 +177,14 @@ final class WeightedRoundRobin extends BaseScheduler {
     }
 
     @Override
-    public void init(final ServerList list) {
+    public void init(final ServerListView list) {
         super.init(list);
         final int di = gcdWeight(list);
         final int mw = maxWeight(list) - (di - 1);
         state = new State(list, mw, di, HEAD, mw);
     }
 
-    private void changed(final ServerList list) {
+    private void changed(final ServerListView list) {
         final int di = gcdWeight(list);
         final int mw = maxWeight(list) - (di - 1);
         int cw = (int) state.stateCurrent();
@@ -197,19 +197,19 @@ final class WeightedRoundRobin extends BaseScheduler {
     }
 
     @Override
-    public void onServerAdded(final ServerList list, final RealServer server) {
+    public void onServerAdded(final ServerListView list, final ServerView server) {
         super.onServerAdded(list, server);
         changed(list);
     }
 
     @Override
-    public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+    public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
         super.onServerRemoved(list, server, formerIndex);
         changed(list);
     }
 
     @Override
-    public void onServerUpdated(final ServerList list, final RealServer server) {
+    public void onServerUpdated(final ServerListView list, final ServerView server) {
         super.onServerUpdated(list, server);
         changed(list);
     }
@@ -220,14 +220,14 @@ final class WeightedRoundRobin extends BaseScheduler {
      * scheduler stays on the kernel's loop until the next hook).
      */
     @Override
-    public RealServer schedule(final Flow flow) {
+    public ServerView schedule(final Flow flow) {
         final State st = state;
         if (st.mw == 0) {
             return null;
         }
         if (!st.slow) {
             if (st.list.overloaded() == 0) {
-                final RealServer d = st.list.get(st.picks[st.positionOf(st.ticket.getAndIncrement())]);
+                final ServerView d = st.list.get(st.picks[st.positionOf(st.ticket.getAndIncrement())]);
                 if (!d.isOverloaded()) {
                     return d;
                 }
@@ -267,7 +267,7 @@ final class WeightedRoundRobin extends BaseScheduler {
      * @return (pick index + 1) &lt;&lt; 48 | new packed state (pick index -1 for none)
      */
     private static long kernel(final State st, final long packed) {
-        final ServerList list = st.list;
+        final ServerListView list = st.list;
         final int n = list.size();
         final int cl = (int) (packed >>> 32) - 1;
         int cw = (int) packed;
@@ -278,7 +278,7 @@ final class WeightedRoundRobin extends BaseScheduler {
         boolean restarted = false;
         while (true) {
             for (int e = d + 1; e < n; e++) {
-                final RealServer s = list.get(e);
+                final ServerView s = list.get(e);
                 if (!s.isOverloaded() && s.weight() >= cw) {
                     return (long) (e + 1) << 48 | pack(e, cw);
                 }

@@ -7,6 +7,7 @@ import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.RandomSource;
+import io.jlvs.core.sched.ServerView;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.time.Ticker;
@@ -80,7 +81,7 @@ final class Fixture implements Ticker {
         service.removeServer(InetAddress.getByName(address(name)), 80);
     }
 
-    String name(final RealServer s) {
+    String name(final ServerView s) {
         return s == null ? "-" : names.get(servers.indexOf(s));
     }
 

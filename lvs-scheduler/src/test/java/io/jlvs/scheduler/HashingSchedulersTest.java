@@ -3,6 +3,7 @@ package io.jlvs.scheduler;
 import io.jlvs.core.Protocol;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.sched.Flows;
+import io.jlvs.core.sched.ServerView;
 import io.jlvs.core.service.RealServer;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class HashingSchedulersTest {
         assertEquals("A", f.pick(Flows.of(Protocol.TCP, Fixture.ip("1.2.3.4"), 5, Fixture.ip("10.255.0.2"), 80)));
         f.weight("B", 0); // no rebuild on update: the bucket still holds B, which is now excluded
         assertEquals("-", f.pick(Fixture.client("192.168.0.1", 1)));
-        final RealServer[] table = ((DestinationHashing) f.service.scheduler()).buckets();
+        final ServerView[] table = ((DestinationHashing) f.service.scheduler()).buckets();
         assertEquals(f.server("B"), table[232]);
     }
 
@@ -86,7 +87,7 @@ class HashingSchedulersTest {
         f.add("A", 2);
         f.add("B", 1);
         f.add("C", 1); // list C(1) B(1) A(2): C B A A C B A A ...
-        final RealServer[] t = ((SourceHashing) f.service.scheduler()).buckets();
+        final ServerView[] t = ((SourceHashing) f.service.scheduler()).buckets();
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 8; i++) {
             sb.append(f.name(t[i]));
@@ -135,7 +136,7 @@ class HashingSchedulersTest {
         f.add("B", 1);
         f.add("C", 1);
         assertEquals("B C B B A A C B B C C B C B C C A B A B", mhPicks(f, 5555)); // port ignored without mh-port
-        final RealServer[] t = ((Maglev) f.service.scheduler()).table();
+        final ServerView[] t = ((Maglev) f.service.scheduler()).table();
         final StringBuilder sb = new StringBuilder();
         int a = 0;
         for (int i = 0; i < t.length; i++) {
@@ -159,7 +160,7 @@ class HashingSchedulersTest {
         assertEquals("A A B A A A C A A C C B C B C A A B A C", mhPicks(f, 0));
         int a = 0;
         int b = 0;
-        for (final RealServer s : ((Maglev) f.service.scheduler()).table()) {
+        for (final ServerView s : ((Maglev) f.service.scheduler()).table()) {
             a += s == f.server("A") ? 1 : 0;
             b += s == f.server("B") ? 1 : 0;
         }
@@ -204,7 +205,7 @@ class HashingSchedulersTest {
             3);
         small.init(io.jlvs.core.service.ServerList.of(RealServer.of("10.0.0.1", 1, 1),
             RealServer.of("10.0.0.2", 1, 1)));
-        final RealServer[] before = ((Maglev) small).table();
+        final ServerView[] before = ((Maglev) small).table();
         final io.jlvs.core.service.ServerList four = io.jlvs.core.service.ServerList.of(
             RealServer.of("10.0.0.1", 1, 1), RealServer.of("10.0.0.2", 1, 1), RealServer.of("10.0.0.3", 1, 1),
             RealServer.of("10.0.0.4", 1, 1));

@@ -2,6 +2,7 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.sched.Flows;
+import io.jlvs.core.sched.ServerView;
 import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.service.RealServer;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class RegistryAndConcurrencyTest {
 
     @Test
     void shouldRegisterEverySchedulerThroughServiceLoader() {
-        final SchedulerRegistry r = SchedulerRegistry.getDefault();
+        final SchedulerRegistry r = io.jlvs.core.internal.sched.DefaultSchedulerRegistry.get();
         for (final String name : ALL) {
             assertTrue(r.contains(name), name);
             assertEquals(name, r.create(name, io.jlvs.core.sched.SchedulerContext.defaults()).name());
@@ -87,7 +88,7 @@ class RegistryAndConcurrencyTest {
                     try {
                         int k = seed;
                         while (!stop.get()) {
-                            final RealServer s = vs.schedule(Fixture.client("192.168." + (k % 200) + ".1",
+                            final ServerView s = vs.schedule(Fixture.client("192.168." + (k % 200) + ".1",
                                 1000 + k % 5000));
                             if (s != null && !s.address().getHostAddress().startsWith("10.0.1.")) {
                                 throw new AssertionError("foreign server " + s);

@@ -5,6 +5,7 @@ import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServerList;
 import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.Scheduler;
+import io.jlvs.core.sched.ServerView;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +15,7 @@ class WeightedRoundRobinTest {
     private static String run(final Scheduler s, final RealServer[] servers, final String[] names, final int n) {
         final StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            final RealServer r = s.schedule(Flows.ofKey(i));
+            final ServerView r = s.schedule(Flows.ofKey(i));
             int k = -1;
             for (int j = 0; j < servers.length; j++) {
                 if (servers[j] == r) {

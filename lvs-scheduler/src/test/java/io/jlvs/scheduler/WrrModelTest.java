@@ -2,6 +2,7 @@ package io.jlvs.scheduler;
 
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.sched.Flows;
+import io.jlvs.core.sched.ServerView;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServerList;
 import org.junit.jupiter.api.Test;
@@ -110,7 +111,7 @@ class WrrModelTest {
                     m.changed(svc.servers(), false);
                 } else {
                     final RealServer want = m.pick(svc.servers());
-                    final RealServer got = svc.schedule(Flows.ofKey(step));
+                    final ServerView got = svc.schedule(Flows.ofKey(step));
                     assertEquals(want, got, "round " + round + " step " + step);
                 }
             }

@@ -1,6 +1,6 @@
 package io.jlvs.core.config;
 
-import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.core.internal.sched.DefaultSchedulerRegistry;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class DirectorConfig {
      * @return a builder
      */
     public Builder toBuilder() {
-        return toBuilder(SchedulerRegistry.getDefault()::contains);
+        return toBuilder(DefaultSchedulerRegistry.get()::contains);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.jlvs.core.config;
 
 import io.jlvs.core.net.Addresses;
-import io.jlvs.core.rules.RuleExtension;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -19,11 +19,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * and a new pick is made; with {@code expire_quiescent_template} a server of weight 0 invalidates it too. Each new
  * connection refreshes the template's timer.
  *
+ * <p>Applications see it as a read-only {@link PersistenceView}.
+ *
  * <p>Thread-safe and lock-free (a concurrent map; templates attach connections by compare-and-set).
  */
-public final class PersistenceTable {
+public final class PersistenceTable implements PersistenceView {
     private final ConcurrentHashMap<TemplateKey, Template> templates = new ConcurrentHashMap<>();
     private volatile boolean expireQuiescentTemplate;
+    private final PersistenceView readOnly = new ReadOnly(this);
 
     /**
      * Makes an empty table.
@@ -45,6 +48,7 @@ public final class PersistenceTable {
      *
      * @return the setting
      */
+    @Override
     public boolean expireQuiescentTemplate() {
         return expireQuiescentTemplate;
     }
@@ -144,6 +148,7 @@ public final class PersistenceTable {
      *
      * @return a copy
      */
+    @Override
     public List<Template> templates() {
         return new ArrayList<>(templates.values());
     }
@@ -153,6 +158,7 @@ public final class PersistenceTable {
      *
      * @return the count
      */
+    @Override
     public int size() {
         return templates.size();
     }
@@ -249,6 +255,7 @@ public final class PersistenceTable {
      *
      * @return a copy
      */
+    @Override
     public List<Template> importedTemplates() {
         final List<Template> l = new ArrayList<>();
         for (final Template t : templates.values()) {
@@ -257,5 +264,48 @@ public final class PersistenceTable {
             }
         }
         return l;
+    }
+
+    /**
+     * This table as a read-only view that cannot be cast back to the table: what applications are given.
+     *
+     * @return the view (always the same object)
+     */
+    public PersistenceView readOnly() {
+        return readOnly;
+    }
+
+    /** The read-only view: every read delegates to the table, nothing else is reachable. Thread-safe as the table. */
+    private static final class ReadOnly implements PersistenceView {
+        private final PersistenceTable table;
+
+        ReadOnly(final PersistenceTable table) {
+            this.table = table;
+        }
+
+        @Override
+        public List<Template> templates() {
+            return table.templates();
+        }
+
+        @Override
+        public List<Template> importedTemplates() {
+            return table.importedTemplates();
+        }
+
+        @Override
+        public int size() {
+            return table.size();
+        }
+
+        @Override
+        public boolean expireQuiescentTemplate() {
+            return table.expireQuiescentTemplate();
+        }
+
+        @Override
+        public String toString() {
+            return "read-only persistence table, " + table.size() + " templates";
+        }
     }
 }

@@ -1,7 +1,7 @@
 package io.jlvs.core.listing;
 
 import io.jlvs.core.config.Timeouts;
-import io.jlvs.core.service.ServiceTable;
+import io.jlvs.core.service.ServiceTableView;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.stats.StatsSnapshot;
 
@@ -31,7 +31,7 @@ public record DirectorSnapshot(List<ServiceSnapshot> services, Timeouts timeouts
      * @param tableSize the connection table's bucket count
      * @return the snapshot
      */
-    public static DirectorSnapshot of(final ServiceTable table, final int tableSize) {
+    public static DirectorSnapshot of(final ServiceTableView table, final int tableSize) {
         final List<ServiceSnapshot> out = new ArrayList<>();
         for (final VirtualService s : table.services()) {
             out.add(ServiceSnapshot.of(s));

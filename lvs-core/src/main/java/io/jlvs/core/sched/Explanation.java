@@ -1,8 +1,5 @@
 package io.jlvs.core.sched;
 
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -17,7 +14,7 @@ import java.util.List;
  * @param chosen the server picked, or null
  * @param servers one line per server in list order
  */
-public record Explanation(String scheduler, Flow flow, RealServer chosen, List<ServerNote> servers) {
+public record Explanation(String scheduler, Flow flow, ServerView chosen, List<ServerNote> servers) {
     /**
      * Why a server was or was not a candidate.
      */
@@ -40,7 +37,7 @@ public record Explanation(String scheduler, Flow flow, RealServer chosen, List<S
      * @param weight the weight the scheduler saw
      * @param weightFactor the slow-start factor applied to the configured weight (1.0 when none)
      */
-    public record ServerNote(RealServer server, Status status, int weight, double weightFactor) {
+    public record ServerNote(ServerView server, Status status, int weight, double weightFactor) {
     }
 
     /**
@@ -52,10 +49,10 @@ public record Explanation(String scheduler, Flow flow, RealServer chosen, List<S
      * @return the explanation
      */
     public static Explanation of(final Scheduler scheduler, final Flow flow) {
-        final ServerList list = scheduler.servers();
+        final ServerListView list = scheduler.servers();
         final List<ServerNote> notes = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            final RealServer s = list.get(i);
+            final ServerView s = list.get(i);
             final Status st;
             if (!s.isAvailable()) {
                 st = Status.UNAVAILABLE;
@@ -68,7 +65,7 @@ public record Explanation(String scheduler, Flow flow, RealServer chosen, List<S
             }
             notes.add(new ServerNote(s, st, s.weight(), s.weightFactor()));
         }
-        final RealServer chosen = scheduler.schedule(flow);
+        final ServerView chosen = scheduler.schedule(flow);
         return new Explanation(scheduler.name(), flow, chosen, Collections.unmodifiableList(notes));
     }
 

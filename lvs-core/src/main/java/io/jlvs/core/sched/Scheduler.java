@@ -1,8 +1,5 @@
 package io.jlvs.core.sched;
 
-import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServerList;
-
 /**
  * Picks a real server for each new connection (or, with one-packet scheduling, each datagram) of one service.
  *
@@ -12,11 +9,14 @@ import io.jlvs.core.service.ServerList;
  * no hook for an event leaves its decision state alone for that event (for example {@code dh} keeps its bucket
  * table when a weight changes), but always sees the new list.
  *
+ * <p>A scheduler sees servers only through the read-only {@link ServerView} and {@link ServerListView}: it picks,
+ * it does not account. What it returns from {@link #schedule} is one of the servers of the list it was last given.
+ *
  * <p>Threading: the hooks are called by one thread at a time (the control plane). {@link #schedule} is thread-safe,
  * lock-free and allocation-free: many event loops and application threads call it at once.
  *
  * <pre>{@code
- * RealServer s = scheduler.schedule(flow);
+ * ServerView s = scheduler.schedule(flow);
  * if (s == null) {
  *     // "no destination available": no eligible server
  * }
@@ -35,7 +35,7 @@ public interface Scheduler {
      *
      * @param servers the current list, most recently added first
      */
-    void init(ServerList servers);
+    void init(ServerListView servers);
 
     /**
      * Picks a real server.
@@ -43,7 +43,7 @@ public interface Scheduler {
      * @param flow the connection or datagram to place
      * @return the server, or null when none is eligible ("no destination available")
      */
-    RealServer schedule(Flow flow);
+    ServerView schedule(Flow flow);
 
     /**
      * A server was added (at the front of the list).
@@ -51,7 +51,7 @@ public interface Scheduler {
      * @param servers the new list
      * @param server the added server
      */
-    void onServerAdded(ServerList servers, RealServer server);
+    void onServerAdded(ServerListView servers, ServerView server);
 
     /**
      * A server was removed.
@@ -60,7 +60,7 @@ public interface Scheduler {
      * @param server the removed server
      * @param formerIndex where it was in the old list
      */
-    void onServerRemoved(ServerList servers, RealServer server, int formerIndex);
+    void onServerRemoved(ServerListView servers, ServerView server, int formerIndex);
 
     /**
      * A server's weight or thresholds changed; the list holds the same servers.
@@ -68,7 +68,7 @@ public interface Scheduler {
      * @param servers the list (the same servers)
      * @param server the changed server
      */
-    void onServerUpdated(ServerList servers, RealServer server);
+    void onServerUpdated(ServerListView servers, ServerView server);
 
     /**
      * The scheduler is no longer used (the service was removed or switched to another scheduler).
@@ -83,7 +83,7 @@ public interface Scheduler {
      * @param server the server
      * @param latencyNanos the measured latency
      */
-    default void observeLatency(final RealServer server, final long latencyNanos) {
+    default void observeLatency(final ServerView server, final long latencyNanos) {
     }
 
     /**
@@ -102,5 +102,5 @@ public interface Scheduler {
      *
      * @return the list
      */
-    ServerList servers();
+    ServerListView servers();
 }

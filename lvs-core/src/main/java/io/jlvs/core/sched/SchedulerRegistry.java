@@ -1,54 +1,26 @@
 package io.jlvs.core.sched;
 
-import io.jlvs.core.internal.sched.SchedulerFactories;
-
 import java.util.Collections;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds scheduler factories by name. The default registry is filled from {@link ServiceLoader}, through
- * {@link SchedulerFactories} (lvs-scheduler registers every JLVS scheduler that way) and {@link SchedulerFactory}
- * providers, and accepts explicit registrations.
+ * A set of scheduler factories, found by name: what a {@code LoadBalancer} built with
+ * {@code Builder.schedulerRegistry} may create. Without one, a load balancer uses the process-wide set, filled from
+ * the class or module path ({@link SchedulerFactory} providers and every JLVS scheduler of lvs-scheduler); an
+ * application lists that set with {@code io.jlvs.scheduler.Schedulers.names()}, and starts a registry of its own
+ * from {@code io.jlvs.scheduler.Schedulers.registry()} (every JLVS scheduler) or from empty.
  *
  * <p>Thread-safe.
  */
 public final class SchedulerRegistry {
-    private static final class Holder {
-        static final SchedulerRegistry DEFAULT = loadDefault();
-    }
-
     private final Map<String, SchedulerFactory> factories = new ConcurrentHashMap<>();
 
     /**
      * An empty registry.
      */
     public SchedulerRegistry() {
-    }
-
-    /**
-     * The process-wide registry, filled from the class path on first use.
-     *
-     * @return the registry
-     */
-    public static SchedulerRegistry getDefault() {
-        return Holder.DEFAULT;
-    }
-
-    private static SchedulerRegistry loadDefault() {
-        final SchedulerRegistry r = new SchedulerRegistry();
-        final ClassLoader cl = SchedulerRegistry.class.getClassLoader();
-        for (final SchedulerFactories many : ServiceLoader.load(SchedulerFactories.class, cl)) {
-            for (final SchedulerFactory f : many.factories()) {
-                r.factories.putIfAbsent(f.name(), f);
-            }
-        }
-        for (final SchedulerFactory f : ServiceLoader.load(SchedulerFactory.class, cl)) {
-            r.factories.putIfAbsent(f.name(), f);
-        }
-        return r;
     }
 
     /**

@@ -3,6 +3,8 @@ package io.jlvs.core.service;
 import io.jlvs.core.config.ForwardingMethod;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.net.Addresses;
+import io.jlvs.core.sched.ServerView;
+import io.jlvs.core.sched.WeightScaling;
 import io.jlvs.core.stats.LatencyStats;
 import io.jlvs.core.stats.StatsCounters;
 
@@ -24,12 +26,15 @@ import java.net.InetSocketAddress;
  * threshold, or below three quarters of the upper threshold when there is no lower one, or at once when there are
  * no thresholds; and cleared by an edit that removes or raises the upper threshold.
  *
+ * <p>Schedulers see it as a read-only {@link ServerView} (and, for slow start, {@link WeightScaling}); the
+ * mutators here ({@link #bindConnection()}, {@link #update}, {@link #connectFailed()}, ...) are the engine's.
+ *
  * <p>Thread-safe: counters and flags are atomics updated lock-free from any event loop; configuration fields are
  * volatile and written only by the control plane. The operational figures ({@link #connectFailuresTotal()},
  * {@link #connectLatency()}, {@link #checkLatency()}, {@link #lastCheck()}) are written by whoever observes them
  * (event loops, the health thread) and read by anyone.
  */
-public final class RealServer {
+public final class RealServer implements ServerView, WeightScaling {
     /** Flag bit: the server is in its service (not deleted). */
     public static final int AVAILABLE = 0x1;
     /** Flag bit: the server reached its upper threshold. */
@@ -145,6 +150,7 @@ public final class RealServer {
      *
      * @param factor in (0, 1]
      */
+    @Override
     public void weightFactor(final double factor) {
         if (!(factor > 0.0 && factor <= 1.0)) {
             throw new IllegalArgumentException("weightFactor: " + factor + " (expected: (0, 1])");
@@ -193,6 +199,7 @@ public final class RealServer {
      *
      * @return the address
      */
+    @Override
     public InetAddress address() {
         return address;
     }
@@ -202,6 +209,7 @@ public final class RealServer {
      *
      * @return the port
      */
+    @Override
     public int port() {
         return port;
     }
@@ -211,6 +219,7 @@ public final class RealServer {
      *
      * @return the number
      */
+    @Override
     public int addressFold() {
         return addressFold;
     }
@@ -229,6 +238,7 @@ public final class RealServer {
      *
      * @return the text
      */
+    @Override
     public String addressAndPort() {
         return Addresses.formatWithPort(address, port);
     }
@@ -247,8 +257,14 @@ public final class RealServer {
      *
      * @return the weight
      */
+    @Override
     public int weight() {
         return weight;
+    }
+
+    @Override
+    public int configuredWeight() {
+        return config.weight();
     }
 
     /**
@@ -257,6 +273,7 @@ public final class RealServer {
      *
      * @return the weight
      */
+    @Override
     public int lastWeight() {
         return lastWeight;
     }
@@ -266,6 +283,7 @@ public final class RealServer {
      *
      * @return the factor
      */
+    @Override
     public double weightFactor() {
         return weightFactor;
     }
@@ -275,6 +293,7 @@ public final class RealServer {
      *
      * @return 0 for none
      */
+    @Override
     public int upperThreshold() {
         return upperThreshold;
     }
@@ -284,6 +303,7 @@ public final class RealServer {
      *
      * @return 0 for none
      */
+    @Override
     public int lowerThreshold() {
         return lowerThreshold;
     }
@@ -293,6 +313,7 @@ public final class RealServer {
      *
      * @return the count
      */
+    @Override
     public int activeConns() {
         return (int) ACTIVE.getVolatile(this);
     }
@@ -302,6 +323,7 @@ public final class RealServer {
      *
      * @return the count
      */
+    @Override
     public int inactiveConns() {
         return (int) INACTIVE.getVolatile(this);
     }
@@ -311,6 +333,7 @@ public final class RealServer {
      *
      * @return the count
      */
+    @Override
     public int persistConns() {
         return (int) PERSIST.getVolatile(this);
     }
@@ -320,6 +343,7 @@ public final class RealServer {
      *
      * @return the overhead
      */
+    @Override
     public int overhead() {
         return (activeConns() << 8) + inactiveConns();
     }
@@ -329,6 +353,7 @@ public final class RealServer {
      *
      * @return true if AVAILABLE
      */
+    @Override
     public boolean isAvailable() {
         return ((int) FLAGS.getVolatile(this) & AVAILABLE) != 0;
     }
@@ -338,6 +363,7 @@ public final class RealServer {
      *
      * @return true if OVERLOAD
      */
+    @Override
     public boolean isOverloaded() {
         return ((int) FLAGS.getVolatile(this) & OVERLOAD) != 0;
     }

@@ -1,5 +1,8 @@
 package io.jlvs.core.service;
 
+import io.jlvs.core.sched.ServerListView;
+import io.jlvs.core.sched.ServerView;
+
 import java.net.InetAddress;
 import java.util.Arrays;
 
@@ -7,9 +10,11 @@ import java.util.Arrays;
  * An immutable snapshot of a service's real servers in IPVS list order: the most recently added first. Schedulers
  * walk it by index, which allocates nothing.
  *
+ * <p>Schedulers see it as a read-only {@link ServerListView}; the engine uses its {@link RealServer}s.
+ *
  * <p>Immutable (the servers in it are live objects).
  */
-public final class ServerList {
+public final class ServerList implements ServerListView {
     /** The empty list. */
     public static final ServerList EMPTY = new ServerList(new RealServer[0]);
 
@@ -31,6 +36,7 @@ public final class ServerList {
      *
      * @return the count, or -1 when nobody keeps it (a list made with {@link #of}): assume some may be
      */
+    @Override
     public int overloaded() {
         return overloaded == null ? -1 : overloaded.get();
     }
@@ -78,6 +84,7 @@ public final class ServerList {
      *
      * @return the size
      */
+    @Override
     public int size() {
         return servers.length;
     }
@@ -88,6 +95,7 @@ public final class ServerList {
      * @param index 0..size-1, 0 being the most recently added
      * @return the server
      */
+    @Override
     public RealServer get(final int index) {
         return servers[index];
     }
@@ -114,7 +122,8 @@ public final class ServerList {
      * @param server the server
      * @return its index, or -1
      */
-    public int indexOf(final RealServer server) {
+    @Override
+    public int indexOf(final ServerView server) {
         for (int i = 0; i < servers.length; i++) {
             if (servers[i] == server) {
                 return i;

@@ -31,9 +31,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * edited and removed (a transport opens and closes listening sockets on them), on the thread that made the
  * change, after it was made.
  *
+ * <p>Applications see it as a read-only {@link ServiceTableView}; the table itself is the engine's.
+ *
  * <p>Thread-safe.
  */
-public final class ServiceTable implements LvsControl {
+public final class ServiceTable implements LvsControl, ServiceTableView {
     /**
      * Hears of structural changes.
      */
@@ -79,6 +81,7 @@ public final class ServiceTable implements LvsControl {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<ServiceKey, VirtualService> services = Collections.emptyMap();
     private volatile Timeouts timeouts = Timeouts.DEFAULTS;
+    private final ServiceTableView readOnly = new ReadOnly(this);
 
     /**
      * Makes an empty table.
@@ -98,6 +101,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @param listener the listener
      */
+    @Override
     public void addListener(final Listener listener) {
         listeners.add(listener);
     }
@@ -107,6 +111,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @param listener the listener
      */
+    @Override
     public void removeListener(final Listener listener) {
         listeners.remove(listener);
     }
@@ -116,6 +121,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @return an unmodifiable view of the current snapshot
      */
+    @Override
     public Collection<VirtualService> services() {
         return services.values();
     }
@@ -126,6 +132,7 @@ public final class ServiceTable implements LvsControl {
      * @param key its key
      * @return the service or null
      */
+    @Override
     public VirtualService service(final ServiceKey key) {
         return services.get(key);
     }
@@ -139,6 +146,7 @@ public final class ServiceTable implements LvsControl {
      * @param port the destination port
      * @return the service or null
      */
+    @Override
     public VirtualService lookup(final Protocol protocol, final InetAddress address, final int port) {
         final Map<ServiceKey, VirtualService> m = services;
         final VirtualService exact = m.get(ServiceKey.of(protocol, address, port));
@@ -150,6 +158,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @return the current timeouts
      */
+    @Override
     public Timeouts timeouts() {
         return timeouts;
     }
@@ -159,6 +168,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @return the counters
      */
+    @Override
     public StatsCounters totals() {
         return totals;
     }
@@ -338,6 +348,7 @@ public final class ServiceTable implements LvsControl {
      *
      * @return an immutable configuration
      */
+    @Override
     public synchronized DirectorConfig config() {
         final DirectorConfig.Builder b = DirectorConfig.EMPTY.toBuilder(DirectorConfig.Checks.NONE);
         for (final VirtualService s : services.values()) {
@@ -388,6 +399,69 @@ public final class ServiceTable implements LvsControl {
         final ServerList list = s.members();
         for (int i = 0; i < list.size(); i++) {
             list.get(i).stats().zero();
+        }
+    }
+
+    /**
+     * This table as a read-only view that cannot be cast back to the table: what applications are given.
+     *
+     * @return the view (always the same object)
+     */
+    public ServiceTableView readOnly() {
+        return readOnly;
+    }
+
+    /** The read-only view: every read delegates to the table, nothing else is reachable. Thread-safe as the table. */
+    private static final class ReadOnly implements ServiceTableView {
+        private final ServiceTable table;
+
+        ReadOnly(final ServiceTable table) {
+            this.table = table;
+        }
+
+        @Override
+        public Collection<VirtualService> services() {
+            return table.services();
+        }
+
+        @Override
+        public VirtualService service(final ServiceKey key) {
+            return table.service(key);
+        }
+
+        @Override
+        public VirtualService lookup(final Protocol protocol, final InetAddress address, final int port) {
+            return table.lookup(protocol, address, port);
+        }
+
+        @Override
+        public Timeouts timeouts() {
+            return table.timeouts();
+        }
+
+        @Override
+        public StatsCounters totals() {
+            return table.totals();
+        }
+
+        @Override
+        public DirectorConfig config() {
+            return table.config();
+        }
+
+        @Override
+        public void addListener(final Listener listener) {
+            table.addListener(listener);
+        }
+
+        @Override
+        public void removeListener(final Listener listener) {
+            table.removeListener(listener);
+        }
+
+        @Override
+        public String toString() {
+            return "read-only " + table.services();
         }
     }
 }

@@ -9,6 +9,7 @@ import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.core.sched.ServerView;
 import io.jlvs.core.stats.StatsCounters;
 import io.jlvs.core.time.Ticker;
 
@@ -245,7 +246,19 @@ public final class VirtualService {
      * @return the server, or null when none is eligible
      */
     public RealServer schedule(final Flow flow) {
-        return scheduler.schedule(flow);
+        return own(scheduler, scheduler.schedule(flow));
+    }
+
+    /**
+     * The real server behind a scheduler's pick. A JLVS scheduler returns one of the views of the list it was given,
+     * which are this service's {@link RealServer}s; anything else is a broken scheduler, named in the error.
+     */
+    private static RealServer own(final Scheduler sched, final ServerView picked) {
+        if (picked == null || picked instanceof RealServer) {
+            return (RealServer) picked;
+        }
+        throw new IllegalStateException("scheduler " + sched.name() + ": picked " + picked
+            + " (expected: one of the servers of the list it was given, or null)");
     }
 
     /**
@@ -263,7 +276,7 @@ public final class VirtualService {
     public RealServer scheduleExcluding(final Flow flow, final RealServer[] excluded, final int count) {
         final Scheduler sched = scheduler;
         for (int tries = 0; tries < 4; tries++) {
-            final RealServer r = sched.schedule(flow);
+            final RealServer r = own(sched, sched.schedule(flow));
             if (r == null) {
                 return null;
             }
@@ -327,7 +340,8 @@ public final class VirtualService {
     }
 
     private Lease lease(final Flow flow) {
-        final RealServer s = scheduler.schedule(flow);
+        final Scheduler sched = scheduler;
+        final RealServer s = own(sched, sched.schedule(flow));
         if (s == null) {
             return null;
         }

@@ -4,6 +4,7 @@ import io.jlvs.core.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.ForwardingMethod;
 import io.jlvs.core.config.RealServerConfig;
+import io.jlvs.core.config.RuleExtension;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.Timeouts;

@@ -5,6 +5,8 @@ import io.jlvs.core.sched.Scheduler;
 import io.jlvs.core.sched.SchedulerContext;
 import io.jlvs.core.sched.SchedulerFactory;
 import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.core.sched.ServerListView;
+import io.jlvs.core.sched.ServerView;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +44,7 @@ public final class TestSchedulers {
     public static final class Recording implements Scheduler {
         private final String name;
         private final List<String> log;
-        private volatile ServerList servers = ServerList.EMPTY;
+        private volatile ServerListView servers = ServerListView.EMPTY;
 
         public Recording(final String name, final List<String> log) {
             this.name = name;
@@ -55,16 +57,16 @@ public final class TestSchedulers {
         }
 
         @Override
-        public void init(final ServerList list) {
+        public void init(final ServerListView list) {
             servers = list;
             log.add(name + ":init:" + list.size());
         }
 
         @Override
-        public RealServer schedule(final Flow flow) {
-            final ServerList l = servers;
+        public ServerView schedule(final Flow flow) {
+            final ServerListView l = servers;
             for (int i = 0; i < l.size(); i++) {
-                final RealServer s = l.get(i);
+                final ServerView s = l.get(i);
                 if (s.weight() > 0 && !s.isOverloaded()) {
                     return s;
                 }
@@ -73,19 +75,19 @@ public final class TestSchedulers {
         }
 
         @Override
-        public void onServerAdded(final ServerList list, final RealServer server) {
+        public void onServerAdded(final ServerListView list, final ServerView server) {
             servers = list;
             log.add(name + ":add:" + server.addressAndPort());
         }
 
         @Override
-        public void onServerRemoved(final ServerList list, final RealServer server, final int formerIndex) {
+        public void onServerRemoved(final ServerListView list, final ServerView server, final int formerIndex) {
             servers = list;
             log.add(name + ":del:" + server.addressAndPort() + "@" + formerIndex);
         }
 
         @Override
-        public void onServerUpdated(final ServerList list, final RealServer server) {
+        public void onServerUpdated(final ServerListView list, final ServerView server) {
             servers = list;
             log.add(name + ":upd:" + server.addressAndPort());
         }
@@ -96,7 +98,7 @@ public final class TestSchedulers {
         }
 
         @Override
-        public ServerList servers() {
+        public ServerListView servers() {
             return servers;
         }
     }

@@ -6,6 +6,7 @@ import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.conn.PersistenceTable;
 import io.jlvs.core.conn.Template;
 import io.jlvs.core.conn.TemplateKey;
+import io.jlvs.core.internal.DirectorAccess;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.listing.IpvsadmListing;
 import io.jlvs.core.service.RealServer;
@@ -270,7 +271,7 @@ public final class SyncBackup implements AutoCloseable {
         final RealServer server = members.get(i);
         final TemplateKey key = new TemplateKey(t.protocol(), t.clientNetwork().getAddress(),
             t.virtualAddress().getAddress(), t.templatePort());
-        if (lb.persistence().importTemplate(key, svc, server, t.remainingMillis() * 1_000_000, t.assured(), now)
+        if (DirectorAccess.persistence(lb).importTemplate(key, svc, server, t.remainingMillis() * 1_000_000, t.assured(), now)
             != null) {
             templatesApplied.incrementAndGet();
         }
@@ -299,7 +300,7 @@ public final class SyncBackup implements AutoCloseable {
             }
             if (now - lastSweepNs >= 1_000_000_000L) {
                 lastSweepNs = now;
-                lb.persistence().expireImported(now);
+                DirectorAccess.persistence(lb).expireImported(now);
                 entries.values().removeIf(e -> now - e.deadlineNs() >= 0);
             }
         } catch (final RuntimeException e) {

@@ -8,7 +8,7 @@ import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.rules.RulesException;
 import io.jlvs.core.rules.RulesParser;
-import io.jlvs.core.sched.SchedulerRegistry;
+import io.jlvs.scheduler.Schedulers;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -286,7 +286,7 @@ public final class Tune {
             final DirectorConfig config;
             try {
                 config = RulesParser.withExtensions(Extensions.transport()).load(text, DirectorConfig.EMPTY,
-                    SchedulerRegistry.getDefault()::contains).config();
+                    Schedulers::isKnown).config();
             } catch (final RulesException e) {
                 final List<String> m = new ArrayList<>();
                 for (final String s : e.errors()) {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -26,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (core, then schedulers, then transports, then examples and benchmarks), lvs-core knows nothing of NIO or of the
  * scheduler implementations, lvs-scheduler knows no sockets, and packages do not form cycles.
  *
- * <p>lvs-core still has package cycles (issue 13): {@link #coreCyclesAreOnlyTheKnownOnes} pins the exact set of
- * packages caught in them today, so a new package that joins a cycle fails the build, and so does breaking a cycle
- * without shrinking the list here.
+ * <p>lvs-core has one known cycle left (issue 13), through the root package, caused only by where
+ * {@code Protocol} and {@code JlvsVersion} live: {@link #coreCyclesAreOnlyTheKnownOnes} pins the exact set of packages
+ * on it, and the two tests after it prove that nothing else makes a cycle. Schedulers see servers only through the
+ * read-only view of {@code io.jlvs.core.sched}.
  */
 class ArchitectureTest {
     static final JavaClasses ALL = new ClassFileImporter()
@@ -79,29 +81,69 @@ class ArchitectureTest {
     }
 
     @Test
-    void coreCyclesAreOnlyTheKnownOnes() {
-        // Known debt: Protocol and JlvsVersion sit in io.jlvs.core, which imports everything; sched.Scheduler takes
-        // service.RealServer/ServerList (a read-only server view in sched removes it); config.Extensions implements
-        // rules.RuleExtension; config.DirectorConfig asks sched.SchedulerRegistry, which loads
-        // internal.sched.SchedulerFactories (moving the registry into internal.sched removes that one).
-        // Shrink this set as they go.
-        final Set<String> expected = new TreeSet<>(List.of("io.jlvs.core", "io.jlvs.core.config",
-            "io.jlvs.core.conn", "io.jlvs.core.health", "io.jlvs.core.internal.sched", "io.jlvs.core.listing",
-            "io.jlvs.core.rules", "io.jlvs.core.sched", "io.jlvs.core.service", "io.jlvs.core.transport"));
-        assertEquals(expected, packagesInCycles("io.jlvs.core"), "lvs-core packages caught in a cycle");
+    void schedulersSeeOnlyTheReadOnlyServerView() {
+        // A scheduler picks; it does not account: no RealServer (bindConnection, update, connectFailed, ...), no
+        // ServerList, no VirtualService, no ServiceTable.
+        noClasses().that().resideInAPackage("io.jlvs.scheduler..")
+            .should().dependOnClassesThat().resideInAPackage("io.jlvs.core.service..")
+            .check(ALL);
     }
 
-    /** Packages under {@code root} that lie on a cycle of package dependencies (Tarjan's strongly connected sets). */
-    static Set<String> packagesInCycles(final String root) {
+    @Test
+    void theSchedulerSpiKnowsNoServiceConfigOrInternals() {
+        noClasses().that().resideInAPackage("io.jlvs.core.sched")
+            .should().dependOnClassesThat().resideInAnyPackage("io.jlvs.core.service..", "io.jlvs.core.config..",
+                "io.jlvs.core.internal..", "io.jlvs.core.conn..", "io.jlvs.core.transport..")
+            .check(ALL);
+    }
+
+    @Test
+    void coreCyclesAreOnlyTheKnownOnes() {
+        // Known debt: Protocol and JlvsVersion sit in io.jlvs.core, whose LoadBalancer imports nearly every package,
+        // so every package that names a Protocol (or, for listing, JlvsVersion) and is reached from LoadBalancer is
+        // on one cycle through the root package. Nothing else: see the two tests below. The set shrinks to nothing
+        // when Protocol and JlvsVersion move to a leaf package.
+        final Set<String> expected = new TreeSet<>(List.of("io.jlvs.core", "io.jlvs.core.config",
+            "io.jlvs.core.conn", "io.jlvs.core.health", "io.jlvs.core.internal", "io.jlvs.core.internal.sched",
+            "io.jlvs.core.listing", "io.jlvs.core.rules", "io.jlvs.core.sched", "io.jlvs.core.service",
+            "io.jlvs.core.transport"));
+        assertEquals(expected, packagesInCycles("io.jlvs.core", c -> c.getPackageName()),
+            "lvs-core packages caught in a cycle");
+    }
+
+    @Test
+    void coreHasNoCycleBelowTheRootPackage() {
+        // The root package (LoadBalancer, Protocol, JlvsVersion, ...) left out: the packages below it form no cycle.
+        assertEquals(Set.of(), packagesInCycles("io.jlvs.core.",
+            c -> c.getPackageName()), "lvs-core packages below io.jlvs.core caught in a cycle");
+    }
+
+    @Test
+    void coreHasNoCycleOnceProtocolAndVersionLiveInALeafPackage() {
+        // What the planned move of Protocol and JlvsVersion to io.jlvs.core.net leaves: no cycle at all, so the
+        // only remaining cause is where those two classes live.
+        final Set<String> movable = Set.of("io.jlvs.core.Protocol", "io.jlvs.core.JlvsVersion");
+        assertEquals(Set.of(), packagesInCycles("io.jlvs.core",
+            c -> movable.contains(c.getName()) ? "io.jlvs.core.net" : c.getPackageName()),
+            "lvs-core packages caught in a cycle with Protocol and JlvsVersion counted in io.jlvs.core.net");
+    }
+
+    /**
+     * Packages whose name starts with {@code root} that lie on a cycle of package dependencies (Tarjan's strongly
+     * connected sets), each class counted in the package {@code packageOf} gives it (nested classes count as their
+     * outer class, arrays as their element class).
+     */
+    static Set<String> packagesInCycles(final String root, final Function<JavaClass, String> packageOf) {
         final Map<String, Set<String>> edges = new TreeMap<>();
         for (final JavaClass c : ALL) {
-            if (!c.getPackageName().startsWith(root)) {
+            final String from = packageOf.apply(outermost(c));
+            if (!from.startsWith(root)) {
                 continue;
             }
-            final Set<String> out = edges.computeIfAbsent(c.getPackageName(), k -> new TreeSet<>());
+            final Set<String> out = edges.computeIfAbsent(from, k -> new TreeSet<>());
             for (final Dependency d : c.getDirectDependenciesFromSelf()) {
-                final String to = d.getTargetClass().getPackageName();
-                if (to.startsWith(root) && !to.equals(c.getPackageName())) {
+                final String to = packageOf.apply(outermost(d.getTargetClass()));
+                if (to.startsWith(root) && !to.equals(from)) {
                     out.add(to);
                     edges.computeIfAbsent(to, k -> new TreeSet<>());
                 }
@@ -150,5 +192,14 @@ class ArchitectureTest {
             }
         }.run();
         return inCycles;
+    }
+
+    /** The class a dependency counts for: an array's element class, a nested class's outermost class. */
+    private static JavaClass outermost(final JavaClass c) {
+        JavaClass o = c.getBaseComponentType();
+        while (o.getEnclosingClass().isPresent()) {
+            o = o.getEnclosingClass().get();
+        }
+        return o;
     }
 }

@@ -7,7 +7,7 @@ import io.jlvs.scheduler.Schedulers;
 import java.util.Collection;
 
 /**
- * Registers every scheduler of this module with {@link io.jlvs.core.sched.SchedulerRegistry#getDefault()} through
+ * Registers every scheduler of this module with the process-wide registry ({@link io.jlvs.core.internal.sched.DefaultSchedulerRegistry}) through
  * {@link java.util.ServiceLoader}.
  *
  * <p>Thread-safe (stateless).

@@ -81,7 +81,7 @@ class EngineAllocationTest {
                     rounds++;
                     assertArrayEquals(req, resp, "echoed bytes");
                     if (last == 0) {
-                        assertEquals(1, lb.engine().liveConnections());
+                        assertEquals(1, lb.liveConnections());
                         return;
                     }
                 }

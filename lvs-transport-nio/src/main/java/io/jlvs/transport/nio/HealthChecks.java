@@ -7,7 +7,6 @@ import io.jlvs.core.health.HealthChecker;
 import io.jlvs.core.health.HealthMonitor;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.sched.SchedulerContext;
-import io.jlvs.core.sched.SchedulerRegistry;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
@@ -154,7 +153,7 @@ final class HealthChecks extends SelectorAgent implements ServiceTable.Listener 
         if (window > 0 && !(service.scheduler() instanceof SlowStart)) {
             final SchedulerContext ctx = SchedulerContext.live(() -> service.config().schedulerFlags(), clock,
                 RandomSource.THREAD_LOCAL);
-            service.replaceScheduler(Schedulers.slowStart(SchedulerRegistry.getDefault().create(
+            service.replaceScheduler(Schedulers.slowStart(Schedulers.create(
                 service.config().scheduler(), ctx), ctx, java.time.Duration.ofNanos(window), 1.0, 0.1));
         }
     }

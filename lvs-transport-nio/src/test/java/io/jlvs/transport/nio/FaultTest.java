@@ -247,7 +247,7 @@ class FaultTest {
         final Backend a = backend("a", Backend::named);
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(vport), server(a.port())));
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         final EventLoop loop = engine.loops[0];
         final Socket live = client(vport);
         assertEquals("a", line(live.getInputStream()));
@@ -287,7 +287,7 @@ class FaultTest {
         final Backend a = backend("a", Backend::named);
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(2).service(tcp(vport), server(a.port())));
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         final EventLoop loop = engine.loops[0];
         // a few failures: the cycle restarts, the loop goes on
         final AtomicInteger left = new AtomicInteger(3);
@@ -375,7 +375,7 @@ class FaultTest {
             .relayBufferBudget(512 * 1024);
         b.options().receiveBufferSize(1 << 20).sendBufferSize(64 * 1024);
         final LoadBalancer lb = start(b.service(tcp(vport), server(flood.port())));
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         final List<Socket> clients = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             final Socket s = new Socket();
@@ -704,7 +704,7 @@ class FaultTest {
         final Backend a = backend("a", Backend::named);
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(LoadBalancer.builder().eventLoops(1).service(tcp(vport), server(a.port())));
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         final HealthChecks health = engine.healthChecks();
         health.execute(() -> health.dutyHook = () -> {
             throw new StackOverflowError("for good (test)");

@@ -70,7 +70,7 @@ class IdleTimeoutTest {
 
     private void advance(final LoadBalancer lb, final long ms) throws IOException {
         clock.addAndGet(ms * MS);
-        ((NioEngine) lb.engine()).awaitFullCycle();
+        ((NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb)).awaitFullCycle();
     }
 
     private static String state(final LoadBalancer lb) {

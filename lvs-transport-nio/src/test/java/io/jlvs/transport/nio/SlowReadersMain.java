@@ -84,7 +84,7 @@ public final class SlowReadersMain {
             b.options().receiveBufferSize(1 << 20).sendBufferSize(64 * 1024);
             final LoadBalancer started = b.service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport))
                 .build(), RealServerConfig.builder("127.0.0.1", backend.port()).build()).build().start();
-            final NioEngine engine = (NioEngine) started.engine();
+            final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(started);
             final long budget = started.counters().get("relay_budget_bytes");
             for (int i = 0; i < SLOW; i++) {
                 final Socket s = new Socket();

@@ -263,7 +263,7 @@ class TcpEngineTest {
         final int vport = Backend.freePort();
         final LoadBalancer lb = start(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).build(),
             server(firehose.port(), 1));
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         try (Socket s = client(vport)) {
             s.getInputStream().read(); // read one byte, then stop reading
             // stalled: the loop holds the one buffer the client's full socket did not take (checked on the loop's
@@ -421,7 +421,7 @@ class TcpEngineTest {
             final byte[] first = "PROXY TCP4 198.51.100.7 ".getBytes(StandardCharsets.US_ASCII);
             out.write(first);
             out.flush();
-            final NioEngine engine = (NioEngine) lb.engine();
+            final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
             waitFor("the first piece read", () -> {
                 try {
                     return engine.headerBytesPending() == first.length;

@@ -153,7 +153,7 @@ class UdpEngineTest {
         final var server = lb.services().service(ServiceKey.udp("127.0.0.1", vport)).servers().get(0);
         assertEquals(1, server.inactiveConns());
         clock.addAndGet(TimeUnit.SECONDS.toNanos(29));
-        ((NioEngine) lb.engine()).awaitFullCycle(); // the loop expired what it would at +29 s
+        ((NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb)).awaitFullCycle(); // the loop expired what it would at +29 s
         assertEquals(1, server.inactiveConns());
         clock.addAndGet(TimeUnit.SECONDS.toNanos(1));
         TcpEngineTest.waitFor("flow expiry", () -> server.inactiveConns() == 0);

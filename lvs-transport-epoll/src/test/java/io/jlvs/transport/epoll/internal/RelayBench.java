@@ -164,7 +164,7 @@ public final class RelayBench {
                     @Override
                     public String note(final long work, final String unit) {
                         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                        while (lb.engine().liveConnections() > 0 && System.nanoTime() < deadline) {
+                        while (lb.liveConnections() > 0 && System.nanoTime() < deadline) {
                             Thread.onSpinWait();
                         }
                         final long now = lb.counters().get("syscalls");

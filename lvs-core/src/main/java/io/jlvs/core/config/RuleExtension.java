@@ -1,4 +1,4 @@
-package io.jlvs.core.rules;
+package io.jlvs.core.config;
 
 import java.util.Objects;
 import java.util.function.Function;
