@@ -85,6 +85,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
     private final DirectorOptions options;
     private final Transport transport;
     private final String transportName;
+    /** The started transport's name; written once by {@link #start()}, read by any thread. */
+    private volatile String runningTransport;
     private final Ticker clock;
     private final List<String> warnings;
     private final Map<String, HealthChecker> checkers;
@@ -169,6 +171,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         final Transport t = transport != null ? transport : TransportChoice.choose(transportName, protocolsInUse());
         engine = t.start(new DirectorRuntime(services, persistence, timeouts, options, clock, checkers,
             healthListeners));
+        runningTransport = t.name();
         started = true;
         final ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread th = new Thread(r, "jlvs-estimator");
@@ -278,6 +281,34 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
      */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /**
+     * The name of the transport the director runs on, as {@code jlvs run --transport} takes it ({@code nio},
+     * {@code epoll}, or a custom transport's {@link Transport#name()}): the one named in the builder, or what
+     * {@code auto} chose here.
+     *
+     * @return the name; the builder's choice ({@code auto} by default) before {@link #start()}
+     */
+    public String transportName() {
+        final String running = runningTransport;
+        return running != null ? running : transport != null ? transport.name() : transportName;
+    }
+
+    /**
+     * Which transport a director started in this JVM would run on, without starting one: what {@code auto} picks
+     * here (the transports on the class path that can run, highest priority first) for services of these
+     * protocols, or the named transport if it can run here. {@code jlvs tune} plans with it.
+     *
+     * @param name {@code nio}, {@code epoll} or {@code auto}
+     * @param protocols the protocols the services use; empty for no constraint
+     * @return the transport's name
+     * @throws IOException if the named transport cannot run here, or no transport can (the message says why)
+     * @throws IllegalArgumentException if the name is none of those
+     */
+    public static String transportFor(final String name, final java.util.Set<io.jlvs.core.Protocol> protocols)
+        throws IOException {
+        return TransportChoice.choose(TransportChoice.checkName(name), protocols).name();
     }
 
     /**

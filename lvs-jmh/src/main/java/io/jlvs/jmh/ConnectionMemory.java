@@ -478,9 +478,6 @@ public final class ConnectionMemory {
         }
     }
 
-    /** Engine class names the director prints, by transport. */
-    private static final Map<String, String> ENGINES = Map.of("nio", "NioEngine", "epoll", "EpollEngine");
-
     /**
      * Starts a director process (the heap committed and touched up front, so that RSS grows only by memory outside
      * the heap) and checks that it runs the transport asked for. Returns it with its pid set in {@code jcmd}.
@@ -503,7 +500,7 @@ public final class ConnectionMemory {
         final Child d = new Child(name, cmd);
         d.jcmd = jvm.jcmd();
         final String[] ready = d.expect("ready", 60).split(" ");
-        if (ready.length < 3 || !ready[2].equals(ENGINES.get(transport))) {
+        if (ready.length < 3 || !ready[2].equals(transport)) {
             d.stop();
             throw new IOException(name + ": asked for transport " + transport + ", runs "
                 + (ready.length < 3 ? "?" : ready[2]));

@@ -54,7 +54,7 @@ public final class MemoryDirector {
             .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", front)).scheduler("rr").build(),
                 RealServerConfig.builder("127.0.0.1", back).build())
             .build().start();
-        System.out.println("ready " + ProcessHandle.current().pid() + " " + lb.engine().getClass().getSimpleName());
+        System.out.println("ready " + ProcessHandle.current().pid() + " " + lb.transportName());
         System.out.flush();
         final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
         for (String l = in.readLine(); l != null; l = in.readLine()) {

@@ -232,7 +232,7 @@ class UdpEngineTest {
             }
         });
         assertTrue(lb.connections().isEmpty(), "the flow left with its service");
-        assertFalse(lb.engine().listening().contains(new InetSocketAddress(lo, vport)));
+        assertFalse(lb.listening().contains(new InetSocketAddress(lo, vport)));
         lb.addService(VirtualServiceConfig.builder(key).build());
         lb.addServer(key, RealServerConfig.builder("127.0.0.1", a.port()).build());
         assertEquals("a:y", ask(c, lo, vport, "y"), "the service added again serves the same client");

@@ -162,7 +162,7 @@ class UdpFlowImportTest {
                 assertEquals(expected[i], ask(clients.get(i), vport), "flow " + i + " round " + round);
             }
         }
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         engine.awaitFullCycle(); // the importing loops dropped the copies other loops took over
         rows = udpRows(lb);
         assertEquals(FLOWS, rows.size(), "each flow listed once: " + rows);
@@ -241,7 +241,7 @@ class UdpFlowImportTest {
         assertEquals(moved, ask(early, vport));
 
         // the quiet flow sends nothing: it ends when its synced remaining time is up, and nobody can claim it later
-        final NioEngine engine = (NioEngine) lb.engine();
+        final NioEngine engine = (NioEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         clock.addAndGet(TimeUnit.SECONDS.toNanos(9));
         engine.awaitFullCycle();
         assertEquals(2, udpRows(lb).size());
