@@ -66,6 +66,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         new WeakHashMap<>());
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** The health-check thread, once started. */
+    private volatile EpollHealth health;
 
     private EpollEngine(final DirectorRuntime runtime) {
         this.runtime = runtime;
@@ -101,12 +103,18 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             throw ex;
         }
         runtime.services().addListener(e);
+        e.health = new EpollHealth(e);
+        e.health.begin();
         LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, splice"
             + " relay, listening on {}", e.loops.length, e.listening());
         return e;
     }
 
     void connectFailed(final VirtualService service, final RealServer server, final String why, final long now) {
+        final EpollHealth h = health;
+        if (h != null) {
+            h.connectFailed(service, server, why, now); // passive checking
+        }
         if (server == null) {
             LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
             return;
@@ -262,6 +270,9 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     public void close(final long drainNanos) {
         closing = true;
         runtime.services().removeListener(this);
+        if (health != null) {
+            health.end();
+        }
         for (final EpollLoop l : loops) {
             l.execute(l::closeListeners);
         }
@@ -349,6 +360,10 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             } else if (!closing && !l.isAlive()) {
                 problems.add(l.getName() + " is not running");
             }
+        }
+        final EpollHealth h = health;
+        if (h != null && h.death() != null) {
+            problems.add(h.death());
         }
         return Health.of(problems);
     }
