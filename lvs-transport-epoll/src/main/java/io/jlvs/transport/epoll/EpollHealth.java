@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -42,7 +43,8 @@ import java.util.function.Consumer;
  * {@code health()}) and closes its probes. The event loops never depend on this thread.
  *
  * <p>Thread ownership: {@code commands} is a concurrent queue (any thread offers, the health thread polls);
- * {@code epoll}'s wake-up may be called from any thread once {@link #awaitStarted()} returned; {@code running},
+ * {@code epoll} is volatile, written once by the health thread; other threads only call its wake-up, counted in
+ * {@code waking} so the health thread closes it only after every wake-up in progress; {@code running},
  * {@code death} and {@code dutyHook} are volatile. Every other field, the scheduler's state and every probe are
  * confined to the health thread.
  */
@@ -58,12 +60,15 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
     private final CountDownLatch started = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile String death;
+    /** Set by the health thread once its epoll exists; other threads only wake it. */
+    private volatile Epoll epoll;
+    /** Threads inside a wake-up: the health thread closes its epoll only when none is. */
+    private final AtomicInteger waking = new AtomicInteger();
     /** Test hook: runs at the top of each duty cycle, outside any containment. */
     volatile Runnable dutyHook;
 
     // health-thread state
     private Syscalls sys;
-    private Epoll epoll;
     private SockAddr address;
     private MemorySegment scratch;
     private final Map<Long, Probe> probes = new HashMap<>();
@@ -97,9 +102,15 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
     /** Stops following the services and ends the thread; blocks until it has ended (at most 10 s). */
     void end() {
         scheduler.end();
-        running = false;
-        if (epoll != null && isAlive()) {
-            epoll.wakeup();
+        waking.incrementAndGet(); // before running turns false: the thread keeps its eventfd until this wake-up
+        try {
+            running = false;
+            final Epoll e = epoll;
+            if (e != null) {
+                e.wakeup();
+            }
+        } finally {
+            waking.decrementAndGet();
         }
         try {
             join(TimeUnit.SECONDS.toMillis(10));
@@ -125,8 +136,14 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
             return;
         }
         commands.offer(command);
-        if (epoll != null) {
-            epoll.wakeup();
+        waking.incrementAndGet();
+        try {
+            final Epoll e = epoll;
+            if (running && e != null) {
+                e.wakeup();
+            }
+        } finally {
+            waking.decrementAndGet();
         }
     }
 
@@ -162,7 +179,8 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
     public void run() {
         try {
             sys = new Syscalls();
-            epoll = new Epoll(sys, 64);
+            final Epoll e = new Epoll(sys, 64);
+            epoll = e;
             address = new SockAddr(sys.arena());
             scratch = sys.arena().allocate(HealthCheckScheduler.REPLY_LIMIT, 8);
         } catch (final Throwable e) {
@@ -190,6 +208,9 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
                 p.finish(CheckResult.fail("shutting down"));
             }
             commands.clear();
+            while (waking.get() != 0) {
+                Thread.onSpinWait(); // a wake-up in progress on another thread: the eventfd must outlive it
+            }
             epoll.close();
             sys.close();
         }
