@@ -350,6 +350,11 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         return m;
     }
 
+    /** {@return the health-check thread (for tests), or null before start} */
+    EpollHealth healthChecks() {
+        return health;
+    }
+
     @Override
     public Health health() {
         final List<String> problems = new ArrayList<>();
