@@ -252,19 +252,15 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
         final int n = epoll.await(timeoutMs);
         now = clock.nanoTime();
         for (int i = 0; i < n; i++) {
-            final long data = epoll.data(i);
-            if (data == Epoll.WAKEUP_DATA) {
+            final Probe p = probes.get(epoll.data(i)); // tokens count up from 0: the wake-up's -1 is never one
+            if (p != null) {
+                try {
+                    p.ready(epoll.events(i));
+                } catch (final RuntimeException e) {
+                    p.finish(CheckResult.fail(e.toString()));
+                }
+            } else if (epoll.data(i) == Epoll.WAKEUP_DATA) {
                 epoll.clearWakeup();
-                continue;
-            }
-            final Probe p = probes.get(data);
-            if (p == null) {
-                continue;
-            }
-            try {
-                p.ready(epoll.events(i));
-            } catch (final RuntimeException e) {
-                p.finish(CheckResult.fail(e.toString()));
             }
         }
     }
