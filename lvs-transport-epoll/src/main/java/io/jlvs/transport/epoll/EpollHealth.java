@@ -43,8 +43,8 @@ import java.util.function.Consumer;
  * {@code health()}) and closes its probes. The event loops never depend on this thread.
  *
  * <p>Thread ownership: {@code commands} is a concurrent queue (any thread offers, the health thread polls);
- * {@code epoll} is volatile, written once by the health thread; other threads only call its wake-up, counted in
- * {@code waking} so the health thread closes it only after every wake-up in progress; {@code running},
+ * {@code epoll} is volatile, set by the health thread when it starts and cleared when it ends; other threads only
+ * call its wake-up, counted in {@code waking}, so the health thread closes it only after every wake-up in progress; {@code running},
  * {@code death} and {@code dutyHook} are volatile. Every other field, the scheduler's state and every probe are
  * confined to the health thread.
  */
@@ -102,7 +102,7 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
     /** Stops following the services and ends the thread; blocks until it has ended (at most 10 s). */
     void end() {
         scheduler.end();
-        waking.incrementAndGet(); // before running turns false: the thread keeps its eventfd until this wake-up
+        waking.incrementAndGet(); // counted: the thread closes its eventfd only after this wake-up
         try {
             running = false;
             final Epoll e = epoll;
@@ -208,10 +208,12 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
                 p.finish(CheckResult.fail("shutting down"));
             }
             commands.clear();
+            final Epoll e = epoll;
+            epoll = null; // no wake-up starts on it from now on
             while (waking.get() != 0) {
-                Thread.onSpinWait(); // a wake-up in progress on another thread: the eventfd must outlive it
+                Thread.onSpinWait(); // a wake-up that read it before: the eventfd must outlive that one
             }
-            epoll.close();
+            e.close();
             sys.close();
         }
     }

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -275,21 +276,12 @@ public abstract class HealthCheckConformanceSuite {
     void aCheckerThatThrowsFailsItsCheckAndCheckingGoesOn() throws Exception {
         final AtomicLong clock = new AtomicLong(1_000_000_000L);
         final AtomicInteger calls = new AtomicInteger();
-        final HealthChecker throwing = new HealthChecker() {
-            @Override
-            public String name() {
-                return "throwing";
+        final HealthChecker throwing = checker("throwing", (target, done) -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new StackOverflowError("checker bug (test)");
             }
-
-            @Override
-            public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
-                final Consumer<CheckResult> done) {
-                if (calls.incrementAndGet() <= 2) {
-                    throw new StackOverflowError("checker bug (test)");
-                }
-                done.accept(CheckResult.pass("fine again"));
-            }
-        };
+            done.accept(CheckResult.pass("fine again"));
+        });
         final TcpBackend a = backend("a", 0, TcpBackend::named);
         final LoadBalancer lb = start(d -> d.clock(clock::get).healthChecker("throwing", throwing),
             s -> s.option("check", "throwing").option("check-interval", "1000").option("rise", "1").option("fall", "2"),
@@ -340,22 +332,13 @@ public abstract class HealthCheckConformanceSuite {
         final TcpBackend b = backend("b", 0, TcpBackend::named);
         final AtomicBoolean bHealthy = new AtomicBoolean(true);
         final AtomicInteger bChecks = new AtomicInteger();
-        final HealthChecker byPort = new HealthChecker() {
-            @Override
-            public String name() {
-                return "byport";
+        final HealthChecker byPort = checker("byport", (target, done) -> {
+            final boolean isB = target.getPort() == b.port();
+            if (isB) {
+                bChecks.incrementAndGet();
             }
-
-            @Override
-            public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
-                final Consumer<CheckResult> done) {
-                final boolean isB = target.getPort() == b.port();
-                if (isB) {
-                    bChecks.incrementAndGet();
-                }
-                done.accept(!isB || bHealthy.get() ? CheckResult.pass("ok") : CheckResult.fail("marked bad"));
-            }
-        };
+            done.accept(!isB || bHealthy.get() ? CheckResult.pass("ok") : CheckResult.fail("marked bad"));
+        });
         final LoadBalancer lb = start(d -> d.clock(clock::get).healthChecker("byport", byPort),
             s -> s.scheduler("rr").option("check", "byport").option("check-interval", "1000").option("fall", "1"),
             server(a.port()), server(b.port()));
@@ -484,6 +467,23 @@ public abstract class HealthCheckConformanceSuite {
         });
         closeables.add(() -> lb.close(Duration.ZERO));
         return lb;
+    }
+
+    /** A checker from a lambda: what it does with each target. */
+    private static HealthChecker checker(final String name,
+        final BiConsumer<InetSocketAddress, Consumer<CheckResult>> check) {
+        return new HealthChecker() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
+                final Consumer<CheckResult> done) {
+                check.accept(target, done);
+            }
+        };
     }
 
     private static RealServerConfig server(final int port) {
