@@ -9,7 +9,6 @@ import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.time.Ticker;
-import io.jlvs.core.transport.DirectorRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -151,7 +150,9 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
     private record Pending(long deadline, long timeout, AtomicBoolean done, Consumer<CheckResult> callback) {
     }
 
-    private final DirectorRuntime runtime;
+    private final ServiceTable table;
+    private final Map<String, HealthChecker> checkers;
+    private final List<HealthListener> listeners;
     private final Host host;
     private final SlowStartFactory slowStart;
     private final Ticker clock;
@@ -169,17 +170,25 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
     private long nextTick;
 
     /**
-     * Makes the scheduling for one engine; nothing runs until {@link #begin()}.
+     * Makes the scheduling for one engine; nothing runs until {@link #begin()}. The arguments are the director's
+     * (a transport has them in its {@code DirectorRuntime}).
      *
-     * @param runtime the director (services, clock, registered checkers, health listeners)
+     * @param services the services to follow
+     * @param clock the director's clock
+     * @param checkers the checkers the application registered, by name
+     * @param listeners who hears of health transitions (a live, thread-safe list)
      * @param host the transport's health thread
      * @param slowStart wraps schedulers for {@code --slow-start}
      */
-    public HealthCheckScheduler(final DirectorRuntime runtime, final Host host, final SlowStartFactory slowStart) {
-        this.runtime = runtime;
+    public HealthCheckScheduler(final ServiceTable services, final Ticker clock,
+        final Map<String, HealthChecker> checkers, final List<HealthListener> listeners, final Host host,
+        final SlowStartFactory slowStart) {
+        this.table = services;
+        this.clock = clock;
+        this.checkers = checkers;
+        this.listeners = listeners;
         this.host = host;
         this.slowStart = slowStart;
-        this.clock = runtime.clock();
         this.now = clock.nanoTime();
         this.builtIn = Map.of(
             "tcp", builtIn("tcp", false, (hc, t) -> null, (b, n, t, hc) -> CheckResult.pass("connected in "
@@ -191,15 +200,15 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
 
     /** Starts following the services (those there now, then every change); call once, on any thread. */
     public void begin() {
-        for (final VirtualService s : runtime.services().services()) {
+        for (final VirtualService s : table.services()) {
             serviceAdded(s);
         }
-        runtime.services().addListener(this);
+        table.addListener(this);
     }
 
     /** Stops following the services; any thread. */
     public void end() {
-        runtime.services().removeListener(this);
+        table.removeListener(this);
     }
 
     @Override
@@ -324,7 +333,7 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
         if (c == null) {
             c = new Checked(service);
             services.put(service, c);
-            c.monitor = new HealthMonitor(service, hc, runtime.healthListeners(), host::closeSessionsOf, now);
+            c.monitor = new HealthMonitor(service, hc, listeners, host::closeSessionsOf, now);
             for (int i = 0; i < service.members().size(); i++) {
                 schedule(c, service.members().get(i), true);
             }
@@ -339,7 +348,7 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
     }
 
     private HealthChecker checker(final String name) {
-        final HealthChecker custom = runtime.checkers().get(name);
+        final HealthChecker custom = checkers.get(name);
         return custom != null ? custom : builtIn.get(name);
     }
 

@@ -3,16 +3,12 @@ package io.jlvs.core.health;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
-import io.jlvs.core.conn.PersistenceTable;
-import io.jlvs.core.conn.StateTimeouts;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.sched.RandomSource;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.TestSchedulers;
 import io.jlvs.core.service.VirtualService;
-import io.jlvs.core.transport.DirectorOptions;
-import io.jlvs.core.transport.DirectorRuntime;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -46,9 +42,8 @@ class HealthCheckSchedulerTest {
     private final Map<String, HealthChecker> checkers = new HashMap<>();
     private final List<HealthEvent> events = new CopyOnWriteArrayList<>();
     private final Host host = new Host();
-    private final HealthCheckScheduler scheduler = new HealthCheckScheduler(new DirectorRuntime(services,
-        new PersistenceTable(), new StateTimeouts(), DirectorOptions.builder().build(), () -> now, checkers,
-        new CopyOnWriteArrayList<>(List.of(events::add))), host, (plain, ctx, window) -> {
+    private final HealthCheckScheduler scheduler = new HealthCheckScheduler(services, () -> now, checkers,
+        new CopyOnWriteArrayList<>(List.of(events::add)), host, (plain, ctx, window) -> {
             throw new AssertionError("no slow start asked for");
         });
 

@@ -82,7 +82,8 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
         setDaemon(true);
         this.engine = engine;
         this.clock = engine.runtime.clock();
-        this.scheduler = new HealthCheckScheduler(engine.runtime, this,
+        this.scheduler = new HealthCheckScheduler(engine.runtime.services(), clock,
+            engine.runtime.checkers(), engine.runtime.healthListeners(), this,
             (plain, ctx, window) -> Schedulers.slowStart(plain, ctx, window, 1.0, 0.1));
     }
 

@@ -47,7 +47,8 @@ final class HealthChecks extends SelectorAgent implements HealthCheckScheduler.H
         this.engine = engine;
         this.clock = engine.runtime.clock();
         this.now = clock.nanoTime();
-        this.scheduler = new HealthCheckScheduler(engine.runtime, this,
+        this.scheduler = new HealthCheckScheduler(engine.runtime.services(), clock,
+            engine.runtime.checkers(), engine.runtime.healthListeners(), this,
             (plain, ctx, window) -> Schedulers.slowStart(plain, ctx, window, 1.0, 0.1));
     }
 
