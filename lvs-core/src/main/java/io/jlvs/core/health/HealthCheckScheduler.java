@@ -191,10 +191,10 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
         this.slowStart = slowStart;
         this.now = clock.nanoTime();
         this.builtIn = Map.of(
-            "tcp", builtIn("tcp", false, (hc, t) -> null, (b, n, t, hc) -> CheckResult.pass("connected in "
+            "tcp", new BuiltIn("tcp", false, (hc, t) -> null, (b, n, t, hc) -> CheckResult.pass("connected in "
                 + millis(t))),
-            "http", builtIn("http", false, HealthCheckScheduler::httpRequest, HealthCheckScheduler::judgeHttp),
-            "udp", builtIn("udp", true, (hc, t) -> hc.udpSend().getBytes(StandardCharsets.ISO_8859_1),
+            "http", new BuiltIn("http", false, HealthCheckScheduler::httpRequest, HealthCheckScheduler::judgeHttp),
+            "udp", new BuiltIn("udp", true, (hc, t) -> hc.udpSend().getBytes(StandardCharsets.ISO_8859_1),
                 HealthCheckScheduler::judgeUdp));
     }
 
@@ -436,31 +436,44 @@ public final class HealthCheckScheduler implements ServiceTable.Listener {
         CheckResult judge(byte[] reply, int length, long elapsedNanos, HealthCheckConfig hc);
     }
 
-    /** A built-in checker over the host's sockets; runs on the health thread (it is only called from there). */
-    private HealthChecker builtIn(final String name, final boolean datagram, final Request request,
-        final Verdict verdict) {
-        return new HealthChecker() {
-            @Override
-            public String name() {
-                return name;
-            }
+    /**
+     * A built-in checker over the host's sockets: what it sends and how it judges the reply, per the service's
+     * settings. Called on the health thread only (the scheduler calls checkers there).
+     */
+    private final class BuiltIn implements HealthChecker {
+        private final String name;
+        private final boolean datagram;
+        private final Request request;
+        private final Verdict verdict;
 
-            @Override
-            public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
-                final Consumer<CheckResult> done) {
-                final HealthCheckConfig hc = configOf(server);
-                if (hc == null) {
-                    done.accept(CheckResult.fail("server no longer configured"));
-                    return;
-                }
-                final Judge judge = (b, n, t) -> verdict.judge(b, n, t, hc);
-                if (datagram) {
-                    host.datagram(target, timeoutNanos, request.bytes(hc, target), judge, done);
-                } else {
-                    host.stream(target, timeoutNanos, request.bytes(hc, target), judge, done);
-                }
+        BuiltIn(final String name, final boolean datagram, final Request request, final Verdict verdict) {
+            this.name = name;
+            this.datagram = datagram;
+            this.request = request;
+            this.verdict = verdict;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
+            final Consumer<CheckResult> done) {
+            final HealthCheckConfig hc = configOf(server);
+            if (hc == null) {
+                done.accept(CheckResult.fail("server no longer configured"));
+                return;
             }
-        };
+            final Judge judge = (b, n, t) -> verdict.judge(b, n, t, hc);
+            final byte[] out = request.bytes(hc, target);
+            if (datagram) {
+                host.datagram(target, timeoutNanos, out, judge, done);
+            } else {
+                host.stream(target, timeoutNanos, out, judge, done);
+            }
+        }
     }
 
     /**

@@ -84,10 +84,11 @@ class HealthCheckSchedulerTest {
         }
     }
 
-    /** A checker that keeps every callback for the test to answer (or not). */
+    /** A checker that keeps every callback for the test to answer (or not), or throws what it is given. */
     private static final class Held implements HealthChecker {
         final List<String> asked = new ArrayList<>();
         final List<Consumer<CheckResult>> callbacks = new ArrayList<>();
+        RuntimeException thrown;
 
         @Override
         public String name() {
@@ -97,6 +98,9 @@ class HealthCheckSchedulerTest {
         @Override
         public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
             final Consumer<CheckResult> done) {
+            if (thrown != null) {
+                throw thrown;
+            }
             asked.add(server.addressAndPort());
             callbacks.add(done);
         }
@@ -247,18 +251,9 @@ class HealthCheckSchedulerTest {
 
     @Test
     void aCheckerThatThrowsFailsThatCheckOnlyAndAnUnknownNameChecksNothing() {
-        checkers.put("broken", new HealthChecker() {
-            @Override
-            public String name() {
-                return "broken";
-            }
-
-            @Override
-            public void check(final RealServer server, final InetSocketAddress target, final long timeoutNanos,
-                final Consumer<CheckResult> done) {
-                throw new IllegalStateException("bug");
-            }
-        });
+        final Held broken = new Held();
+        broken.thrown = new IllegalStateException("bug");
+        checkers.put("broken", broken);
         scheduler.begin();
         final VirtualService svc = service(VirtualServiceConfig.builder(KEY).option("check", "broken")
             .option("check-interval", "1000").option("fall", "1"), "10.0.1.1");
