@@ -70,6 +70,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         new WeakHashMap<>());
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** The health-check thread, once started. */
+    private volatile EpollHealth health;
 
     private EpollEngine(final DirectorRuntime runtime, final int udpBatch) {
         this.runtime = runtime;
@@ -102,6 +104,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             throw ex;
         }
         runtime.services().addListener(e);
+        e.health = new EpollHealth(e);
+        e.health.begin();
         LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, splice"
             + " relay, UDP by recvmmsg/sendmmsg batches of {}, listening on {}", e.loops.length, udpBatch,
             e.listening());
@@ -109,6 +113,10 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     }
 
     void connectFailed(final VirtualService service, final RealServer server, final String why, final long now) {
+        final EpollHealth h = health;
+        if (h != null) {
+            h.connectFailed(service, server, why, now); // passive checking
+        }
         if (server == null) {
             LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
             return;
@@ -276,6 +284,9 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     public void close(final long drainNanos) {
         closing = true;
         runtime.services().removeListener(this);
+        if (health != null) {
+            health.end();
+        }
         for (final EpollLoop l : loops) {
             l.execute(l::closeListeners);
         }
@@ -353,6 +364,11 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         return m;
     }
 
+    /** {@return the health-check thread (for tests), or null before start} */
+    EpollHealth healthChecks() {
+        return health;
+    }
+
     @Override
     public Health health() {
         final List<String> problems = new ArrayList<>();
@@ -363,6 +379,10 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             } else if (!closing && !l.isAlive()) {
                 problems.add(l.getName() + " is not running");
             }
+        }
+        final EpollHealth h = health;
+        if (h != null && h.death() != null) {
+            problems.add(h.death());
         }
         return Health.of(problems);
     }

@@ -39,9 +39,19 @@ final class TcpBackend implements AutoCloseable {
     }
 
     TcpBackend(final String name, final InetAddress address, final Handler handler) throws IOException {
+        this(name, new InetSocketAddress(address, 0), handler);
+    }
+
+    /** A backend on a given loopback port: a test stops one and starts it again where it was. */
+    TcpBackend(final String name, final int port, final Handler handler) throws IOException {
+        this(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), handler);
+    }
+
+    private TcpBackend(final String name, final InetSocketAddress at, final Handler handler) throws IOException {
         this.name = name;
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(address, 0), 128);
+        server.setReuseAddress(true);
+        server.bind(at, 128);
         acceptor = new Thread(() -> acceptLoop(handler), "tck-backend-" + name);
         acceptor.setDaemon(true);
         acceptor.start();
