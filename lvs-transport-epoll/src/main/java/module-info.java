@@ -13,6 +13,7 @@
  */
 module io.jlvs.transport.epoll {
     requires transitive io.jlvs.core;
+    requires io.jlvs.scheduler;
     requires org.slf4j;
 
     exports io.jlvs.transport.epoll;

@@ -53,7 +53,7 @@ class EpollHealthThreadTest {
             try {
                 lb.start();
                 assertEquals("a", line(vport));
-                final EpollHealth health = ((EpollEngine) lb.engine()).healthChecks();
+                final EpollHealth health = ((EpollEngine) io.jlvs.core.internal.DirectorAccess.engine(lb)).healthChecks();
                 assertTrue(lb.health().healthy(), lb.health().toString());
                 health.dutyHook = () -> {
                     throw new StackOverflowError("for good (test)");
