@@ -44,7 +44,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -504,8 +503,7 @@ public abstract class HealthCheckConformanceSuite {
     }
 
     private static void waitFor(final String what, final BooleanSupplier condition) {
-        await(what).atMost(Duration.ofSeconds(WAIT_SECONDS)).pollInterval(Duration.ofMillis(5))
-            .until(condition::getAsBoolean);
+        Waits.until(what, Duration.ofSeconds(WAIT_SECONDS), Duration.ofMillis(5), condition::getAsBoolean);
     }
 
     /** One client through the director: the first line it gets (a real server's name, or the sorry file). */

@@ -45,7 +45,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -1237,12 +1236,11 @@ public abstract class TransportConformanceSuite {
 
     /** Waits until {@code actual} reads {@code expected}; on timeout the failure shows the last value read. */
     private static void awaitEquals(final String what, final long expected, final Callable<Long> actual) {
-        await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
-            .untilAsserted(() -> assertEquals(expected, actual.call(), what));
+        Waits.untilAsserted(what, WAIT, Duration.ofMillis(5), () -> assertEquals(expected, actual.call(), what));
     }
 
     private static void waitUntil(final String what, final Callable<Boolean> condition) {
-        await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).until(condition);
+        Waits.until(what, WAIT, Duration.ofMillis(5), condition);
     }
 
     private static Map<String, Long> counters(final ChildJvm child) throws IOException, InterruptedException {
@@ -1264,8 +1262,7 @@ public abstract class TransportConformanceSuite {
     }
 
     private static void awaitChild(final ChildJvm child, final String what, final ChildCondition condition) {
-        await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
-            .until(() -> condition.test(counters(child)));
+        Waits.until(what, WAIT, Duration.ofMillis(20), () -> condition.test(counters(child)));
     }
 
     // ---------------------------------------------------------------- UDP (more)
