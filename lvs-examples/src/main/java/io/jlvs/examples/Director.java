@@ -189,14 +189,21 @@ public final class Director implements AutoCloseable {
             err.println("warning: " + w);
         }
         final long expected = expectedConnections(lb.services().config(), settings.expectConnections);
-        if (expected > 0) {
-            for (final String w : Tune.warnings(expected, settings.procRoot, JvmLimits.current())) {
-                err.println("warning: " + w);
-            }
-        }
         final boolean backup = settings.sync != null && settings.sync.settings().role() == SyncDaemon.Role.BACKUP;
         if (!backup) {
             lb.start(); // a sync backup starts its services when it takes over
+        }
+        if (expected > 0) {
+            // after start: the transport that runs; a backup that has not started plans with what auto would pick
+            final java.util.Set<io.jlvs.core.Protocol> protocols = java.util.EnumSet.noneOf(
+                io.jlvs.core.Protocol.class);
+            for (final VirtualServiceConfig s : lb.services().config().services()) {
+                protocols.add(s.key().protocol());
+            }
+            for (final String w : Tune.warnings(expected, settings.procRoot, JvmLimits.current(),
+                lb.transportName(), protocols)) {
+                err.println("warning: " + w);
+            }
         }
         final AdminOptions adminOptions = settings.admin;
         SyncDaemon sync = null;

@@ -688,6 +688,11 @@ public final class Main {
         private Path rules;
         @Option(names = "--json", description = "print one JSON object instead of the table")
         private boolean json;
+        @Option(names = "--transport", paramLabel = "nio|epoll|auto", defaultValue = "auto",
+            description = "plan with this transport's measured costs (heap, direct and native memory, "
+                + "descriptors); auto (default): what a director started in this JVM would pick for the rules' "
+                + "protocols")
+        private String transport;
         @Option(names = "--proc-root", paramLabel = "DIR", hidden = true, defaultValue = "/proc",
             description = "read the host's settings under DIR instead of /proc (tests)")
         private Path procRoot;
@@ -702,7 +707,7 @@ public final class Main {
         public Integer call() {
             final TuneOptions o;
             try {
-                o = new TuneOptions(connections, rules, json);
+                o = new TuneOptions(connections, rules, json, transport);
             } catch (final IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }

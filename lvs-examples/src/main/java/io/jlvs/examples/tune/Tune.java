@@ -77,7 +77,7 @@ public final class Tune {
             o = parse(args);
         } catch (final IllegalArgumentException e) {
             err.println("jlvs tune: " + e.getMessage());
-            err.println("usage: jlvs tune --connections N [--rules FILE] [--json]");
+            err.println("usage: jlvs tune --connections N [--rules FILE] [--transport nio|epoll|auto] [--json]");
             return USAGE;
         }
         if (o == null) {
@@ -93,13 +93,15 @@ public final class Tune {
      * @return one paragraph
      */
     public static String usage() {
-        return "usage: jlvs tune --connections N [--rules FILE] [--json]\n"
+        return "usage: jlvs tune --connections N [--rules FILE] [--transport nio|epoll|auto] [--json]\n"
             + "  what N concurrent proxied connections need on this host (descriptors, ports, source addresses,\n"
             + "  backlogs, kernel and JVM memory) against what it has; prints the table, a sysctl.d file and the\n"
             + "  systemd LimitNOFILE= line. Exit status 0: the host can take N; 1: it cannot (what is short is\n"
             + "  named); 2: bad input. Run it with the director's JVM options (-Xmx, -XX:MaxDirectMemorySize).\n"
             + "  --connections N  1.." + TuneOptions.MAX_CONNECTIONS + "\n"
             + "  --rules FILE     the director's rules: connections are spread over their real servers by weight\n"
+            + "  --transport T    plan with the costs of nio, epoll, or auto (default): what a director started in\n"
+            + "                   this JVM would pick for the rules' protocols\n"
             + "  --json           machine-readable output";
     }
 
@@ -114,6 +116,7 @@ public final class Tune {
         Long n = null;
         Path rules = null;
         boolean json = false;
+        String transport = "auto";
         for (int i = 0; i < args.size(); i++) {
             final String a = args.get(i);
             switch (a) {
@@ -130,6 +133,12 @@ public final class Tune {
                     }
                     n = number(args.get(i));
                     break;
+                case "--transport":
+                    if (++i >= args.size()) {
+                        throw new IllegalArgumentException("--transport needs nio, epoll or auto");
+                    }
+                    transport = args.get(i);
+                    break;
                 case "--rules":
                     if (++i >= args.size()) {
                         throw new IllegalArgumentException("--rules needs a file");
@@ -138,13 +147,13 @@ public final class Tune {
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + a + "' (expected --connections, --rules, "
-                        + "--json)");
+                        + "--transport, --json)");
             }
         }
         if (n == null) {
             throw new IllegalArgumentException("--connections N is required");
         }
-        return new TuneOptions(n, rules, json);
+        return new TuneOptions(n, rules, json, transport);
     }
 
     private static long number(final String v) {
@@ -196,8 +205,9 @@ public final class Tune {
             return USAGE;
         }
         final HostFacts h = HostFacts.read(procRoot);
+        final Planned t = plan(o.transport(), cap.protocols);
         final TunePlan p = TunePlan.compute(o.connections(), h, jvm, cap.backends, cap.udp,
-            Runtime.getRuntime().availableProcessors());
+            Runtime.getRuntime().availableProcessors(), t.costs, t.why);
         p.notes().addAll(cap.notes);
         if (o.json()) {
             out.println(json(p, h));
@@ -230,9 +240,29 @@ public final class Tune {
      * @throws IllegalArgumentException if the count is not 1..{@value TuneOptions#MAX_CONNECTIONS}
      */
     public static List<String> warnings(final long expectedConnections, final Path procRoot, final JvmLimits jvm) {
+        return warnings(expectedConnections, procRoot, jvm, "auto", java.util.Set.of());
+    }
+
+    /**
+     * The settings of a {@code /proc} tree that are short of what {@code expectedConnections} need on a transport.
+     *
+     * @param expectedConnections the connections
+     * @param procRoot the directory that stands for {@code /proc}
+     * @param jvm the JVM limits to check
+     * @param transport the transport the director runs ({@link io.jlvs.core.LoadBalancer#transportName()}): {@code
+     *     nio} or {@code epoll}; {@code auto} resolves here for {@code protocols}; any other (custom) name is planned
+     *     with the {@code nio} figures
+     * @param protocols the protocols of the director's services (for {@code auto})
+     * @return one line per short, advised or unreadable setting, starting with its name
+     * @throws IllegalArgumentException if the count is not 1..{@value TuneOptions#MAX_CONNECTIONS}
+     */
+    public static List<String> warnings(final long expectedConnections, final Path procRoot, final JvmLimits jvm,
+        final String transport, final java.util.Set<Protocol> protocols) {
         final TuneOptions o = new TuneOptions(expectedConnections, null, false);
+        final Planned t = plan(transport, protocols);
         final TunePlan p = TunePlan.compute(o.connections(), HostFacts.read(procRoot), jvm,
-            Capacity.worstCase(expectedConnections).backends, false, Runtime.getRuntime().availableProcessors());
+            Capacity.worstCase(expectedConnections).backends, protocols.contains(Protocol.UDP),
+            Runtime.getRuntime().availableProcessors(), t.costs, t.why);
         final List<String> out = new ArrayList<>();
         for (final TunePlan.Row r : p.problems()) {
             out.add(line(r, expectedConnections, true));
@@ -247,6 +277,64 @@ public final class Tune {
         return r.setting() + " is " + r.now() + ", " + r.needed() + " " + (r.required()
             && r.status() == TunePlan.Status.SHORT ? "needed" : "advised") + " for "
             + String.format(Locale.ROOT, "%,d", n) + " connections" + (why ? " (" + r.why() + ")" : "");
+    }
+
+    /** The transport a plan is for and why. */
+    static final class Planned {
+        final ConnectionCosts costs;
+        final String why;
+
+        Planned(final ConnectionCosts costs, final String why) {
+            this.costs = costs;
+            this.why = why;
+        }
+    }
+
+    /**
+     * Which transport's figures to plan with: a named one as it is (an operator may plan for another host), {@code
+     * auto} as {@link io.jlvs.core.LoadBalancer#transportFor} resolves it in this JVM for these protocols.
+     *
+     * @param transport {@code nio}, {@code epoll}, {@code auto}, or a custom transport's name
+     * @param protocols the services' protocols, empty for no constraint
+     * @return the figures and a line saying why
+     */
+    static Planned plan(final String transport, final java.util.Set<Protocol> protocols) {
+        final String name = transport == null ? "auto" : transport.trim().toLowerCase(Locale.ROOT);
+        final int java = Runtime.version().feature();
+        if (name.equals("nio") || name.equals("epoll")) {
+            return new Planned(ConnectionCosts.of(name), name + " (named; planned whether or not it can run in this "
+                + "JVM, Java " + java + ")");
+        }
+        if (!name.equals("auto")) {
+            return new Planned(ConnectionCosts.NIO, name + " (a custom transport without measured costs: planned "
+                + "with nio's figures)");
+        }
+        final String chosen;
+        try {
+            chosen = io.jlvs.core.LoadBalancer.transportFor("auto", protocols);
+        } catch (final IOException | RuntimeException e) {
+            return new Planned(ConnectionCosts.NIO, "auto: no transport can run in this JVM (" + e.getMessage()
+                + "): planned with nio's figures");
+        }
+        if (chosen.equals("epoll")) {
+            return new Planned(ConnectionCosts.EPOLL, "auto: epoll (Java " + java + ", the epoll transport can run "
+                + "in this JVM: native access enabled)");
+        }
+        if (!chosen.equals("nio")) {
+            return new Planned(ConnectionCosts.NIO, "auto: " + chosen + " (a custom transport without measured "
+                + "costs: planned with nio's figures)");
+        }
+        if (java < 22) {
+            return new Planned(ConnectionCosts.NIO, "auto: nio (this JVM is Java " + java + "; epoll needs Java 22+)");
+        }
+        String epollWhy;
+        try {
+            io.jlvs.core.LoadBalancer.transportFor("epoll", protocols);
+            epollWhy = "epoll does not carry every protocol of the rules " + protocols;
+        } catch (final IOException | RuntimeException e) {
+            epollWhy = e.getMessage();
+        }
+        return new Planned(ConnectionCosts.NIO, "auto: nio (Java " + java + "; " + epollWhy + ")");
     }
 
     /** A bad rules file. */
@@ -264,6 +352,7 @@ public final class Tune {
     private static final class Capacity {
         final List<TunePlan.Backend> backends = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
+        final java.util.Set<Protocol> protocols = java.util.EnumSet.noneOf(Protocol.class);
         boolean udp;
 
         static Capacity worstCase(final long n) {
@@ -298,6 +387,7 @@ public final class Tune {
             final Map<String, Long> share = new LinkedHashMap<>();
             for (final VirtualServiceConfig s : config.services()) {
                 c.udp |= s.key().protocol() == Protocol.UDP;
+                c.protocols.add(s.key().protocol());
                 final int max = Extensions.maxConnections(s);
                 final long conns = max > 0 ? Math.min(n, max) : n;
                 long weights = 0;
@@ -343,7 +433,8 @@ public final class Tune {
         final StringBuilder sb = new StringBuilder();
         final String n = String.format(Locale.ROOT, "%,d", p.connections());
         sb.append("jlvs tune: what ").append(n).append(" concurrent proxied connections need (read from ")
-            .append(h.root()).append(" and this JVM)\n\n");
+            .append(h.root()).append(" and this JVM)\n");
+        sb.append("transport: ").append(p.transportWhy()).append("\n\n");
         int w0 = "setting".length();
         int w1 = "now".length();
         int w2 = "needed".length();
@@ -426,6 +517,8 @@ public final class Tune {
         j.name("connections").value(p.connections());
         j.name("ok").value(p.ok());
         j.name("procRoot").value(h.root().toString());
+        j.name("transport").value(p.costs().transport());
+        j.name("transportWhy").value(p.transportWhy());
         j.name("descriptors").value(p.descriptors());
         j.name("limitNofile").value(p.descriptors());
         j.name("portsPerSource").value(p.portsPerSource());

@@ -69,11 +69,17 @@ final class TunePlan {
     private final long sourceAddresses;
     private final long portsPerSource;
     private final List<String> notes = new ArrayList<>();
+    private final ConnectionCosts costs;
+    private final String transportWhy;
+    private final int loops;
 
     private TunePlan(final long connections, final List<Backend> backends, final long sourceAddresses,
-        final long portsPerSource) {
+        final long portsPerSource, final ConnectionCosts costs, final String transportWhy, final int loops) {
         this.connections = connections;
-        this.descriptors = 2 * connections + ConnectionCosts.DESCRIPTOR_MARGIN;
+        this.costs = costs;
+        this.transportWhy = transportWhy;
+        this.loops = loops;
+        this.descriptors = 2 * connections + ConnectionCosts.DESCRIPTOR_MARGIN + loops * costs.descriptorsPerLoop();
         this.backends = backends;
         this.sourceAddresses = sourceAddresses;
         this.portsPerSource = portsPerSource;
@@ -81,6 +87,16 @@ final class TunePlan {
 
     long connections() {
         return connections;
+    }
+
+    /** The transport planned for, whose figures the memory and descriptor rows use. */
+    ConnectionCosts costs() {
+        return costs;
+    }
+
+    /** Why that transport: e.g. {@code auto: epoll (Java 25; ...)} or {@code nio (--transport nio)}. */
+    String transportWhy() {
+        return transportWhy;
     }
 
     /** Descriptors the director needs: two per connection plus {@link ConnectionCosts#DESCRIPTOR_MARGIN}. */
@@ -142,10 +158,12 @@ final class TunePlan {
      * @param backends each real server endpoint's share (at least one)
      * @param udp whether the rules have UDP services
      * @param loops event loops the director runs
+     * @param costs the figures of the transport planned for
+     * @param transportWhy which transport and why, for the report
      * @return the plan
      */
     static TunePlan compute(final long n, final HostFacts h, final JvmLimits jvm, final List<Backend> backends,
-        final boolean udp, final int loops) {
+        final boolean udp, final int loops, final ConnectionCosts costs, final String transportWhy) {
         long busiest = 0;
         for (final Backend b : backends) {
             busiest = Math.max(busiest, b.connections());
@@ -158,11 +176,11 @@ final class TunePlan {
             proposedPorts = busiest <= ports ? ports : WIDEST_HIGH - WIDEST_LOW + 1;
         }
         final long sources = proposedPorts == 0 ? 0 : ceilDiv(busiest, proposedPorts);
-        final TunePlan p = new TunePlan(n, backends, sources, proposedPorts);
+        final TunePlan p = new TunePlan(n, backends, sources, proposedPorts, costs, transportWhy, loops);
         p.descriptorRows(h);
         p.portRows(h, range, busiest, ports, proposedPorts, sources);
         p.backlogRows(h);
-        p.memoryRows(h, jvm, loops);
+        p.memoryRows(h, jvm, loops, udp);
         p.socketRows(h, udp);
         return p;
     }
@@ -170,7 +188,8 @@ final class TunePlan {
     private void descriptorRows(final HostFacts h) {
         final HostFacts.Reading nofile = h.get(HostFacts.NOFILE);
         final String why = "2 per connection + " + ConnectionCosts.DESCRIPTOR_MARGIN + " for the JVM, listeners, "
-            + "selectors and health checks";
+            + "selectors and health checks" + (costs.descriptorsPerLoop() == 0 ? "" : " + " + loops + " loops x "
+            + costs.descriptorsPerLoop() + " for pooled " + costs.transport() + " pipes");
         if (!nofile.ok()) {
             rows.add(unreadable("RLIMIT_NOFILE (this JVM)", descriptors, true, nofile));
         } else {
@@ -268,32 +287,38 @@ final class TunePlan {
         }
     }
 
-    private void memoryRows(final HostFacts h, final JvmLimits jvm, final int loops) {
+    private void memoryRows(final HostFacts h, final JvmLimits jvm, final int loops, final boolean udp) {
+        final String t = costs.transport();
         final long heap = ConnectionCosts.HEAP_HEADROOM * (ConnectionCosts.HEAP_BASE_BYTES
-            + connections * ConnectionCosts.HEAP_PER_CONNECTION_BYTES);
+            + connections * costs.heapPerConnectionBytes());
         rows.add(atLeast("JVM max heap (-Xmx)", jvm.maxHeapBytes(), heap, true, null,
             ConnectionCosts.HEAP_HEADROOM + " x (" + mib(ConnectionCosts.HEAP_BASE_BYTES) + " + "
-                + ConnectionCosts.HEAP_PER_CONNECTION_BYTES + " B measured per connection)", true));
-        final long direct = loops * ConnectionCosts.DIRECT_POOL_PER_LOOP_BYTES
-            + connections * ConnectionCosts.DIRECT_PER_ACTIVE_CONNECTION_BYTES;
+                + costs.heapPerConnectionBytes() + " B measured per " + t + " connection)", true));
+        final long direct = loops * costs.directPoolPerLoopBytes()
+            + connections * costs.directPerConnectionBytes();
+        final String directWhy = costs.directPoolPerLoopBytes() == 0 && costs.directPerConnectionBytes() == 0
+            ? t + " holds no direct buffers (0 B measured per connection and per loop); " + jvm.directSource()
+            : loops + " loops x " + mib(costs.directPoolPerLoopBytes()) + " pooled + "
+                + costs.directPerConnectionBytes() + " B measured per " + t + " connection under small traffic (0 "
+                + "when idle); " + jvm.directSource();
         if (jvm.maxDirectBytes() < 0) {
             rows.add(new Row("JVM max direct memory", "unreadable", bytes(direct), Status.UNREADABLE, true, null,
-                jvm.directSource()));
+                directWhy));
         } else {
-            rows.add(atLeast("JVM max direct memory", jvm.maxDirectBytes(), direct, true, null, loops
-                + " loops x " + mib(ConnectionCosts.DIRECT_POOL_PER_LOOP_BYTES) + " pooled + "
-                + ConnectionCosts.DIRECT_PER_ACTIVE_CONNECTION_BYTES + " B measured per connection under small "
-                + "traffic (0 when idle); " + jvm.directSource(), true));
+            rows.add(atLeast("JVM max direct memory", jvm.maxDirectBytes(), direct, true, null, directWhy, true));
         }
+        final long nativeBytes = loops * costs.nativePerLoopBytes(udp);
         final long kernel = 2 * connections * (ConnectionCosts.KERNEL_PER_SOCKET_BYTES
             + ConnectionCosts.TCP_BUFFER_PER_SOCKET_BYTES);
-        final long process = heap + direct + ConnectionCosts.JVM_OVERHEAD_BYTES;
+        final long process = heap + direct + nativeBytes + ConnectionCosts.JVM_OVERHEAD_BYTES;
         final long total = kernel + process;
         final HostFacts.Reading avail = h.get(HostFacts.MEM_AVAILABLE);
         if (!avail.ok()) {
             rows.add(unreadable("MemAvailable", total, true, avail));
         } else {
             rows.add(atLeast("MemAvailable", avail.get(0), total, true, null, "director: heap + direct + "
+                + (nativeBytes == 0 ? "" : loops + " loops x " + mib(costs.nativePerLoopBytes(udp)) + " " + t
+                + " native (FFM, outside -XX:MaxDirectMemorySize) + ")
                 + mib(ConnectionCosts.JVM_OVERHEAD_BYTES) + " JVM = " + bytes(process) + "; kernel: 2 sockets x ("
                 + ConnectionCosts.KERNEL_PER_SOCKET_BYTES + " B measured + " + ConnectionCosts.TCP_BUFFER_PER_SOCKET_BYTES
                 + " B buffers) = " + bytes(kernel), true));

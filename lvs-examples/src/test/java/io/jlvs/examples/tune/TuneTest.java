@@ -75,8 +75,14 @@ class TuneTest {
         put("sys/net/ipv4/tcp_fin_timeout", "30\n");
     }
 
+    /** Runs with {@code --transport nio} unless the arguments name a transport (the exact figures are nio's). */
     private int tune(final String... args) {
-        final List<String> a = List.of(args);
+        final List<String> given = List.of(args);
+        final List<String> a = new java.util.ArrayList<>(given);
+        if (!given.contains("--transport") && !given.contains("--help")) {
+            a.add("--transport");
+            a.add("nio");
+        }
         final TuneOptions o;
         try {
             o = Tune.parse(a);
@@ -174,7 +180,7 @@ class TuneTest {
             "net.netfilter.nf_conntrack_max = 100100"), List.of(section("# /etc/sysctl.d/").split("\n")));
         assertTrue(out().contains("\nLimitNOFILE=101024\n"), out());
 
-        final List<String> w = Tune.warnings(50_000, proc, BIG_JVM);
+        final List<String> w = Tune.warnings(50_000, proc, BIG_JVM, "nio", java.util.Set.of());
         assertEquals(5, w.size(), w.toString());
         assertTrue(w.get(0).startsWith("RLIMIT_NOFILE soft (this JVM) is 1024, 101024 needed for 50,000 connections ("),
             w.get(0));
@@ -186,15 +192,15 @@ class TuneTest {
     void shouldCountMemoryAndJvmLimitsAsRequired() throws IOException {
         goodHost();
         put("meminfo", "MemTotal:       1048576 kB\nMemAvailable:    524288 kB\n");
-        final TuneOptions o = new TuneOptions(50_000, null, false);
+        final TuneOptions o = new TuneOptions(50_000, null, false, "nio");
         assertEquals(Tune.SHORT, Tune.run(o, proc, new JvmLimits(64L << 20, 64L << 20, "test"), out, err));
         final Map<String, String[]> rows = table();
         assertEquals("NO", rows.get("MemAvailable")[2]);
         assertEquals("512.0 MiB", rows.get("MemAvailable")[0]);
         assertEquals("NO", rows.get("JVM max heap (-Xmx)")[2]);
         assertEquals("64.0 MiB", rows.get("JVM max heap (-Xmx)")[0]);
-        // 2 x (32 MiB + 50,000 x 1,497 B)
-        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000 * ConnectionCosts.HEAP_PER_CONNECTION_BYTES)),
+        // 2 x (32 MiB + 50,000 x 1,600 B)
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000 * 1_600L)),
             rows.get("JVM max heap (-Xmx)")[1]);
         assertEquals("NO", rows.get("JVM max direct memory")[2]);
     }
@@ -375,5 +381,129 @@ class TuneTest {
         for (final String w : Tune.warnings(1000)) {
             assertTrue(rows.keySet().stream().anyMatch(w::startsWith), w);
         }
+    }
+
+    private Map<?, ?> json() {
+        return (Map<?, ?>) JsonReader.parse(out().trim());
+    }
+
+    private static Map<?, ?> jsonRow(final Map<?, ?> json, final String setting) {
+        for (final Object o : (List<?>) json.get("rows")) {
+            if (setting.equals(((Map<?, ?>) o).get("setting"))) {
+                return (Map<?, ?>) o;
+            }
+        }
+        throw new AssertionError("no row " + setting + " in " + json);
+    }
+
+    private static final int LOOPS = Runtime.getRuntime().availableProcessors();
+
+    @Test
+    void shouldPlanNioWithItsMeasuredFigures() throws IOException {
+        goodHost();
+        assertEquals(Tune.OK, tune("--connections", "50000", "--transport", "nio"), out());
+        final Map<String, String[]> rows = table();
+        // 2 x (32 MiB + 50,000 x 1,600 B)
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000L * 1_600)), rows.get("JVM max heap (-Xmx)")[1]);
+        assertEquals("216.6 MiB", rows.get("JVM max heap (-Xmx)")[1]);
+        assertEquals(TunePlan.bytes(LOOPS * (64L << 20)), rows.get("JVM max direct memory")[1]);
+        // 2 per connection + 1,024: nio holds no descriptors per loop
+        assertEquals("101024", rows.get("RLIMIT_NOFILE soft (this JVM)")[1]);
+        assertTrue(out().contains("\ntransport: nio (named; planned whether or not it can run in this JVM, Java "
+            + Runtime.version().feature() + ")\n"), out());
+        assertTrue(out().contains("JVM max heap (-Xmx): 2 x (32 MiB + 1600 B measured per nio connection)"), out());
+    }
+
+    @Test
+    void shouldPlanEpollWithItsMeasuredFiguresOnAnyJvm() throws IOException {
+        goodHost();
+        // planning for epoll does not need epoll to run here (this JVM may be Java 17)
+        assertEquals(Tune.OK, tune("--connections", "50000", "--transport", "EPOLL"), out());
+        final Map<String, String[]> rows = table();
+        // 2 x (32 MiB + 50,000 x 511 B)
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000L * 511)), rows.get("JVM max heap (-Xmx)")[1]);
+        assertEquals("112.7 MiB", rows.get("JVM max heap (-Xmx)")[1]);
+        // no direct buffers at all
+        assertEquals(List.of("8.0 GiB", "0 B", "yes"), List.of(rows.get("JVM max direct memory")));
+        // 2 per connection + 1,024 + 512 pooled pipe descriptors per loop
+        assertEquals(Long.toString(101_024 + 512L * LOOPS), rows.get("RLIMIT_NOFILE soft (this JVM)")[1]);
+        assertTrue(out().contains("\ntransport: epoll (named; planned whether or not it can run in this JVM"),
+            out());
+        assertTrue(out().contains("JVM max heap (-Xmx): 2 x (32 MiB + 511 B measured per epoll connection)"), out());
+        assertTrue(out().contains(LOOPS + " loops x 1 MiB epoll native (FFM, outside -XX:MaxDirectMemorySize)"),
+            out());
+    }
+
+    @Test
+    void shouldFailAJvmWhoseHeapFitsEpollButNotNio() throws IOException {
+        goodHost();
+        // 200 MiB: epoll needs 2 x (32 MiB + 60,000 x 511 B) = 122.5 MiB, nio 2 x (32 MiB + 60,000 x 1,600 B)
+        // = 247.1 MiB
+        final JvmLimits jvm = new JvmLimits(200L << 20, 8 * GIB, "test");
+        assertEquals(Tune.OK, Tune.run(new TuneOptions(60_000, null, false, "epoll"), proc, jvm, out, err), out());
+        assertEquals(List.of("200.0 MiB", "122.5 MiB", "yes"), List.of(table().get("JVM max heap (-Xmx)")));
+        outBytes.reset();
+        assertEquals(Tune.SHORT, Tune.run(new TuneOptions(60_000, null, false, "nio"), proc, jvm, out, err), out());
+        assertEquals(List.of("200.0 MiB", "247.1 MiB", "NO"), List.of(table().get("JVM max heap (-Xmx)")));
+    }
+
+    @Test
+    void shouldSayWhichTransportAutoPlannedAndWhyInTextAndJson() throws Exception {
+        goodHost();
+        final String chosen = io.jlvs.core.LoadBalancer.transportFor("auto", java.util.Set.of());
+        assertEquals(Tune.OK, tune("--connections", "1000", "--transport", "auto"), out());
+        final String line = out().lines().filter(l -> l.startsWith("transport: ")).findFirst().orElseThrow();
+        assertTrue(line.startsWith("transport: auto: " + chosen + " (Java " + Runtime.version().feature()
+            ) || line.startsWith("transport: auto: " + chosen + " (this JVM is Java " + Runtime.version().feature()),
+            line);
+        if (Runtime.version().feature() < 22) {
+            assertEquals("transport: auto: nio (this JVM is Java " + Runtime.version().feature()
+                + "; epoll needs Java 22+)", line);
+        }
+        outBytes.reset();
+        assertEquals(Tune.OK, tune("--connections", "1000", "--transport", "auto", "--json"), out());
+        final Map<?, ?> json = json();
+        assertEquals(chosen, json.get("transport"));
+        assertEquals(line.substring("transport: ".length()), json.get("transportWhy"));
+        final long perConnection = chosen.equals("epoll") ? 511 : 1_600;
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 1_000 * perConnection)),
+            jsonRow(json, "JVM max heap (-Xmx)").get("needed"));
+    }
+
+    @Test
+    void shouldWriteTheNamedTransportInJson() throws IOException {
+        goodHost();
+        assertEquals(Tune.OK, tune("--connections", "1000", "--transport", "epoll", "--json"), out());
+        final Map<?, ?> json = json();
+        assertEquals("epoll", json.get("transport"));
+        assertTrue(((String) json.get("transportWhy")).startsWith("epoll (named;"), json.toString());
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 1_000 * 511L)),
+            jsonRow(json, "JVM max heap (-Xmx)").get("needed"));
+        assertEquals("0 B", jsonRow(json, "JVM max direct memory").get("needed"));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownTransportNamingIt() {
+        assertEquals(Tune.USAGE, Tune.run(List.of("--connections", "10", "--transport", "iouring"), out, err));
+        assertTrue(err().startsWith("jlvs tune: --transport iouring: expected nio, epoll or auto\n"), err());
+        assertEquals("", out());
+        assertEquals(Tune.USAGE, Tune.run(List.of("--connections", "10", "--transport"), out, err));
+        assertTrue(err().contains("jlvs tune: --transport needs nio, epoll or auto\n"), err());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new TuneOptions(10, null, false, "xdp"));
+        assertEquals("--transport xdp: expected nio, epoll or auto", e.getMessage());
+    }
+
+    @Test
+    void shouldWarnAtStartWithTheRunningTransportsFigures() throws IOException {
+        goodHost();
+        // 60,000 connections against a 200 MiB heap: short for nio (247.1 MiB), enough for epoll (122.5 MiB)
+        final JvmLimits jvm = new JvmLimits(200L << 20, 8 * GIB, "test");
+        final List<String> nio = Tune.warnings(60_000, proc, jvm, "nio", java.util.Set.of());
+        assertEquals(List.of("JVM max heap (-Xmx) is 200.0 MiB, 247.1 MiB needed for 60,000 connections (2 x "
+            + "(32 MiB + 1600 B measured per nio connection))"), nio);
+        assertEquals(List.of(), Tune.warnings(60_000, proc, jvm, "epoll", java.util.Set.of()));
+        // a custom transport has no measured figures: planned as nio
+        assertEquals(nio, Tune.warnings(60_000, proc, jvm, "mine", java.util.Set.of()));
     }
 }
