@@ -72,16 +72,19 @@ class TuneCliTest {
     @Test
     void tuneExitStatusesThroughTheCli() throws Exception {
         host(200_000);
-        assertEquals(0, cli("tune", "--connections", "5000", "--proc-root", proc.toString()), w.err());
+        assertEquals(0, cli("tune", "--connections", "5000", "--transport", "nio", "--proc-root", proc.toString()),
+            w.err());
         assertTrue(w.out().contains("ok: this host can take 5,000 proxied connections"), w.out());
         assertTrue(w.out().contains("\nLimitNOFILE=11024\n"), w.out());
 
         host(1024);
-        assertEquals(1, cli("tune", "--connections", "5000", "--proc-root", proc.toString()), w.out());
+        assertEquals(1, cli("tune", "--connections", "5000", "--transport", "nio", "--proc-root", proc.toString()),
+            w.out());
         assertTrue(w.out().contains("SHORT: this host cannot take 5,000 proxied connections:"), w.out());
         assertTrue(w.out().contains("  RLIMIT_NOFILE soft (this JVM) is 1024, 11024 needed for 5,000 connections"),
             w.out());
-        assertEquals(1, cli("tune", "--connections", "5000", "--json", "--proc-root", proc.toString()));
+        assertEquals(1, cli("tune", "--connections", "5000", "--transport", "nio", "--json", "--proc-root",
+            proc.toString()));
         assertTrue(w.out().startsWith("{") && w.out().contains("\"ok\":false"), w.out());
 
         assertEquals(2, cli("tune", "--connections", "0"));
@@ -92,6 +95,15 @@ class TuneCliTest {
         assertEquals(2, cli("tune", "--connections", "10", "--rules", bad.toString(), "--proc-root",
             proc.toString()));
         assertTrue(w.err().contains("line 1"), w.err());
+        assertEquals(2, cli("tune", "--connections", "10", "--transport", "dpdk", "--proc-root", proc.toString()));
+        assertEquals("jlvs: --transport dpdk: expected nio, epoll or auto (try jlvs tune --help)\n", w.err());
+        // a named transport is planned whether or not it runs here: epoll's 512 pooled pipe descriptors per loop
+        host(200_000);
+        assertEquals(0, cli("tune", "--connections", "5000", "--transport", "epoll", "--proc-root",
+            proc.toString()), w.err());
+        assertTrue(w.out().contains("\ntransport: epoll (named; "), w.out());
+        assertTrue(w.out().contains("\nLimitNOFILE=" + (11_024 + 512 * Runtime.getRuntime().availableProcessors())
+            + "\n"), w.out());
         assertEquals(0, cli("tune", "--help"));
         assertTrue(w.out().startsWith("Usage: jlvs tune [-hV] [--json] --connections=N [--rules=FILE]"), w.out());
     }
@@ -101,8 +113,8 @@ class TuneCliTest {
         host(1024);
         final int vip = WireSupport.freePort();
         final Path rules = Files.writeString(proc.resolve("r.rules"), "-A -t 127.0.0.1:" + vip + " -s rr\n");
-        assertTrue(w.run("--rules", rules.toString(), "--no-jmx", "--expect-connections", "5000", "--proc-root",
-            proc.toString()) != null, w.err());
+        assertTrue(w.run("--rules", rules.toString(), "--transport", "nio", "--no-jmx", "--expect-connections",
+            "5000", "--proc-root", proc.toString()) != null, w.err());
         assertTrue(w.err().contains("warning: RLIMIT_NOFILE soft (this JVM) is 1024, 11024 needed for 5,000 "
             + "connections"), w.err());
         assertTrue(w.out().contains("listening on TCP 127.0.0.1:" + vip), w.out());
@@ -114,7 +126,8 @@ class TuneCliTest {
         final int vip2 = WireSupport.freePort();
         final Path capped = Files.writeString(proc.resolve("c.rules"), "-A -t 127.0.0.1:" + vip + " -s rr "
             + "--max-conns 3000\n-A -t 127.0.0.1:" + vip2 + " -s rr --max-conns 2000\n");
-        assertTrue(w.run("--rules", capped.toString(), "--no-jmx", "--proc-root", proc.toString()) != null, w.err());
+        assertTrue(w.run("--rules", capped.toString(), "--transport", "nio", "--no-jmx", "--proc-root",
+            proc.toString()) != null, w.err());
         assertTrue(w.err().contains("warning: RLIMIT_NOFILE soft (this JVM) is 1024, 11024 needed for 5,000 "
             + "connections"), w.err());
         w.close();
@@ -123,7 +136,8 @@ class TuneCliTest {
         // a host that has enough: no warnings
         host(200_000);
         w.errBytes.reset();
-        assertTrue(w.run("--rules", capped.toString(), "--no-jmx", "--proc-root", proc.toString()) != null, w.err());
+        assertTrue(w.run("--rules", capped.toString(), "--transport", "nio", "--no-jmx", "--proc-root",
+            proc.toString()) != null, w.err());
         assertEquals("", w.err());
         w.close();
         w.closeables.clear();
