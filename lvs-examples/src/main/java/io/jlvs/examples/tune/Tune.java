@@ -23,7 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code jlvs tune --connections N [--rules FILE] [--json]}: what N concurrent proxied connections need on this host
+ * {@code jlvs tune --connections N [--rules FILE] [--transport nio|epoll|auto] [--json]}: what N concurrent proxied
+ * connections need on this host
  * (descriptors, ephemeral ports and source addresses, backlogs, kernel socket memory, JVM heap and direct memory)
  * against what it has, as a table {@code setting | now | needed | ok}, a ready {@code sysctl.d} file and the systemd
  * {@code LimitNOFILE=} line.
@@ -31,7 +32,10 @@ import java.util.Map;
  * <p>It reads {@code /proc} ({@code self/limits}, {@code sys/fs}, {@code sys/net}, {@code meminfo}) and this JVM's
  * limits: run it with the director's JVM options and as the director's user. A file that is missing or does not
  * parse is reported by name and counts as short when the row is required; nothing is guessed. The per-connection
- * costs are {@link ConnectionCosts}. Without {@code --rules} one backend is assumed to take every connection (the
+ * costs are {@link ConnectionCosts}, those of the transport planned for: a named one as it is (planning for epoll
+ * does not need epoll to run in this JVM), {@code auto} (the default) as {@link
+ * io.jlvs.core.LoadBalancer#transportFor} resolves it here for the rules' protocols; the report says which and why.
+ * Without {@code --rules} one backend is assumed to take every connection (the
  * worst case for ephemeral ports); with rules each service is planned as if it carried all N (capped by its {@code
  * --max-conns}), spread over its real servers by weight (capped by {@code -x}).
  *
