@@ -72,7 +72,10 @@ final class UdpFlowImport {
         IMPORTED, NO_SERVICE, SERVER_GONE, TABLE_FULL, FAILED, UNSUPPORTED
     }
 
-    /** One flow on its way to a loop. */
+    /**
+     * One flow on its way to a loop. Written on the caller's thread before the loops get it, except {@link #outcome}
+     * of an imported flow, which only its {@link #owner} loop writes (read by the caller once that loop answered).
+     */
     private static final class Item {
         final FlowImport flow;
         final VirtualService service;
@@ -147,14 +150,20 @@ final class UdpFlowImport {
             it.owner = h.get(Math.floorMod(hash, h.size()));
             it.indexed = h.size() > 1;
         }
-        // each loop imports its own flows and drops entries it made meanwhile for flows another loop imports
+        // each loop imports its own flows and drops entries it made meanwhile for flows another loop imports. Which
+        // flows go to the loops is fixed here, before any loop runs: an owner sets its items' outcomes while the other
+        // loops still walk the list, so no loop may decide by an outcome (a loop that ran after the owner would skip
+        // the flow and keep the entry it made for it, next to the imported one)
+        final List<Item> toLoops = new ArrayList<>(items.size());
+        for (final Item it : items) {
+            if (it.outcome == null && it.owner != null) {
+                toLoops.add(it);
+            }
+        }
         final List<CompletableFuture<Integer>> done = new ArrayList<>();
         for (final EventLoop l : alive) {
             done.add(l.submit(() -> {
-                for (final Item it : items) {
-                    if (it.outcome != null || it.owner == null) {
-                        continue;
-                    }
+                for (final Item it : toLoops) {
                     final UdpEndpoint u = endpoint(l, it.service);
                     if (u == null) {
                         continue;
