@@ -184,15 +184,29 @@ final class UdpEndpoint implements EpollLoop.Handler {
             if (!mayOpen()) {
                 return null;
             }
-            final Connection imported = imports().waiting() ? claimed(Addresses.ipv4(ca), cp) : null;
-            if (imported != null) {
-                return placed(imported, ca, cp, null, n);
-            }
-            udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
-            return placed(table.open(service, udp.flow, Protocol.UDP, ca, cp, virtualFold, virtualPort, loop.now),
-                ca, cp, null, n);
+            return open4(ca, cp, n);
         }
-        // IPv6 (or a v4-mapped client of an IPv6 service): a known flow is found by the raw source address
+        return route6(rx, i, n);
+    }
+
+    /** A new IPv4 flow: an imported one another loop holds, or placed by the scheduler. */
+    private UdpFlow open4(final int ca, final int cp, final int n) {
+        final Connection imported = imports().waiting() ? claimed(Addresses.ipv4(ca), cp) : null;
+        if (imported != null) {
+            return placed(imported, ca, cp, null, n);
+        }
+        udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
+        return placed(loop.table.open(state.service, udp.flow, Protocol.UDP, ca, cp, virtualFold, virtualPort,
+            loop.now), ca, cp, null, n);
+    }
+
+    /**
+     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow is found by the raw source
+     * address without making a Java address; a new flow (or one-packet scheduling) builds it.
+     */
+    private UdpFlow route6(final DatagramBatch rx, final int i, final int n) {
+        final VirtualService service = state.service;
+        final ConnectionTable table = loop.table;
         final long hi = rx.sourceIpv6High(i);
         final long lo = rx.sourceIpv6Low(i);
         final int scope = rx.sourceIpv6Scope(i);
@@ -216,8 +230,15 @@ final class UdpEndpoint implements EpollLoop.Handler {
         final Connection c = table.lookup(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
         final Object a = c == null ? null : c.attachment();
         if (a instanceof UdpFlow) {
+            // a flow the index missed (an imported one whose scope id the record did not carry): index it as the
+            // kernel names the source, so its next datagrams take the allocation-free path
+            final UdpFlow f = (UdpFlow) a;
+            if (f.hashed6) {
+                unhash6(f);
+            }
+            hash6(f, hi, lo, scope);
             table.countIn(c, n, loop.now);
-            return (UdpFlow) a; // not indexed (cannot happen for a flow opened here; kept as the table's answer)
+            return f;
         }
         if (c != null) {
             table.remove(c);
