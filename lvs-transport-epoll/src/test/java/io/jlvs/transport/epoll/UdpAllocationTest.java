@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * of 2,000 round trips. Early rounds run interpreted and may allocate; a test passes when one round allocates
  * nothing on the loop thread and fails if none does before its deadline. Every echoed byte is checked (with the
  * PROXY v2 header the server echoes in front of the payload where one is configured). The IPv6 case has clients on
- * {@code ::1} (a service on {@code ::1}, the real server on 127.0.0.1).
+ * {@code ::1} (the service and the real server on {@code ::1} too).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class UdpAllocationTest {
@@ -54,7 +54,7 @@ class UdpAllocationTest {
 
     private static void run(final int clients, final UnaryOperator<VirtualServiceConfig.Builder> svc,
         final boolean proxy, final InetAddress front) throws Exception {
-        try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(LO, 0))) {
+        try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(front, 0))) {
             final Thread server = new Thread(() -> {
                 final byte[] buf = new byte[65536];
                 final DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -77,7 +77,8 @@ class UdpAllocationTest {
             final DatagramSocket[] cs = new DatagramSocket[clients];
             try (LoadBalancer lb = LoadBalancer.builder().transport(new EpollTransport()).eventLoops(1)
                 .service(svc.apply(VirtualServiceConfig.builder(ServiceKey.udp(front.getHostAddress(), vport))
-                    .scheduler("rr")).build(), RealServerConfig.builder("127.0.0.1", echo.getLocalPort()).build())
+                    .scheduler("rr")).build(),
+                    RealServerConfig.builder(front.getHostAddress(), echo.getLocalPort()).build())
                 .build().start()) {
                 for (int i = 0; i < clients; i++) {
                     cs[i] = new DatagramSocket(new InetSocketAddress(front, 0));
