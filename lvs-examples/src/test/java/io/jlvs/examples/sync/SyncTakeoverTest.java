@@ -371,6 +371,12 @@ class SyncTakeoverTest {
         throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 22,
             "the epoll transport needs JDK 22+");
+        // the in-JVM backup needs native access: this module's surefire JVM must run with
+        // --enable-native-access=ALL-UNNAMED on JDK 22+ (Module.isNativeAccessEnabled is JDK 22 API: reflection)
+        final boolean nativeAccess = (boolean) Module.class.getMethod("isNativeAccessEnabled")
+            .invoke(SyncTakeoverTest.class.getModule());
+        org.junit.jupiter.api.Assumptions.assumeTrue(nativeAccess,
+            "this test JVM was started without --enable-native-access=ALL-UNNAMED");
         rrTakeover(dir, "epoll");
     }
 
