@@ -35,6 +35,9 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-opens");
         cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
+        if (Runtime.version().feature() >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // a child may run --transport epoll
+        }
         cmd.add("-Xmx192m");
         cmd.add("-Xss512k");
         cmd.add("-XX:+UseSerialGC");

@@ -177,9 +177,18 @@ class SyncTakeoverTest {
     }
 
     private ChildJvm master(final Path dir, final int backupPort) throws Exception {
-        final ChildJvm m = new ChildJvm("master", dir, "io.jlvs.examples.Main", "run", "--rules",
+        return master(dir, backupPort, null);
+    }
+
+    private ChildJvm master(final Path dir, final int backupPort, final String transport) throws Exception {
+        final List<String> args = new ArrayList<>(List.of("run", "--rules",
             dir.resolve("rules").toString(), "--event-loops", "1", "--sync", "master", "--sync-id", "7",
-            "--sync-peers", "127.0.0.1:" + backupPort, "--sync-interval", "250");
+            "--sync-peers", "127.0.0.1:" + backupPort, "--sync-interval", "250"));
+        if (transport != null) {
+            args.add("--transport");
+            args.add(transport);
+        }
+        final ChildJvm m = new ChildJvm("master", dir, "io.jlvs.examples.Main", args.toArray(new String[0]));
         closeables.add(m);
         m.await(LISTENING, 60);
         m.await(Pattern.compile("sync master id 7 sending to"), 30);
@@ -353,11 +362,35 @@ class SyncTakeoverTest {
 
     @Test
     void nonPersistentUdpFlowsShouldReachTheirBackendsAfterTakeover(@TempDir final Path dir) throws Exception {
+        rrTakeover(dir, null);
+    }
+
+    /** The same takeover with both directors on the epoll transport (built and run on JDK 22+ only). */
+    @Test
+    void nonPersistentUdpFlowsShouldReachTheirBackendsAfterTakeoverOnEpoll(@TempDir final Path dir)
+        throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 22,
+            "the epoll transport needs JDK 22+");
+        // the in-JVM backup needs native access: this module's surefire JVM must run with
+        // --enable-native-access=ALL-UNNAMED on JDK 22+ (Module.isNativeAccessEnabled is JDK 22 API: reflection)
+        final boolean nativeAccess = (boolean) Module.class.getMethod("isNativeAccessEnabled")
+            .invoke(SyncTakeoverTest.class.getModule());
+        org.junit.jupiter.api.Assumptions.assumeTrue(nativeAccess,
+            "this test JVM was started without --enable-native-access=ALL-UNNAMED");
+        rrTakeover(dir, "epoll");
+    }
+
+    /** The rr UDP takeover on a transport ({@code --transport}; null: the default). */
+    private void rrTakeover(final Path dir, final String transport) throws Exception {
         final RrSetup s = rrSetup(dir);
-        final LoadBalancer backupLb = LoadBalancer.builder().rules(s.rules()).eventLoops(2).build();
+        final LoadBalancer.Builder bb = LoadBalancer.builder().rules(s.rules()).eventLoops(2);
+        if (transport != null) {
+            bb.transport(transport);
+        }
+        final LoadBalancer backupLb = bb.build();
         closeables.add(() -> backupLb.close(Duration.ZERO));
         final int syncPort = freeUdpPort();
-        final ChildJvm master = master(dir, syncPort);
+        final ChildJvm master = master(dir, syncPort, transport);
         final SyncDaemon backup = SyncDaemon.builder().role(SyncDaemon.Role.BACKUP).syncId(7)
             .listen(new InetSocketAddress("127.0.0.1", syncPort)).deadInterval(Duration.ofSeconds(3)).start(backupLb);
         closeables.add(backup);
@@ -373,6 +406,9 @@ class SyncTakeoverTest {
 
         master.kill();
         await("the backup taking over", 10, b::tookOver);
+        if (transport != null) {
+            assertEquals("EpollEngine", backupLb.engine().getClass().getSimpleName(), "the backup's engine");
+        }
         assertEquals(FLOWS, b.counters().get("flows_imported"), b.counters().toString());
         assertEquals(0, b.counters().get("flows_not_imported"));
         // the engine lists the imported flows, each on the server it had, before any datagram
@@ -395,8 +431,9 @@ class SyncTakeoverTest {
         for (int i = 0; i < FLOWS; i++) {
             assertEquals(had[i], ask(clients.get(i), s.udpPort()), "flow " + i + " again");
         }
-        System.out.println("sync: " + FLOWS + " non-persistent UDP flows continued on their backends after takeover; "
-            + "taken over across loops: " + backupLb.counters().get("udp_flows_import_claimed"));
+        System.out.println("sync (" + (transport == null ? "default transport" : transport) + ", backup engine "
+            + backupLb.engine().getClass().getSimpleName() + "): " + FLOWS + " non-persistent UDP flows continued "
+            + "on their backends after takeover; taken over across loops: " + backupLb.counters().get("udp_flows_import_claimed"));
     }
 
     @Test

@@ -64,6 +64,8 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     /** Connections holding sockets, over every service. */
     final AtomicInteger live = new AtomicInteger();
     final EpollLoop[] loops;
+    /** Synced UDP flows imported at a sync takeover ({@link #importFlows}); thread-safe. */
+    final io.jlvs.core.transport.UdpFlowImports<EpollLoop, UdpEndpoint> flowImport;
     /** Datagrams per recvmmsg/sendmmsg call of the UDP services. */
     final int udpBatch;
     private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
@@ -76,6 +78,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     private EpollEngine(final DirectorRuntime runtime, final int udpBatch) {
         this.runtime = runtime;
         this.udpBatch = udpBatch;
+        this.flowImport = new io.jlvs.core.transport.UdpFlowImports<>(runtime, new UdpImportHost(this));
         final DirectorOptions o = runtime.options();
         this.loops = new EpollLoop[o.eventLoops()];
         final long now = runtime.clock().nanoTime();
@@ -361,6 +364,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             calls += l.systemCalls();
         }
         m.put("syscalls", calls);
+        flowImport.counters(m);
         return m;
     }
 
@@ -385,5 +389,10 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
             problems.add(h.death());
         }
         return Health.of(problems);
+    }
+
+    @Override
+    public io.jlvs.core.transport.FlowImportResult importFlows(final List<io.jlvs.core.transport.FlowImport> flows) {
+        return flowImport.importFlows(flows);
     }
 }

@@ -7,6 +7,7 @@ import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Linux;
 import io.jlvs.transport.epoll.internal.NativeException;
@@ -14,6 +15,7 @@ import io.jlvs.transport.epoll.internal.SockAddr;
 import io.jlvs.transport.epoll.internal.Syscalls;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
@@ -31,10 +33,17 @@ import java.util.Arrays;
  * because the flow sockets are kept per (client, server) pair here, for the UDP timeout. Datagrams are sent to the
  * servers from the slots they were received in, one {@code sendmmsg(2)} per run of consecutive datagrams of a flow.
  *
- * <p>Per IPv4 datagram: one table lookup with int keys, no allocation once the flow exists, no lock. A datagram
+ * <p>Per IPv4 datagram: one table lookup with int keys, no allocation once the flow exists, no lock. Per IPv6
+ * datagram of a known flow: one lookup in this endpoint's index of its IPv6 flows by the raw source address read
+ * from the batch (no Java address is made); a new IPv6 flow and one-packet scheduling of IPv6 clients build the
+ * address. A datagram
  * larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
  * truncated. New flows above {@code maxUdpFlows} per loop are dropped and counted ({@code udp_flows_dropped}); a
  * datagram with no server to go to is counted ({@code udp_no_destination}).
+ *
+ * <p>Synced flows of another director enter the table through {@link #importFlow} ({@link UdpFlowImports}); a
+ * datagram of a flow this loop does not have first asks {@link UdpFlowImports#claim} whether another loop imported
+ * it (only while imported flows wait there).
  *
  * <p>Not thread-safe; confined to its event loop.
  */
@@ -56,6 +65,9 @@ final class UdpEndpoint implements EpollLoop.Handler {
     private int opsCount;
     private UdpFlow opsHead;
     private UdpFlow opsTail;
+    // IPv6 table flows by raw source address (address, scope, port), so a known flow's datagram makes no Java address
+    private UdpFlow[] v6Buckets = new UdpFlow[16];
+    private int v6Count;
 
     private UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
         final InetSocketAddress virtual) throws NativeException {
@@ -172,11 +184,41 @@ final class UdpEndpoint implements EpollLoop.Handler {
             if (!mayOpen()) {
                 return null;
             }
-            udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
-            return placed(table.open(service, udp.flow, Protocol.UDP, ca, cp, virtualFold, virtualPort, loop.now),
-                ca, cp, null, n);
+            return open4(ca, cp, n);
         }
-        // IPv6 (or a v4-mapped client of an IPv6 service): the Java address is built per datagram
+        return route6(rx, i, n);
+    }
+
+    /** A new IPv4 flow: an imported one another loop holds, or placed by the scheduler. */
+    private UdpFlow open4(final int ca, final int cp, final int n) {
+        final Connection imported = imports().waiting() ? claimed(Addresses.ipv4(ca), cp) : null;
+        if (imported != null) {
+            return placed(imported, ca, cp, null, n);
+        }
+        udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
+        return placed(loop.table.open(state.service, udp.flow, Protocol.UDP, ca, cp, virtualFold, virtualPort,
+            loop.now), ca, cp, null, n);
+    }
+
+    /**
+     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow is found by the raw source
+     * address without making a Java address; a new flow (or one-packet scheduling) builds it.
+     */
+    private UdpFlow route6(final DatagramBatch rx, final int i, final int n) {
+        final VirtualService service = state.service;
+        final ConnectionTable table = loop.table;
+        final long hi = rx.sourceIpv6High(i);
+        final long lo = rx.sourceIpv6Low(i);
+        final int scope = rx.sourceIpv6Scope(i);
+        final int cp6 = rx.sourcePort(i);
+        if (!service.config().onePacket()) {
+            final UdpFlow known = find6(hi, lo, scope, cp6);
+            if (known != null) {
+                table.countIn(known.conn, n, loop.now);
+                return known;
+            }
+        }
+        // a new flow (or one-packet scheduling): the Java address is built
         rx.source(i, udp.address);
         final InetSocketAddress from = udp.address.toInetSocketAddress();
         final InetAddress ca = from.getAddress();
@@ -188,8 +230,15 @@ final class UdpEndpoint implements EpollLoop.Handler {
         final Connection c = table.lookup(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
         final Object a = c == null ? null : c.attachment();
         if (a instanceof UdpFlow) {
+            // a flow the index missed (an imported one whose scope id the record did not carry): index it as the
+            // kernel names the source, so its next datagrams take the allocation-free path
+            final UdpFlow f = (UdpFlow) a;
+            if (f.hashed6) {
+                unhash6(f);
+            }
+            hash6(f, hi, lo, scope);
             table.countIn(c, n, loop.now);
-            return (UdpFlow) a;
+            return f;
         }
         if (c != null) {
             table.remove(c);
@@ -197,8 +246,198 @@ final class UdpEndpoint implements EpollLoop.Handler {
         if (!mayOpen()) {
             return null;
         }
-        return placed(table.open(service, udp.flow, Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort,
-            loop.now), 0, cp, from, n);
+        final Connection imported = imports().waiting() ? claimed(ca, cp) : null;
+        final UdpFlow f = placed(imported != null ? imported : table.open(service, udp.flow, Protocol.UDP, ca, cp,
+            virtual.getAddress(), virtualPort, loop.now), 0, cp, from, n);
+        if (f != null) {
+            hash6(f, hi, lo, scope);
+        }
+        return f;
+    }
+
+    private UdpFlowImports<EpollLoop, UdpEndpoint> imports() {
+        return loop.engine.flowImport;
+    }
+
+    /**
+     * On the new-flow path while imported flows wait: the entry of this client's flow if another loop imported it
+     * (now this loop's, bound to the same server; the other loop drops its copy), else null.
+     */
+    private Connection claimed(final InetAddress ca, final int cp) {
+        final UdpFlowImports.Claim<EpollLoop> claim = imports().claim(ca, cp, virtual.getAddress(), virtualPort,
+            loop);
+        if (claim == null) {
+            return null;
+        }
+        // an imported flow another loop holds, and the kernel hands its datagrams to this loop's socket
+        final EpollLoop owner = claim.owner();
+        owner.execute(() -> dropClaimed(claim));
+        if (!UdpFlowImports.usable(claim.server())) {
+            return null;
+        }
+        return loop.table.importEntry(state.service, claim.server(), Protocol.UDP, ca, cp, virtual.getAddress(),
+            virtualPort, Long.MAX_VALUE, loop.now);
+    }
+
+    /** On the loop that imported a flow another loop took over: drops this loop's copy. */
+    private static void dropClaimed(final UdpFlowImports.Claim<EpollLoop> claim) {
+        final Connection c = claim.conn();
+        if (c.isTracked() && c.attachment() instanceof UdpFlow f) {
+            f.drop();
+        }
+    }
+
+    /**
+     * Imports a synced flow into this loop's table ({@link UdpFlowImports}): bound to {@code server}, with the
+     * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
+     *
+     * @param index where to offer the flow to the other loops reading this address, or null when none does
+     */
+    UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
+        final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
+        if (!UdpFlowImports.usable(server)) {
+            return UdpFlowImports.Outcome.SERVER_GONE;
+        }
+        if (loop.table.count(ConnState.UDP) >= loop.engine.runtime.options().maxUdpFlows()) {
+            loop.counters.udpFlowsDropped.incrementAndGet();
+            return UdpFlowImports.Outcome.TABLE_FULL;
+        }
+        final InetAddress ca = client.getAddress();
+        final InetAddress va = virtual.getAddress();
+        final Connection c = loop.table.importEntry(state.service, server, Protocol.UDP, ca, client.getPort(), va,
+            virtualPort, remainingNs, loop.now);
+        if (c == null) {
+            return UdpFlowImports.Outcome.FAILED;
+        }
+        final boolean v4 = virtual4 && ca instanceof Inet4Address;
+        final UdpFlow f = UdpFlow.open(this, c, server, v4 ? Addresses.fold(ca) : 0, client.getPort(),
+            v4 ? null : client);
+        if (f == null) {
+            loop.table.remove(c);
+            return UdpFlowImports.Outcome.FAILED;
+        }
+        c.attachment(f);
+        if (!v4) {
+            final byte[] b = ipv6Bytes(ca);
+            hash6(f, word64(b, 0), word64(b, 8), ca instanceof Inet6Address six ? six.getScopeId() : 0);
+        }
+        if (index != null) {
+            f.claim = index.offer(new UdpFlowImports.Key(ca, client.getPort(), va, virtualPort), loop, c, server);
+        }
+        return UdpFlowImports.Outcome.IMPORTED;
+    }
+
+    /**
+     * Removes this loop's entry of a client's flow, if it has one (made by a datagram that came before the import),
+     * closing its socket. Call on this loop.
+     *
+     * @return whether there was one
+     */
+    boolean evict(final InetSocketAddress client) {
+        final Connection c = loop.table.lookup(Protocol.UDP, client.getAddress(), client.getPort(),
+            virtual.getAddress(), virtualPort);
+        if (c == null) {
+            return false;
+        }
+        loop.table.remove(c);
+        if (c.attachment() instanceof UdpFlow f) {
+            f.close();
+        }
+        return true;
+    }
+
+    /** The 16 bytes the kernel reports for a client of this IPv6 socket (an IPv4 client as {@code ::ffff:a.b.c.d}). */
+    private static byte[] ipv6Bytes(final InetAddress a) {
+        final byte[] b = a.getAddress();
+        if (b.length == 16) {
+            return b;
+        }
+        final byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(b, 0, m, 12, 4);
+        return m;
+    }
+
+    private static long word64(final byte[] b, final int at) {
+        long v = 0;
+        for (int k = 0; k < 8; k++) {
+            v = v << 8 | (b[at + k] & 0xffL);
+        }
+        return v;
+    }
+
+    private int bucket6(final long hi, final long lo, final int port) {
+        long h = (hi * 31 + lo) * 0x9E3779B97F4A7C15L + port;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 32;
+        return (int) h & (v6Buckets.length - 1);
+    }
+
+    /** The live table flow of an IPv6 source, or null; allocates nothing. */
+    private UdpFlow find6(final long hi, final long lo, final int scope, final int port) {
+        if (v6Count == 0) {
+            return null;
+        }
+        UdpFlow f = v6Buckets[bucket6(hi, lo, port)];
+        while (f != null) {
+            if (f.v6Low == lo && f.v6High == hi && f.clientPort == port && f.v6Scope == scope) {
+                final Connection c = f.conn;
+                if (c.isTracked() && c.attachment() == f) {
+                    return f;
+                }
+                f.close(); // its entry left the table: the flow is over (and leaves the index)
+                return null;
+            }
+            f = f.v6Next;
+        }
+        return null;
+    }
+
+    /** Indexes an IPv6 table flow by its raw source address. */
+    private void hash6(final UdpFlow f, final long hi, final long lo, final int scope) {
+        if (v6Count >= v6Buckets.length * 3 / 4) {
+            final UdpFlow[] old = v6Buckets;
+            v6Buckets = new UdpFlow[old.length * 2];
+            for (UdpFlow e : old) {
+                while (e != null) {
+                    final UdpFlow next = e.v6Next;
+                    final int b = bucket6(e.v6High, e.v6Low, e.clientPort);
+                    e.v6Next = v6Buckets[b];
+                    v6Buckets[b] = e;
+                    e = next;
+                }
+            }
+        }
+        f.v6High = hi;
+        f.v6Low = lo;
+        f.v6Scope = scope;
+        final int b = bucket6(hi, lo, f.clientPort);
+        f.v6Next = v6Buckets[b];
+        v6Buckets[b] = f;
+        f.hashed6 = true;
+        v6Count++;
+    }
+
+    /** Removes a closing flow from the IPv6 index. */
+    void unhash6(final UdpFlow f) {
+        final int b = bucket6(f.v6High, f.v6Low, f.clientPort);
+        if (v6Buckets[b] == f) {
+            v6Buckets[b] = f.v6Next;
+        } else {
+            UdpFlow p = v6Buckets[b];
+            while (p != null && p.v6Next != f) {
+                p = p.v6Next;
+            }
+            if (p == null) {
+                return;
+            }
+            p.v6Next = f.v6Next;
+        }
+        f.v6Next = null;
+        f.hashed6 = false;
+        v6Count--;
     }
 
     private boolean mayOpen() {

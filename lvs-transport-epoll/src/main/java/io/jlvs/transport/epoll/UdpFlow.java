@@ -5,6 +5,7 @@ import io.jlvs.core.config.Extensions;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.ProxyProtocol;
+import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Errno;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -32,9 +33,9 @@ final class UdpFlow implements EpollLoop.Handler {
     final UdpEndpoint endpoint;
     final RealServer server;
     /** The table entry, or null for a one-packet flow. */
-    private final Connection conn;
+    final Connection conn;
     private final int client4;
-    private final int clientPort;
+    final int clientPort;
     /** The client's IPv6 address, or null for an IPv4 client. */
     final byte[] client6;
     private final int scope6;
@@ -49,6 +50,14 @@ final class UdpFlow implements EpollLoop.Handler {
     UdpFlow lruPrev;
     UdpFlow lruNext;
     long lastUseNs;
+    // the endpoint's index of IPv6 table flows by raw source address (owned by UdpEndpoint)
+    long v6High;
+    long v6Low;
+    int v6Scope;
+    UdpFlow v6Next;
+    boolean hashed6;
+    /** Set when the flow was imported and other loops may take it over ({@link UdpFlowImports}). */
+    UdpFlowImports.Claim<EpollLoop> claim;
     // the loop's list of flows (owned by UdpLoop)
     UdpFlow allPrev;
     UdpFlow allNext;
@@ -242,6 +251,12 @@ final class UdpFlow implements EpollLoop.Handler {
             return;
         }
         closed = true;
+        if (claim != null) {
+            endpoint.loop.engine.flowImport.forget(claim);
+        }
+        if (hashed6) {
+            endpoint.unhash6(this);
+        }
         if (conn != null && conn.attachment() == this) {
             conn.attachment(null);
         }

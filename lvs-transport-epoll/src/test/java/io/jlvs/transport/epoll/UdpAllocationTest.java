@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * through a director on loopback to a real UDP echo server, the loop thread's allocation counter read around rounds
  * of 2,000 round trips. Early rounds run interpreted and may allocate; a test passes when one round allocates
  * nothing on the loop thread and fails if none does before its deadline. Every echoed byte is checked (with the
- * PROXY v2 header the server echoes in front of the payload where one is configured).
+ * PROXY v2 header the server echoes in front of the payload where one is configured). The IPv6 case has clients on
+ * {@code ::1} (the service and the real server on {@code ::1} too).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class UdpAllocationTest {
@@ -37,17 +38,23 @@ class UdpAllocationTest {
 
     @Test
     void relayingDatagramsOfFourFlowsAllocatesNothingOnTheLoopThread() throws Exception {
-        run(4, UnaryOperator.identity(), false);
+        run(4, UnaryOperator.identity(), false, LO);
+    }
+
+    @Test
+    void relayingDatagramsOfFourIpv6FlowsAllocatesNothingOnTheLoopThread() throws Exception {
+        // an IPv6 client's datagram finds its flow by the raw source address: no Java address per datagram
+        run(4, UnaryOperator.identity(), false, InetAddress.getByName("::1"));
     }
 
     @Test
     void oneDatagramSchedulingWithProxyV2AllocatesNothingOnTheLoopThread() throws Exception {
-        run(1, s -> s.onePacket(true).option("proxy-protocol", "v2"), true);
+        run(1, s -> s.onePacket(true).option("proxy-protocol", "v2"), true, LO);
     }
 
     private static void run(final int clients, final UnaryOperator<VirtualServiceConfig.Builder> svc,
-        final boolean proxy) throws Exception {
-        try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(LO, 0))) {
+        final boolean proxy, final InetAddress front) throws Exception {
+        try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(front, 0))) {
             final Thread server = new Thread(() -> {
                 final byte[] buf = new byte[65536];
                 final DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -64,16 +71,17 @@ class UdpAllocationTest {
             server.setDaemon(true);
             server.start();
             final int vport;
-            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(LO, 0))) {
+            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(front, 0))) {
                 vport = probe.getLocalPort();
             }
             final DatagramSocket[] cs = new DatagramSocket[clients];
             try (LoadBalancer lb = LoadBalancer.builder().transport(new EpollTransport()).eventLoops(1)
-                .service(svc.apply(VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
-                    .scheduler("rr")).build(), RealServerConfig.builder("127.0.0.1", echo.getLocalPort()).build())
+                .service(svc.apply(VirtualServiceConfig.builder(ServiceKey.udp(front.getHostAddress(), vport))
+                    .scheduler("rr")).build(),
+                    RealServerConfig.builder(front.getHostAddress(), echo.getLocalPort()).build())
                 .build().start()) {
                 for (int i = 0; i < clients; i++) {
-                    cs[i] = new DatagramSocket(new InetSocketAddress(LO, 0));
+                    cs[i] = new DatagramSocket(new InetSocketAddress(front, 0));
                     cs[i].setSoTimeout(10_000);
                 }
                 final long loop = loopThreadId();
@@ -81,7 +89,7 @@ class UdpAllocationTest {
                 new Random(7).nextBytes(req);
                 final int headerBytes = proxy ? 28 : 0;
                 final byte[] resp = new byte[headerBytes + req.length + 1];
-                final DatagramPacket out = new DatagramPacket(req, req.length, LO, vport);
+                final DatagramPacket out = new DatagramPacket(req, req.length, front, vport);
                 final DatagramPacket in = new DatagramPacket(resp, resp.length);
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
                 long last = -1;

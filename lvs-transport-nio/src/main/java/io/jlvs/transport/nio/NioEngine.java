@@ -76,13 +76,14 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     final boolean reusePort;
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     /** Synced UDP flows imported at a sync takeover ({@link #importFlows}). */
-    final UdpFlowImport flowImport = new UdpFlowImport(this);
+    final io.jlvs.core.transport.UdpFlowImports<EventLoop, UdpEndpoint> flowImport;
     private final List<FailureListener> failureListeners = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
     private HealthChecks health;
 
     private NioEngine(final DirectorRuntime runtime) throws IOException {
         this.runtime = runtime;
+        this.flowImport = new io.jlvs.core.transport.UdpFlowImports<>(runtime, new UdpImportHost(this));
         this.reusePort = reusePortSupported();
         final DirectorOptions o = runtime.options();
         this.budget = new RelayBudget(RelayBudget.resolve(o.relayBufferBudget()));

@@ -6,6 +6,7 @@ import io.jlvs.core.conn.ConnState;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.transport.UdpFlowImports;
 import org.agrona.collections.Long2ObjectHashMap;
 
 import java.io.IOException;
@@ -28,8 +29,8 @@ import java.nio.channels.SelectionKey;
  * datagram is placed on its own; its reply still finds the client because the per-flow sockets are kept per
  * (client, server) pair.
  *
- * <p>Synced flows of another director enter the table through {@link #importFlow} ({@link UdpFlowImport}); a
- * datagram of a flow this loop does not have first asks {@link UdpFlowImport#claim} whether another loop imported
+ * <p>Synced flows of another director enter the table through {@link #importFlow} ({@link UdpFlowImports}); a
+ * datagram of a flow this loop does not have first asks {@link UdpFlowImports#claim} whether another loop imported
  * it (only while imported flows are waiting there).
  *
  * <p>Per datagram: one table lookup with int keys (IPv4), no allocation once the flow exists (the JDK caches the
@@ -137,15 +138,15 @@ final class UdpEndpoint implements Handler {
                 loop.counters.udpFlowsDropped.incrementAndGet();
                 return;
             }
-            final UdpFlowImport.Claim claim = loop.engine.flowImport.claim(ca, from.getPort(), virtual.getAddress(),
-                vport, loop);
+            final UdpFlowImports.Claim<EventLoop> claim = loop.engine.flowImport.claim(ca, from.getPort(),
+                virtual.getAddress(), vport, loop);
             if (claim != null) {
                 // an imported flow another loop holds, and the kernel hands its datagrams to this loop's socket
-                final EventLoop owner = claim.owner;
+                final EventLoop owner = claim.owner();
                 owner.execute(() -> dropClaimed(owner, claim));
             }
-            if (claim != null && UdpFlowImport.usable(claim.server)) {
-                c = loop.table.importEntry(service, claim.server, Protocol.UDP, ca, from.getPort(),
+            if (claim != null && UdpFlowImports.usable(claim.server())) {
+                c = loop.table.importEntry(service, claim.server(), Protocol.UDP, ca, from.getPort(),
                     virtual.getAddress(), vport, Long.MAX_VALUE, loop.now);
             } else if (v4) {
                 loop.flow.setIpv4(Protocol.UDP, ipv4(ca), from.getPort(), virtualFold, vport);
@@ -174,8 +175,8 @@ final class UdpEndpoint implements Handler {
     }
 
     /** On the loop that imported a flow another loop took over: drops this loop's copy. */
-    private static void dropClaimed(final EventLoop owner, final UdpFlowImport.Claim claim) {
-        final Connection c = claim.conn;
+    private static void dropClaimed(final EventLoop owner, final UdpFlowImports.Claim<EventLoop> claim) {
+        final Connection c = claim.conn();
         if (c.isTracked() && c.attachment() instanceof UdpFlow f) {
             owner.table.remove(c);
             f.close();
@@ -183,38 +184,38 @@ final class UdpEndpoint implements Handler {
     }
 
     /**
-     * Imports a synced flow into this loop's table ({@link UdpFlowImport}): bound to {@code server}, with the
+     * Imports a synced flow into this loop's table ({@link UdpFlowImports}): bound to {@code server}, with the
      * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
      *
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
-    UdpFlowImport.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
-        final UdpFlowImport index) {
-        if (!UdpFlowImport.usable(server)) {
-            return UdpFlowImport.Outcome.SERVER_GONE;
+    UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
+        final UdpFlowImports<EventLoop, UdpEndpoint> index) {
+        if (!UdpFlowImports.usable(server)) {
+            return UdpFlowImports.Outcome.SERVER_GONE;
         }
         if (loop.table.count(ConnState.UDP) >= loop.engine.runtime.options().maxUdpFlows()) {
             loop.counters.udpFlowsDropped.incrementAndGet();
-            return UdpFlowImport.Outcome.TABLE_FULL;
+            return UdpFlowImports.Outcome.TABLE_FULL;
         }
         final InetAddress ca = client.getAddress();
         final InetAddress va = virtual.getAddress();
         final Connection c = loop.table.importEntry(state.service, server, Protocol.UDP, ca, client.getPort(), va,
             virtual.getPort(), remainingNs, loop.now);
         if (c == null) {
-            return UdpFlowImport.Outcome.FAILED;
+            return UdpFlowImports.Outcome.FAILED;
         }
         final UdpFlow flow = UdpFlow.open(this, c, server, client);
         if (flow == null) {
             loop.table.remove(c);
-            return UdpFlowImport.Outcome.FAILED;
+            return UdpFlowImports.Outcome.FAILED;
         }
         c.attachment(flow);
         if (index != null) {
-            flow.claim = index.offer(new UdpFlowImport.Key(ca, client.getPort(), va, virtual.getPort()), loop, c,
+            flow.claim = index.offer(new UdpFlowImports.Key(ca, client.getPort(), va, virtual.getPort()), loop, c,
                 server);
         }
-        return UdpFlowImport.Outcome.IMPORTED;
+        return UdpFlowImports.Outcome.IMPORTED;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jlvs.transport.nio;
 import io.jlvs.core.session.ProxyProtocol;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
+import io.jlvs.core.transport.UdpFlowImports;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -28,8 +29,8 @@ final class UdpFlow implements Handler {
     private final SelectionKey key;
     private final ByteBuffer header;
     private boolean closed;
-    /** Set when the flow was imported and other loops may take it over ({@link UdpFlowImport}). */
-    UdpFlowImport.Claim claim;
+    /** Set when the flow was imported and other loops may take it over ({@link UdpFlowImports}). */
+    UdpFlowImports.Claim<EventLoop> claim;
     // one-packet flows only
     long opsKey;
     UdpFlow opsNext;

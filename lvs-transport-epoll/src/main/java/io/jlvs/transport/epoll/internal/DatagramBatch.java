@@ -41,6 +41,8 @@ public final class DatagramBatch {
 
     private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED
         .withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong NET_LONG = ValueLayout.JAVA_LONG_UNALIGNED
+        .withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt NET_INT = ValueLayout.JAVA_INT_UNALIGNED
         .withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
@@ -162,6 +164,37 @@ public final class DatagramBatch {
      */
     public int sourceIpv4(final int i) {
         return names.get(NET_INT, (long) i * SockAddr.STORAGE_BYTES + 4);
+    }
+
+    /**
+     * The first 8 bytes of the IPv6 source address of a received datagram (meaningful for {@link Linux#AF_INET6}),
+     * read without making a Java address.
+     *
+     * @param i the slot
+     * @return bytes 0-7 of the address, big-endian
+     */
+    public long sourceIpv6High(final int i) {
+        return names.get(NET_LONG, (long) i * SockAddr.STORAGE_BYTES + 8);
+    }
+
+    /**
+     * The last 8 bytes of the IPv6 source address of a received datagram (meaningful for {@link Linux#AF_INET6}).
+     *
+     * @param i the slot
+     * @return bytes 8-15 of the address, big-endian
+     */
+    public long sourceIpv6Low(final int i) {
+        return names.get(NET_LONG, (long) i * SockAddr.STORAGE_BYTES + 16);
+    }
+
+    /**
+     * The scope id of the IPv6 source address of a received datagram (meaningful for {@link Linux#AF_INET6}).
+     *
+     * @param i the slot
+     * @return {@code sin6_scope_id}
+     */
+    public int sourceIpv6Scope(final int i) {
+        return names.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * SockAddr.STORAGE_BYTES + 24);
     }
 
     /**
