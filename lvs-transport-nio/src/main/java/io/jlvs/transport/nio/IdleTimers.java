@@ -51,16 +51,7 @@ final class IdleTimers {
 
     /** Bytes were read from one side: its timer (or the tunnel's) starts again; the first server byte ends that one. */
     static void readFrom(final ProxySession s, final boolean clientSide) {
-        final long now = s.loop.now;
-        if (s.tunnelIdle != null && s.tunnelIdle.armed()) {
-            s.tunnelIdle.touch(now);
-        } else if (clientSide) {
-            if (s.clientIdle != null) {
-                s.clientIdle.touch(now);
-            }
-        } else if (s.serverIdle != null && s.serverIdle.armed()) {
-            s.serverIdle.touch(now);
-        }
+        touchSide(s, clientSide);
         if (!clientSide && s.firstByte != null) {
             s.firstByte.disarm();
             s.firstByte = null;
@@ -72,6 +63,14 @@ final class IdleTimers {
      * wait.
      */
     static void wroteTo(final ProxySession s, final boolean clientSide) {
+        touchSide(s, clientSide);
+        if (!clientSide && s.firstByte != null && s.firstByte.armed()) {
+            s.firstByte.touch(s.loop.now);
+        }
+    }
+
+    /** Activity on one side: the tunnel timer when it runs, else that side's (the server's only once armed). */
+    private static void touchSide(final ProxySession s, final boolean clientSide) {
         final long now = s.loop.now;
         if (s.tunnelIdle != null && s.tunnelIdle.armed()) {
             s.tunnelIdle.touch(now);
@@ -81,9 +80,6 @@ final class IdleTimers {
             }
         } else if (s.serverIdle != null && s.serverIdle.armed()) {
             s.serverIdle.touch(now);
-        }
-        if (!clientSide && s.firstByte != null && s.firstByte.armed()) {
-            s.firstByte.touch(now);
         }
     }
 
