@@ -13,23 +13,27 @@ public final class PausedListeners {
     private PausedListeners() {
     }
 
-    /** A listener that can pause. */
-    public interface Pausable {
-        /** {@return when its pause ends, in {@link io.jlvs.core.time.Ticker} nanoseconds} */
-        long pausedUntil();
+    /**
+     * A listener that can pause: a transport's listener class extends this, which keeps when its pause ends.
+     * Confined, like the list, to the loop's thread.
+     */
+    public abstract static class Pausable {
+        private long pausedUntil;
 
-        /**
-         * Sets when its pause ends.
-         *
-         * @param until the end, in {@link io.jlvs.core.time.Ticker} nanoseconds
-         */
-        void pausedUntil(long until);
+        /** For subclasses. */
+        protected Pausable() {
+        }
+
+        /** {@return when its pause ends, in {@link io.jlvs.core.time.Ticker} nanoseconds} */
+        public final long pausedUntil() {
+            return pausedUntil;
+        }
 
         /** {@return whether it may accept again (its service still takes connections)} */
-        boolean mayResume();
+        public abstract boolean mayResume();
 
         /** Takes up accepting again. */
-        void resume();
+        public abstract void resume();
     }
 
     /**
@@ -41,7 +45,8 @@ public final class PausedListeners {
      * @param <L> the transport's listener class
      */
     public static <L extends Pausable> void pause(final List<L> paused, final L l, final long until) {
-        l.pausedUntil(until);
+        final Pausable p = l; // the field is private to Pausable: not reached through L
+        p.pausedUntil = until;
         if (!paused.contains(l)) {
             paused.add(l);
         }

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class EpollListener implements EpollLoop.Handler, PausedListeners.Pausable {
+final class EpollListener extends PausedListeners.Pausable implements EpollLoop.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(EpollListener.class);
     private static final int ACCEPTS_PER_EVENT = 64;
 
@@ -33,7 +33,6 @@ final class EpollListener implements EpollLoop.Handler, PausedListeners.Pausable
     private int fd;
     private final int slot;
     private final RateLimitedLog fdLog;
-    long pausedUntil;
 
     private EpollListener(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd)
         throws NativeException {
@@ -80,16 +79,6 @@ final class EpollListener implements EpollLoop.Handler, PausedListeners.Pausable
     InetSocketAddress localAddress() throws NativeException {
         NativeException.check("getsockname", loop.sys.getsockname(fd, loop.local));
         return loop.local.toInetSocketAddress();
-    }
-
-    @Override
-    public long pausedUntil() {
-        return pausedUntil;
-    }
-
-    @Override
-    public void pausedUntil(final long until) {
-        pausedUntil = until;
     }
 
     @Override

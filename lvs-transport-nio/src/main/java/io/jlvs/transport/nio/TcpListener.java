@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class TcpListener implements Handler, PausedListeners.Pausable {
+final class TcpListener extends PausedListeners.Pausable implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final int ACCEPTS_PER_EVENT = 64;
 
@@ -33,7 +33,6 @@ final class TcpListener implements Handler, PausedListeners.Pausable {
     final boolean handsOff;
     private final SelectionKey key;
     private final RateLimitedLog fdLog;
-    long pausedUntil;
     private int nextLoop;
 
     TcpListener(final EventLoop loop, final NioEngine.ServiceState state, final ServerSocketChannel channel,
@@ -65,16 +64,6 @@ final class TcpListener implements Handler, PausedListeners.Pausable {
 
     boolean mayAccept() {
         return state.mayAccept();
-    }
-
-    @Override
-    public long pausedUntil() {
-        return pausedUntil;
-    }
-
-    @Override
-    public void pausedUntil(final long until) {
-        pausedUntil = until;
     }
 
     @Override
