@@ -1,9 +1,9 @@
 package io.jlvs.transport.epoll;
 
-import io.jlvs.core.config.Extensions;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
+import io.jlvs.core.transport.LoopLinks;
 import io.jlvs.transport.epoll.internal.Errno;
 import io.jlvs.transport.epoll.internal.FileSender;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -32,22 +32,26 @@ import java.nio.channels.FileChannel;
  * resets both sockets (SO_LINGER 0); the sockets close when both directions have ended. Bytes are counted from the
  * relays' totals (splice bypasses user space) after every pump.
  *
+ * <p>Its phases live beside it, stateless, on its own fields (no object per connection): {@link ClientPhases} the
+ * PROXY header and the sorry file with its linger, {@link EpollSockets} socket setup; its place in the loop's lists
+ * is {@link LoopLinks}'.
+ *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class EpollConnection implements EpollLoop.Handler, Session.Io {
+final class EpollConnection extends LoopLinks<EpollConnection> implements EpollLoop.Handler, Session.Io {
     private static final long BUDGET_BYTES = 256 * 1024;
 
     final EpollLoop loop;
     final EpollEngine.ServiceState state;
     final Session session;
     private final int slot;
-    private int clientFd;
+    int clientFd;
     private int serverFd = -1;
     // epoll interest sets (EPOLLIN | EPOLLOUT | EPOLLRDHUP fit a short) and relay states (Relay's constants fit a
     // byte) are kept narrow: with the sorry file's descriptor kept by its FileSender, an entry is 112 bytes, not 128
     private short clientInterest = -1;
     private short serverInterest = -1;
-    private boolean awaitingHeader;
+    boolean awaitingHeader;
     private boolean connecting;
     private boolean connected;
     private boolean closed;
@@ -58,17 +62,8 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
     private long upCounted;
     private long downCounted;
     private Arena preambleArena;
-    private FileSender sorry;
-    private boolean lingering;
-
-    // timer list links (owned by EpollLoop.TimerList)
-    EpollConnection timerPrev;
-    EpollConnection timerNext;
-    EpollLoop.TimerList timerList;
-    long timerDeadline;
-    // live list links
-    EpollConnection livePrev;
-    EpollConnection liveNext;
+    FileSender sorry;
+    boolean lingering;
 
     private EpollConnection(final EpollLoop loop, final EpollEngine.ServiceState state, final int clientFd) {
         this.loop = loop;
@@ -82,7 +77,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
     static void accept(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd) {
         final InetSocketAddress client = loop.peer.toInetSocketAddress();
         final EpollConnection c = new EpollConnection(loop, state, fd);
-        loop.addLive(c);
+        loop.live.add(c);
         try {
             c.start(client);
         } catch (final IOException | RuntimeException e) {
@@ -93,12 +88,12 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
 
     private void start(final InetSocketAddress client) throws IOException {
         final DirectorOptions o = loop.engine.runtime.options();
-        configure(loop.sys, clientFd, o);
+        EpollSockets.configure(loop.sys, clientFd, o);
         final int r = loop.sys.getsockname(clientFd, loop.local);
         if (r < 0) {
             throw new IOException("getsockname: " + Errno.name(-r));
         }
-        final InetSocketAddress virtual = virtualAddress(loop);
+        final InetSocketAddress virtual = EpollSockets.virtualAddress(loop);
         final int a = loop.epoll.add(clientFd, 0, (long) slot << 1);
         if (a < 0) {
             throw new IOException("epoll_ctl(ADD client): " + Errno.name(-a));
@@ -111,40 +106,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
         }
     }
 
-    /**
-     * The address the client connected to (in {@code loop.local}): the loop's previous one when it is the same, so
-     * that the connections of one IPv4 service share one {@code InetSocketAddress} (its session keeps it) instead of
-     * holding one each (96 bytes of heap per connection with its holders).
-     */
-    private static InetSocketAddress virtualAddress(final EpollLoop loop) {
-        final SockAddr l = loop.local;
-        final InetSocketAddress last = loop.lastVirtual;
-        if (l.family() != Linux.AF_INET) {
-            return l.toInetSocketAddress();
-        }
-        final int address = l.ipv4Address();
-        final int port = l.port();
-        if (last != null && loop.lastVirtualIpv4 == address && last.getPort() == port) {
-            return last;
-        }
-        final InetSocketAddress v = l.toInetSocketAddress();
-        loop.lastVirtual = v;
-        loop.lastVirtualIpv4 = address;
-        return v;
-    }
-
-    static void configure(final Syscalls sys, final int fd, final DirectorOptions o) {
-        sys.setsockopt(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, o.tcpNoDelay() ? 1 : 0);
-        sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_KEEPALIVE, o.keepAlive() ? 1 : 0);
-        if (o.sendBufferSize() > 0) {
-            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, o.sendBufferSize());
-        }
-        if (o.receiveBufferSize() > 0) {
-            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, o.receiveBufferSize());
-        }
-    }
-
-    private void setClientInterest(final int interest) {
+    void setClientInterest(final int interest) {
         if (interest != clientInterest && clientFd >= 0) {
             clientInterest = (short) interest;
             loop.epoll.modify(clientFd, interest, (long) slot << 1);
@@ -171,7 +133,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
             close(true);
             return;
         }
-        configure(sys, fd, loop.engine.runtime.options());
+        EpollSockets.configure(sys, fd, loop.engine.runtime.options());
         serverFd = fd;
         connecting = true;
         loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
@@ -194,54 +156,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
 
     @Override
     public void sendFile(final FileChannel file) {
-        long size;
-        try (file) {
-            size = file.size();
-        } catch (final IOException e) {
-            close(true);
-            return;
-        }
-        final String path = Extensions.sorryFile(state.service.config());
-        final int fd = path == null ? -Errno.ENOENT : loop.sys.open(path, Linux.O_RDONLY | Linux.O_CLOEXEC);
-        if (fd < 0) {
-            close(true);
-            return;
-        }
-        sorry = new FileSender(loop.sys, fd, 0, size, clientFd);
-        pumpSorry();
-    }
-
-    private void pumpSorry() {
-        final int s = sorry.pump();
-        if (s == Relay.ERROR) {
-            close(true);
-        } else if (s == Relay.WANT_WRITE) {
-            setClientInterest(Linux.EPOLLOUT);
-        } else {
-            loop.sys.close(sorry.fileFd());
-            sorry = null;
-            loop.sys.shutdown(clientFd, Linux.SHUT_WR);
-            lingering = true;
-            loop.connecting.add(this, loop.now + loop.engine.runtime.options().connectTimeoutNs());
-            setClientInterest(Linux.EPOLLIN | Linux.EPOLLRDHUP);
-        }
-    }
-
-    /** After the sorry file: reads and drops what the client sends; closes when it has closed. */
-    private void drainLingering() {
-        for (int i = 0; i < 4; i++) {
-            final long n = loop.sys.recv(clientFd, loop.scratch, 0, loop.scratch.byteSize(), 0);
-            if (n == 0) {
-                close(false);
-                return;
-            }
-            if (n < 0) {
-                if (n != -Errno.EAGAIN) {
-                    close(true);
-                }
-                return;
-            }
-        }
+        ClientPhases.sendFile(this, file);
     }
 
     // ---------------------------------------------------------------- events
@@ -257,15 +172,15 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
         }
         if (!server) {
             if (awaitingHeader) {
-                readHeader();
+                ClientPhases.readHeader(this);
                 return;
             }
             if (sorry != null) {
-                pumpSorry();
+                ClientPhases.pumpSorry(this);
                 return;
             }
             if (lingering) {
-                drainLingering();
+                ClientPhases.drainLingering(this);
                 return;
             }
         }
@@ -359,30 +274,6 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
             | (incoming == Relay.WANT_WRITE ? Linux.EPOLLOUT : 0);
     }
 
-    private void readHeader() {
-        final ByteBuffer hb = session.headerBuffer();
-        final long n = loop.sys.recv(clientFd, loop.scratch, 0, hb.remaining(), 0);
-        if (n == -Errno.EAGAIN) {
-            return;
-        }
-        if (n < 0) {
-            close(true);
-            return;
-        }
-        if (n == 0) {
-            close(false);
-            return;
-        }
-        MemorySegment.copy(loop.scratch, 0, MemorySegment.ofBuffer(hb), 0, n);
-        hb.position(hb.position() + (int) n);
-        if (session.parseHeader(loop.now) == Session.HeaderStatus.DONE) {
-            loop.awaitingHeader.remove(this);
-            awaitingHeader = false;
-            setClientInterest(0);
-            session.schedule(loop.now);
-        }
-    }
-
     void headerTimedOut() {
         session.headerTimedOut(loop.now);
     }
@@ -435,11 +326,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
     private void dropServer() {
         loop.connecting.remove(this);
         connecting = false;
-        if (serverFd >= 0) {
-            loop.sys.setLinger(serverFd, true, 0);
-            loop.sys.close(serverFd);
-            serverFd = -1;
-        }
+        serverFd = loop.sys.closeSocket(serverFd, true);
         serverInterest = -1;
     }
 
@@ -464,20 +351,8 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
             down.release();
         }
         final Syscalls sys = loop.sys;
-        if (clientFd >= 0) {
-            if (reset) {
-                sys.setLinger(clientFd, true, 0);
-            }
-            sys.close(clientFd); // closing the last descriptor removes it from the epoll set
-            clientFd = -1;
-        }
-        if (serverFd >= 0) {
-            if (reset) {
-                sys.setLinger(serverFd, true, 0);
-            }
-            sys.close(serverFd);
-            serverFd = -1;
-        }
+        clientFd = sys.closeSocket(clientFd, reset); // closing the last descriptor removes it from the epoll set
+        serverFd = sys.closeSocket(serverFd, reset);
         if (sorry != null) {
             sys.close(sorry.fileFd());
             sorry = null;
@@ -490,7 +365,7 @@ final class EpollConnection implements EpollLoop.Handler, Session.Io {
         loop.connecting.remove(this);
         loop.awaitingHeader.remove(this);
         loop.unregister(slot);
-        loop.removeLive(this);
+        loop.live.remove(this);
         state.live.decrementAndGet();
         loop.engine.live.decrementAndGet();
     }

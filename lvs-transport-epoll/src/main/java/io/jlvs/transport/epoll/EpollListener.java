@@ -1,5 +1,6 @@
 package io.jlvs.transport.epoll;
 
+import io.jlvs.core.transport.PausedListeners;
 import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.transport.epoll.internal.Errno;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class EpollListener implements EpollLoop.Handler {
+final class EpollListener extends PausedListeners.Pausable implements EpollLoop.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(EpollListener.class);
     private static final int ACCEPTS_PER_EVENT = 64;
 
@@ -32,7 +33,6 @@ final class EpollListener implements EpollLoop.Handler {
     private int fd;
     private final int slot;
     private final RateLimitedLog fdLog;
-    long pausedUntil;
 
     private EpollListener(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd)
         throws NativeException {
@@ -81,7 +81,13 @@ final class EpollListener implements EpollLoop.Handler {
         return loop.local.toInetSocketAddress();
     }
 
-    void resume() {
+    @Override
+    public boolean mayResume() {
+        return state.mayAccept();
+    }
+
+    @Override
+    public void resume() {
         if (fd >= 0) {
             loop.epoll.modify(fd, Linux.EPOLLIN, (long) slot << 1);
         }

@@ -12,6 +12,10 @@ import io.jlvs.transport.epoll.internal.PipePool;
 import io.jlvs.transport.epoll.internal.SockAddr;
 import io.jlvs.transport.epoll.internal.Syscalls;
 import io.jlvs.core.time.Ticker;
+import io.jlvs.core.transport.DeadlineQueue;
+import io.jlvs.core.transport.LiveList;
+import io.jlvs.core.transport.LoopListing;
+import io.jlvs.core.transport.PausedListeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +23,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -100,19 +103,16 @@ final class EpollLoop extends Thread {
     /** {@link #lastVirtual}'s address as {@code SockAddr.ipv4Address()} gives it. */
     int lastVirtualIpv4;
     long now;
-    private Handler[] handlers = new Handler[1024];
-    private int[] free = new int[1024];
-    private int freeCount;
-    private int nextSlot;
-    final TimerList connecting = new TimerList();
-    final TimerList awaitingHeader = new TimerList();
+    /** What each registered descriptor's token stands for. */
+    private final HandlerSlots handlers = new HandlerSlots();
+    final DeadlineQueue<EpollConnection> connecting = new DeadlineQueue<>();
+    final DeadlineQueue<EpollConnection> awaitingHeader = new DeadlineQueue<>();
     /** Connections that yielded their byte budget: pumped again before the next wait. */
-    private EpollConnection[] yielded = new EpollConnection[64];
-    private int yieldedCount;
+    private final YieldQueue yielded = new YieldQueue();
     final List<EpollListener> listeners = new ArrayList<>();
     final List<EpollListener> paused = new ArrayList<>();
-    EpollConnection liveHead;
-    int live;
+    /** Every connection holding sockets. */
+    final LiveList<EpollConnection> live = new LiveList<>();
     private int nodestCursor = -1;
 
     EpollLoop(final EpollEngine engine, final int index, final ConnectionTable table) {
@@ -249,8 +249,8 @@ final class EpollLoop extends Thread {
             nodestCursor = table.expireNodest(nodestCursor, 4096);
         }
         fireTimeouts();
-        resumePaused();
-        resumeYielded();
+        PausedListeners.resumeDue(paused, now);
+        yielded.resume(this);
         final int n = epoll.await(timeoutMs());
         now = clock.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -259,7 +259,7 @@ final class EpollLoop extends Thread {
                 epoll.clearWakeup();
                 continue;
             }
-            final Handler h = handlers[(int) (data >>> 1)];
+            final Handler h = handlers.get((int) (data >>> 1));
             if (h == null) {
                 continue; // closed by an earlier event of this batch
             }
@@ -285,16 +285,14 @@ final class EpollLoop extends Thread {
     }
 
     private int timeoutMs() {
-        if (yieldedCount > 0 || !commands.isEmpty()) {
+        if (!yielded.isEmpty() || !commands.isEmpty()) {
             return 0;
         }
         long waitNs = TimeUnit.MILLISECONDS.toNanos(100);
         waitNs = Math.min(waitNs, connecting.nextDeadline() - now);
         waitNs = Math.min(waitNs, awaitingHeader.nextDeadline() - now);
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
-        for (int i = 0; i < paused.size(); i++) { // indexed: no iterator on the hot path
-            waitNs = Math.min(waitNs, paused.get(i).pausedUntil - now);
-        }
+        waitNs = PausedListeners.untilFirst(paused, waitNs, now);
         if (waitNs <= 0) {
             return 0;
         }
@@ -303,130 +301,47 @@ final class EpollLoop extends Thread {
 
     /** Takes a slot for a handler; its tokens are {@code slot << 1} and {@code slot << 1 | 1}. */
     int register(final Handler h) {
-        final int slot;
-        if (freeCount > 0) {
-            slot = free[--freeCount];
-        } else {
-            if (nextSlot == handlers.length) {
-                handlers = Arrays.copyOf(handlers, handlers.length * 2);
-            }
-            slot = nextSlot++;
-        }
-        handlers[slot] = h;
-        return slot;
+        return handlers.register(h);
     }
 
+    /** Frees a handler's slot (nothing happens for a free one, or -1). */
     void unregister(final int slot) {
-        if (slot < 0 || handlers[slot] == null) {
-            return;
-        }
-        handlers[slot] = null;
-        if (freeCount == free.length) {
-            free = Arrays.copyOf(free, free.length * 2);
-        }
-        free[freeCount++] = slot;
+        handlers.unregister(slot);
     }
 
+    /** A connection yielded its byte budget: it is pumped again before the next wait. */
     void yielded(final EpollConnection c) {
-        if (yieldedCount == yielded.length) {
-            yielded = Arrays.copyOf(yielded, yielded.length * 2);
-        }
-        yielded[yieldedCount++] = c;
+        yielded.add(c);
     }
 
-    private void resumeYielded() {
-        final int n = yieldedCount;
-        for (int i = 0; i < n; i++) {
-            final EpollConnection c = yielded[i];
-            yielded[i] = null;
-            try {
-                c.resume();
-            } catch (final Throwable e) {
-                counters.handlerErrors.incrementAndGet();
-                handlerLog.warn(now, e.toString());
-                c.fail();
-            }
-        }
-        // connections that yielded again were appended behind the first n
-        System.arraycopy(yielded, n, yielded, 0, yieldedCount - n);
-        Arrays.fill(yielded, yieldedCount - n, yieldedCount, null);
-        yieldedCount -= n;
+    /** A yielded connection's pump threw: only it ends. */
+    void resumeFailed(final EpollConnection c, final Throwable e) {
+        counters.handlerErrors.incrementAndGet();
+        handlerLog.warn(now, e.toString());
+        c.fail();
     }
 
     private void fireTimeouts() {
-        EpollConnection c = connecting.head;
-        while (c != null && c.timerDeadline - now <= 0) {
-            connecting.remove(c);
+        EpollConnection c;
+        while ((c = connecting.pollDue(now)) != null) {
             c.connectTimedOut();
-            c = connecting.head;
         }
-        c = awaitingHeader.head;
-        while (c != null && c.timerDeadline - now <= 0) {
-            awaitingHeader.remove(c);
+        while ((c = awaitingHeader.pollDue(now)) != null) {
             c.headerTimedOut();
-            c = awaitingHeader.head;
-        }
-    }
-
-    private void resumePaused() {
-        for (int i = paused.size() - 1; i >= 0; i--) {
-            final EpollListener l = paused.get(i);
-            if (l.pausedUntil - now <= 0 && l.state.mayAccept()) {
-                paused.remove(i);
-                l.resume();
-            }
         }
     }
 
     void pause(final EpollListener l, final long until) {
-        l.pausedUntil = until;
-        if (!paused.contains(l)) {
-            paused.add(l);
-        }
+        PausedListeners.pause(paused, l, until);
     }
 
     void startNodestSweep() {
         nodestCursor = 0;
     }
 
-    void addLive(final EpollConnection c) {
-        c.liveNext = liveHead;
-        if (liveHead != null) {
-            liveHead.livePrev = c;
-        }
-        liveHead = c;
-        live++;
-    }
-
-    void removeLive(final EpollConnection c) {
-        if (c.livePrev != null) {
-            c.livePrev.liveNext = c.liveNext;
-        } else if (liveHead == c) {
-            liveHead = c.liveNext;
-        } else {
-            return;
-        }
-        if (c.liveNext != null) {
-            c.liveNext.livePrev = c.livePrev;
-        }
-        c.livePrev = null;
-        c.liveNext = null;
-        live--;
-    }
-
     /** Closes every live connection now with resets (the end of a drain). */
     void closeAllConnections() {
-        while (liveHead != null) {
-            final EpollConnection c = liveHead;
-            try {
-                c.close(true);
-            } catch (final Throwable e) {
-                counters.handlerErrors.incrementAndGet();
-            }
-            if (liveHead == c) {
-                removeLive(c);
-            }
-        }
+        live.closeAll(c -> c.close(true), counters.handlerErrors::incrementAndGet);
     }
 
     void closeListeners() {
@@ -460,65 +375,6 @@ final class EpollLoop extends Thread {
 
     /** Copies the table for a listing, one chunk per command. */
     CompletableFuture<List<ConnectionSnapshot>> snapshot() {
-        final CompletableFuture<List<ConnectionSnapshot>> done = new CompletableFuture<>();
-        final List<ConnectionSnapshot> rows = new ArrayList<>();
-        final int[] from = {0};
-        final Runnable[] step = new Runnable[1];
-        step[0] = () -> {
-            from[0] = table.snapshot(rows, from[0], 1024, now);
-            if (from[0] < 0) {
-                done.complete(rows);
-            } else {
-                execute(step[0]);
-            }
-        };
-        if (!running) {
-            done.complete(rows);
-        } else {
-            execute(step[0]);
-        }
-        return done;
-    }
-
-    /** Connections waiting for a fixed timeout, in order of their deadlines (appended at the tail). */
-    static final class TimerList {
-        EpollConnection head;
-        private EpollConnection tail;
-
-        void add(final EpollConnection c, final long deadline) {
-            remove(c);
-            c.timerDeadline = deadline;
-            c.timerList = this;
-            c.timerPrev = tail;
-            if (tail != null) {
-                tail.timerNext = c;
-            } else {
-                head = c;
-            }
-            tail = c;
-        }
-
-        void remove(final EpollConnection c) {
-            if (c.timerList != this) {
-                return;
-            }
-            if (c.timerPrev != null) {
-                c.timerPrev.timerNext = c.timerNext;
-            } else {
-                head = c.timerNext;
-            }
-            if (c.timerNext != null) {
-                c.timerNext.timerPrev = c.timerPrev;
-            } else {
-                tail = c.timerPrev;
-            }
-            c.timerPrev = null;
-            c.timerNext = null;
-            c.timerList = null;
-        }
-
-        long nextDeadline() {
-            return head == null ? Long.MAX_VALUE / 2 : head.timerDeadline;
-        }
+        return LoopListing.copy(table, this::execute, () -> now, running);
     }
 }

@@ -1,6 +1,7 @@
 package io.jlvs.transport.nio;
 
 import io.jlvs.core.session.SessionCounters;
+import io.jlvs.core.session.TransportCounters;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,33 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe.
  */
-final class Counters {
-    final SessionCounters session = new SessionCounters();
-    final AtomicLong accepted = new AtomicLong();
-    final AtomicLong acceptPauses = new AtomicLong();
-    final AtomicLong maxConnsPauses = new AtomicLong();
-    final AtomicLong idleExpired = new AtomicLong();
-    final AtomicLong handlerErrors = new AtomicLong();
-    final AtomicLong udpFlowsDropped = new AtomicLong();
-    final AtomicLong udpTruncated = new AtomicLong();
-    final AtomicLong udpPortUnreachable = new AtomicLong();
-    final AtomicLong udpNoDestination = new AtomicLong();
+final class Counters extends TransportCounters {
     final AtomicLong bufferWaits = new AtomicLong();
     final AtomicLong loopRestarts = new AtomicLong();
 
     Map<String, Long> snapshot() {
         final Map<String, Long> m = new LinkedHashMap<>();
-        m.put("accepted", accepted.get());
-        m.put("accept_pauses", acceptPauses.get());
-        session.putInto(m, true);
-        m.put("max_conns_pauses", maxConnsPauses.get());
-        session.putInto(m, false);
-        m.put("idle_expired", idleExpired.get());
-        m.put("handler_errors", handlerErrors.get());
-        m.put("udp_flows_dropped", udpFlowsDropped.get());
-        m.put("udp_truncated", udpTruncated.get());
-        m.put("udp_port_unreachable", udpPortUnreachable.get());
-        m.put("udp_no_destination", udpNoDestination.get());
+        putConnectionCounters(m);
+        putUdpCounters(m);
         m.put("duplicate_connections", session.duplicateConnections());
         m.put("buffer_waits", bufferWaits.get());
         m.put("loop_restarts", loopRestarts.get());

@@ -8,6 +8,10 @@ import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.session.SessionContext;
 import io.jlvs.core.time.Ticker;
+import io.jlvs.core.transport.DeadlineQueue;
+import io.jlvs.core.transport.LiveList;
+import io.jlvs.core.transport.LoopListing;
+import io.jlvs.core.transport.PausedListeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,15 +73,14 @@ final class EventLoop extends SelectorAgent {
     long now;
 
     // sessions waiting for a connect or a PROXY header, in order of their (fixed-timeout) deadlines
-    final SessionList connecting = new SessionList();
-    final SessionList awaitingHeader = new SessionList();
+    final DeadlineQueue<ProxySession> connecting = new DeadlineQueue<>();
+    final DeadlineQueue<ProxySession> awaitingHeader = new DeadlineQueue<>();
     /** This loop's idle-timer lists, one per duration in use (few: one per distinct timeout value). */
     private final List<IdleTimer.List> idleLists = new ArrayList<>();
     /** This loop's cursors over the source-address pools met so far (identity: one per parsed configuration). */
     private final IdentityHashMap<SourceAddresses, SourcePool> sourcePools = new IdentityHashMap<>();
-    // every session holding sockets
-    ProxySession liveHead;
-    int live;
+    /** Every session holding sockets. */
+    final LiveList<ProxySession> live = new LiveList<>();
     final List<TcpListener> paused = new ArrayList<>();
     final List<TcpListener> listeners = new ArrayList<>();
     final List<UdpEndpoint> udpEndpoints = new ArrayList<>();
@@ -214,7 +217,7 @@ final class EventLoop extends SelectorAgent {
             work++;
         }
         work += fireTimeouts();
-        resumePaused();
+        PausedListeners.resumeDue(paused, now);
         if (!starved.isEmpty()) {
             resumeStarved();
         }
@@ -233,10 +236,7 @@ final class EventLoop extends SelectorAgent {
             waitNs = Math.min(waitNs, idleLists.get(i).nextDeadline() - now);
         }
         waitNs = Math.min(waitNs, table.nextExpiryNs() - now);
-        for (final TcpListener l : paused) {
-            waitNs = Math.min(waitNs, l.pausedUntil - now);
-        }
-        return waitNs;
+        return PausedListeners.untilFirst(paused, waitNs, now);
     }
 
     @Override
@@ -297,18 +297,13 @@ final class EventLoop extends SelectorAgent {
 
     private int fireTimeouts() {
         int n = 0;
-        ProxySession s = connecting.head;
-        while (s != null && s.timerDeadline - now <= 0) {
-            connecting.remove(s);
+        ProxySession s;
+        while ((s = connecting.pollDue(now)) != null) {
             s.connectTimedOut();
-            s = connecting.head;
             n++;
         }
-        s = awaitingHeader.head;
-        while (s != null && s.timerDeadline - now <= 0) {
-            awaitingHeader.remove(s);
+        while ((s = awaitingHeader.pollDue(now)) != null) {
             s.headerTimedOut();
-            s = awaitingHeader.head;
             n++;
         }
         for (int i = 0; i < idleLists.size(); i++) {
@@ -317,57 +312,19 @@ final class EventLoop extends SelectorAgent {
         return n;
     }
 
-    private void resumePaused() {
-        for (int i = paused.size() - 1; i >= 0; i--) {
-            final TcpListener l = paused.get(i);
-            if (l.pausedUntil - now <= 0 && l.mayAccept()) {
-                paused.remove(i);
-                l.resume();
-            }
-        }
-    }
-
     void pause(final TcpListener l, final long until) {
-        l.pausedUntil = until;
-        if (!paused.contains(l)) {
-            paused.add(l);
-        }
+        PausedListeners.pause(paused, l, until);
     }
 
     void startNodestSweep() {
         nodestCursor = 0;
     }
 
-    void addLive(final ProxySession s) {
-        s.liveNext = liveHead;
-        if (liveHead != null) {
-            liveHead.livePrev = s;
-        }
-        liveHead = s;
-        live++;
-    }
-
-    void removeLive(final ProxySession s) {
-        if (s.livePrev != null) {
-            s.livePrev.liveNext = s.liveNext;
-        } else if (liveHead == s) {
-            liveHead = s.liveNext;
-        } else {
-            return;
-        }
-        if (s.liveNext != null) {
-            s.liveNext.livePrev = s.livePrev;
-        }
-        s.livePrev = null;
-        s.liveNext = null;
-        live--;
-    }
-
     /** Closes the live sessions bound to a server ({@code shutdown-sessions} when it goes down). */
     void closeSessionsOf(final io.jlvs.core.service.RealServer server) {
-        ProxySession s = liveHead;
+        ProxySession s = live.head();
         while (s != null) {
-            final ProxySession next = s.liveNext;
+            final ProxySession next = s.liveNext();
             if (s.server() == server) {
                 s.abort();
             }
@@ -377,17 +334,7 @@ final class EventLoop extends SelectorAgent {
 
     /** Closes every live session now (the end of a drain). */
     void closeAllSessions() {
-        while (liveHead != null) {
-            final ProxySession s = liveHead;
-            try {
-                s.abort();
-            } catch (final Throwable e) {
-                counters.handlerErrors.incrementAndGet();
-            }
-            if (liveHead == s) {
-                removeLive(s); // the close failed half-way: unlink it anyway, so this ends
-            }
-        }
+        live.closeAll(ProxySession::abort, counters.handlerErrors::incrementAndGet);
     }
 
     void closeListeners() {
@@ -419,21 +366,8 @@ final class EventLoop extends SelectorAgent {
         closeDeregistered(true);
     }
 
-    /** Copies the table for a listing, one chunk per duty cycle. */
+    /** Copies the table for a listing, one chunk per command. */
     CompletableFuture<List<ConnectionSnapshot>> snapshot() {
-        final CompletableFuture<List<ConnectionSnapshot>> done = new CompletableFuture<>();
-        final List<ConnectionSnapshot> rows = new ArrayList<>();
-        final int[] from = {0};
-        final Runnable[] step = new Runnable[1];
-        step[0] = () -> {
-            from[0] = table.snapshot(rows, from[0], 1024, now);
-            if (from[0] < 0) {
-                done.complete(rows);
-            } else {
-                execute(step[0]);
-            }
-        };
-        execute(step[0]);
-        return done;
+        return LoopListing.copy(table, this::execute, () -> now, true);
     }
 }

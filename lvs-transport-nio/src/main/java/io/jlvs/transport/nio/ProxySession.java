@@ -1,23 +1,18 @@
 package io.jlvs.transport.nio;
 
-import io.jlvs.core.config.Extensions;
-import io.jlvs.core.config.SourceAddresses;
-import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
+import io.jlvs.core.transport.LoopLinks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.UnsupportedAddressTypeException;
 
 /**
  * The NIO side of one proxied TCP connection: the client's socket, the real server's socket, their selection keys,
@@ -31,9 +26,13 @@ import java.nio.channels.UnsupportedAddressTypeException;
  * (SO_LINGER 0); the sockets close when both directions have ended. A connection that finds no buffer (the relay
  * budget is spent) stops reading both sockets until its loop has buffers again; it is not closed.
  *
+ * <p>Its phases live beside it, stateless, on its own fields (no object per connection): {@link BackendConnect} the
+ * connect, {@link IdleTimers} the idle-timer policy, {@link SorryFileReply} the sorry file and its linger,
+ * {@link NioSockets} socket options and cheap closes; its place in the loop's lists is {@link LoopLinks}'.
+ *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class ProxySession implements Handler, Session.Io {
+final class ProxySession extends LoopLinks<ProxySession> implements Handler, Session.Io {
     private static final Logger LOG = LoggerFactory.getLogger(ProxySession.class);
 
     final EventLoop loop;
@@ -43,32 +42,24 @@ final class ProxySession implements Handler, Session.Io {
     private final RelayDirection c2s = new RelayDirection(this, true);
     private final RelayDirection s2c = new RelayDirection(this, false);
     private SelectionKey clientKey;
-    private SocketChannel backend;
-    private SelectionKey backendKey;
+    SocketChannel backend;
+    SelectionKey backendKey;
     /** The sorry file being sent, or null. */
     private SorryFileReply sorry;
     private boolean awaitingHeader;
-    private boolean connecting;
+    boolean connecting;
     private boolean connected;
     private boolean closed;
     /** No buffer could be had (the relay budget is spent): reading stops until the loop resumes this session. */
     private boolean starved;
     private int clientOps = -1;
-    private int backendOps = -1;
+    int backendOps = -1;
 
-    // timer list links (owned by SessionList)
-    ProxySession timerPrev;
-    ProxySession timerNext;
-    SessionList timerList;
-    long timerDeadline;
-    // idle timers (null unless the service sets the timeout)
-    private IdleTimer clientIdle;
-    private IdleTimer serverIdle;
-    private IdleTimer tunnelIdle;
-    private IdleTimer firstByte;
-    // live list links
-    ProxySession livePrev;
-    ProxySession liveNext;
+    // idle timers (null unless the service sets the timeout; their policy is IdleTimers')
+    IdleTimer clientIdle;
+    IdleTimer serverIdle;
+    IdleTimer tunnelIdle;
+    IdleTimer firstByte;
 
     private ProxySession(final EventLoop loop, final NioEngine.ServiceState state, final SocketChannel client) {
         this.loop = loop;
@@ -80,7 +71,7 @@ final class ProxySession implements Handler, Session.Io {
     /** Takes a freshly accepted client connection on its loop. */
     static void accept(final EventLoop loop, final NioEngine.ServiceState state, final SocketChannel client) {
         final ProxySession s = new ProxySession(loop, state, client);
-        loop.addLive(s);
+        loop.live.add(s);
         try {
             s.start();
         } catch (final IOException | RuntimeException | Error e) {
@@ -94,65 +85,15 @@ final class ProxySession implements Handler, Session.Io {
     private void start() throws IOException {
         final DirectorOptions o = loop.engine.runtime.options();
         client.configureBlocking(false);
-        configure(client, o);
+        NioSockets.configure(client, o);
         final InetSocketAddress source = (InetSocketAddress) client.getRemoteAddress();
         final InetSocketAddress local = (InetSocketAddress) client.getLocalAddress();
         clientKey = client.register(loop.selector, 0, this);
-        final VirtualServiceConfig cfg = state.service.config();
-        clientIdle = timer(cfg, Extensions.TIMEOUT_CLIENT, Session.IdleTimeout.CLIENT);
-        serverIdle = timer(cfg, Extensions.TIMEOUT_SERVER, Session.IdleTimeout.SERVER);
-        tunnelIdle = timer(cfg, Extensions.TIMEOUT_TUNNEL, Session.IdleTimeout.TUNNEL);
-        firstByte = timer(cfg, Extensions.TIMEOUT_FIRST_BYTE, Session.IdleTimeout.FIRST_BYTE);
-        if (clientIdle != null) {
-            clientIdle.touch(loop.now);
-        }
+        IdleTimers.arm(this, state.service.config());
         if (session.start(source, local, loop.now)) {
             awaitingHeader = true;
             loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
             updateInterest();
-        }
-    }
-
-    private IdleTimer timer(final VirtualServiceConfig cfg, final String option, final Session.IdleTimeout kind) {
-        final long ns = Extensions.idleTimeoutNs(cfg, option);
-        return ns <= 0 ? null : new IdleTimer(this, kind, loop.idleList(ns));
-    }
-
-    /** Bytes were read from one side: its timer (or the tunnel's) starts again; the first server byte ends that one. */
-    void readFrom(final boolean clientSide) {
-        if (tunnelIdle != null && tunnelIdle.armed()) {
-            tunnelIdle.touch(loop.now);
-        } else if (clientSide) {
-            if (clientIdle != null) {
-                clientIdle.touch(loop.now);
-            }
-        } else if (serverIdle != null && serverIdle.armed()) {
-            serverIdle.touch(loop.now);
-        }
-        if (!clientSide && firstByte != null) {
-            firstByte.disarm();
-            firstByte = null;
-        }
-    }
-
-    /**
-     * Bytes were written to one side: as a read for the idle timers; a write to the server restarts the first-byte
-     * wait.
-     */
-    void wroteTo(final boolean clientSide) {
-        if (tunnelIdle != null && tunnelIdle.armed()) {
-            tunnelIdle.touch(loop.now);
-        } else if (clientSide) {
-            if (clientIdle != null) {
-                clientIdle.touch(loop.now);
-            }
-        } else {
-            if (serverIdle != null && serverIdle.armed()) {
-                serverIdle.touch(loop.now);
-            }
-        }
-        if (!clientSide && firstByte != null && firstByte.armed()) {
-            firstByte.touch(loop.now);
         }
     }
 
@@ -165,97 +106,9 @@ final class ProxySession implements Handler, Session.Io {
         close(false);
     }
 
-    private void disarmTimers() {
-        disarm(clientIdle);
-        disarm(serverIdle);
-        disarm(tunnelIdle);
-        disarm(firstByte);
-    }
-
-    private static void disarm(final IdleTimer t) {
-        if (t != null) {
-            t.disarm();
-        }
-    }
-
-    static void configure(final SocketChannel ch, final DirectorOptions o) throws IOException {
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, o.tcpNoDelay());
-        ch.setOption(StandardSocketOptions.SO_KEEPALIVE, o.keepAlive());
-        if (o.sendBufferSize() > 0) {
-            ch.setOption(StandardSocketOptions.SO_SNDBUF, o.sendBufferSize());
-        }
-        if (o.receiveBufferSize() > 0) {
-            ch.setOption(StandardSocketOptions.SO_RCVBUF, o.receiveBufferSize());
-        }
-    }
-
     @Override
     public void connect(final InetSocketAddress to) {
-        final DirectorOptions o = loop.engine.runtime.options();
-        final RealServer target = session.target();
-        final SourceAddresses addresses = target == null ? null
-            : Extensions.sourceAddresses(state.service.config(), target.config());
-        final SourcePool pool = addresses == null ? null : loop.sourcePool(addresses);
-        final int attempts = pool == null ? 1 : pool.size();
-        Exception shortage = null;
-        for (int i = 0; i < attempts; i++) {
-            final InetSocketAddress from = pool == null ? null : pool.next();
-            try {
-                backend = SocketChannel.open(Families.of(to.getAddress()));
-                backend.configureBlocking(false);
-                configure(backend, o);
-                if (from != null) {
-                    // SO_REUSEADDR: a port whose last connection is in TIME_WAIT may be taken again
-                    backend.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                    backend.bind(from);
-                }
-            } catch (final BindException | UnsupportedAddressTypeException e) {
-                // this source address has no free port (EADDRINUSE) or is gone: try the next one
-                shortage = e;
-                dropBackend();
-                continue;
-            } catch (final IOException e) {
-                // no socket to be had (EMFILE): this connection ends, the loop goes on
-                loop.counters.handlerErrors.incrementAndGet();
-                loop.handlerFailed(e);
-                dropBackend();
-                close(true);
-                return;
-            }
-            connecting = true;
-            loop.connecting.add(this, loop.now + o.connectTimeoutNs());
-            final boolean done;
-            try {
-                done = backend.connect(to);
-            } catch (final BindException e) {
-                // EADDRNOTAVAIL: no local port left for this destination (a local shortage, not the server's fault)
-                shortage = e;
-                dropBackend();
-                continue;
-            } catch (final IOException e) {
-                connectFailed(e.toString());
-                return;
-            }
-            registerBackend(done);
-            return;
-        }
-        session.localFailure("TCP " + state.service.key().addressAndPort() + " -> " + to.getAddress().getHostAddress()
-            + ":" + to.getPort() + ": " + shortage + " (source " + (addresses == null
-            ? "ephemeral ports of the default address; see net.ipv4.ip_local_port_range or set --source-addresses"
-            : "addresses " + addresses + ", all " + attempts + " tried") + ")", loop.now);
-    }
-
-    private void registerBackend(final boolean done) {
-        try {
-            backendKey = backend.register(loop.selector, SelectionKey.OP_CONNECT, this);
-        } catch (final IOException e) {
-            close(true);
-            return;
-        }
-        backendOps = SelectionKey.OP_CONNECT;
-        if (done) {
-            connected();
-        }
+        BackendConnect.connect(this, to);
     }
 
     @Override
@@ -312,7 +165,7 @@ final class ProxySession implements Handler, Session.Io {
         }
     }
 
-    private void finishConnect() {
+    void finishConnect() {
         try {
             if (!backend.finishConnect()) {
                 return;
@@ -324,21 +177,11 @@ final class ProxySession implements Handler, Session.Io {
         connected();
     }
 
-    private void connected() {
+    void connected() {
         loop.connecting.remove(this);
         connecting = false;
         connected = true;
-        if (tunnelIdle != null) {
-            if (clientIdle != null) {
-                clientIdle.disarm();
-            }
-            tunnelIdle.touch(loop.now);
-        } else if (serverIdle != null) {
-            serverIdle.touch(loop.now);
-        }
-        if (firstByte != null) {
-            firstByte.touch(loop.now);
-        }
+        IdleTimers.connected(this);
         final ByteBuffer preamble = session.connected(loop.now);
         if (preamble != null) {
             c2s.park(preamble);
@@ -362,15 +205,15 @@ final class ProxySession implements Handler, Session.Io {
         session.connectTimedOut(loop.now);
     }
 
-    private void connectFailed(final String why) {
+    void connectFailed(final String why) {
         dropBackend();
         session.connectFailed(why, loop.now);
     }
 
-    private void dropBackend() {
+    void dropBackend() {
         loop.connecting.remove(this);
         connecting = false;
-        closeQuietly(loop, backendKey, backend, true);
+        NioSockets.closeQuietly(loop, backendKey, backend, true);
         backendKey = null;
         backend = null;
         backendOps = -1;
@@ -518,46 +361,20 @@ final class ProxySession implements Handler, Session.Io {
             return;
         }
         closed = true;
-        if (clientIdle != null || serverIdle != null || tunnelIdle != null || firstByte != null) {
-            disarmTimers();
-        }
+        IdleTimers.disarmAll(this);
         c2s.release();
         s2c.release();
         if (sorry != null) {
             sorry.close();
         }
-        closeQuietly(loop, clientKey, client, reset);
-        closeQuietly(loop, backendKey, backend, reset);
+        NioSockets.closeQuietly(loop, clientKey, client, reset);
+        NioSockets.closeQuietly(loop, backendKey, backend, reset);
         session.closed();
         loop.connecting.remove(this);
         loop.awaitingHeader.remove(this);
-        loop.removeLive(this);
+        loop.live.remove(this);
         state.live.decrementAndGet();
         loop.engine.live.decrementAndGet();
-    }
-
-    /**
-     * Cancels the key, sets SO_LINGER 0 for a reset, and leaves the close to the loop once its selector has dropped
-     * the registration: the JDK closes a registered channel by reading SO_LINGER and shutting the output down first,
-     * two system calls per socket that a deregistered close does without (the FIN or, with linger 0, the RST is the
-     * same).
-     */
-    private static void closeQuietly(final EventLoop loop, final SelectionKey key, final SocketChannel ch,
-        final boolean reset) {
-        if (key != null) {
-            key.cancel();
-        }
-        if (ch == null) {
-            return;
-        }
-        try {
-            if (reset && ch.isOpen()) {
-                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-            }
-        } catch (final IOException | RuntimeException ignored) {
-            // best effort
-        }
-        loop.closeWhenDeregistered(ch);
     }
 
     @Override

@@ -80,7 +80,7 @@ final class RelayDirection {
                 }
                 return;
             }
-            owner.readFrom(upstream);
+            IdleTimers.readFrom(owner, upstream);
             if (upstream) {
                 owner.session.clientBytes(n, loop.now);
             } else {
@@ -96,7 +96,7 @@ final class RelayDirection {
                 owner.reset(!upstream);
                 return;
             }
-            owner.wroteTo(!upstream);
+            IdleTimers.wroteTo(owner, !upstream);
             if (buf.hasRemaining()) {
                 parked = buf;
                 parkedPooled = true;
@@ -118,7 +118,7 @@ final class RelayDirection {
                 owner.reset(!upstream);
                 return;
             }
-            owner.wroteTo(!upstream);
+            IdleTimers.wroteTo(owner, !upstream);
             if (parked.hasRemaining()) {
                 return;
             }

@@ -1,5 +1,6 @@
 package io.jlvs.transport.nio;
 
+import io.jlvs.core.transport.PausedListeners;
 import io.jlvs.core.session.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class TcpListener implements Handler {
+final class TcpListener extends PausedListeners.Pausable implements Handler {
     private static final Logger LOG = LoggerFactory.getLogger(TcpListener.class);
     private static final int ACCEPTS_PER_EVENT = 64;
 
@@ -32,7 +33,6 @@ final class TcpListener implements Handler {
     final boolean handsOff;
     private final SelectionKey key;
     private final RateLimitedLog fdLog;
-    long pausedUntil;
     private int nextLoop;
 
     TcpListener(final EventLoop loop, final NioEngine.ServiceState state, final ServerSocketChannel channel,
@@ -66,7 +66,13 @@ final class TcpListener implements Handler {
         return state.mayAccept();
     }
 
-    void resume() {
+    @Override
+    public boolean mayResume() {
+        return mayAccept();
+    }
+
+    @Override
+    public void resume() {
         if (key.isValid()) {
             key.interestOps(SelectionKey.OP_ACCEPT);
         }

@@ -239,20 +239,8 @@ public final class RelayConnection {
     private void closeBoth(final boolean reset) {
         up.release();
         down.release();
-        if (clientFd >= 0) {
-            if (reset) {
-                sys.setLinger(clientFd, true, 0);
-            }
-            sys.close(clientFd); // closing the last descriptor removes it from the epoll set
-            clientFd = -1;
-        }
-        if (serverFd >= 0) {
-            if (reset) {
-                sys.setLinger(serverFd, true, 0);
-            }
-            sys.close(serverFd);
-            serverFd = -1;
-        }
+        clientFd = sys.closeSocket(clientFd, reset); // closing the last descriptor removes it from the epoll set
+        serverFd = sys.closeSocket(serverFd, reset);
     }
 
     /** {@return {@link #OPEN}, {@link #CLOSED} or {@link #RESET}} */

@@ -314,6 +314,24 @@ public final class Syscalls implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes a socket the caller owns, with a reset (SO_LINGER 0 first) or a normal FIN; a negative descriptor is left
+     * alone. Closing the last descriptor of a socket also removes it from every epoll set.
+     *
+     * @param fd the descriptor, or -1
+     * @param reset whether the peer gets a reset instead of a FIN
+     * @return -1, for the caller's descriptor field
+     */
+    public int closeSocket(final int fd, final boolean reset) {
+        if (fd >= 0) {
+            if (reset) {
+                setLinger(fd, true, 0);
+            }
+            close(fd);
+        }
+        return -1;
+    }
+
     // ---------------------------------------------------------------- bytes
 
     /**
