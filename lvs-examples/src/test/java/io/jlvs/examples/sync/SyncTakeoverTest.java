@@ -407,7 +407,7 @@ class SyncTakeoverTest {
         master.kill();
         await("the backup taking over", 10, b::tookOver);
         if (transport != null) {
-            assertEquals("EpollEngine", backupLb.engine().getClass().getSimpleName(), "the backup's engine");
+            assertEquals("epoll", backupLb.transportName(), "the backup's transport");
         }
         assertEquals(FLOWS, b.counters().get("flows_imported"), b.counters().toString());
         assertEquals(0, b.counters().get("flows_not_imported"));
@@ -432,7 +432,7 @@ class SyncTakeoverTest {
             assertEquals(had[i], ask(clients.get(i), s.udpPort()), "flow " + i + " again");
         }
         System.out.println("sync (" + (transport == null ? "default transport" : transport) + ", backup engine "
-            + backupLb.engine().getClass().getSimpleName() + "): " + FLOWS + " non-persistent UDP flows continued "
+            + backupLb.transportName() + "): " + FLOWS + " non-persistent UDP flows continued "
             + "on their backends after takeover; taken over across loops: " + backupLb.counters().get("udp_flows_import_claimed"));
     }
 

@@ -31,8 +31,11 @@ class JlvsFrontTest {
 
     @Test
     void shouldRefuseATransportThatIsNotOnTheClassPathNamingThoseThatAre() {
-        assertEquals("--transport epoll: no such transport on the class path (there is nio)",
-            assertThrows(IllegalArgumentException.class, () -> JlvsFront.transport("epoll")).getMessage());
+        // epoll is on the class path when the module is built on JDK 22+ (profile jdk22-epoll), so ask for one that
+        // never is
+        final String m = assertThrows(IllegalArgumentException.class, () -> JlvsFront.transport("dpdk")).getMessage();
+        assertTrue(m.startsWith("--transport dpdk: no such transport on the class path (there "), m);
+        assertTrue(m.contains("nio"), m);
     }
 
     private static void send(final Process p, final String line) throws Exception {

@@ -152,9 +152,9 @@ final class EpollHealth extends Thread implements HealthCheckScheduler.Host {
     public void closeSessionsOf(final RealServer server) {
         for (final EpollLoop l : engine.loops) {
             l.execute(() -> {
-                EpollConnection c = l.liveHead;
+                EpollConnection c = l.live.head();
                 while (c != null) {
-                    final EpollConnection next = c.liveNext;
+                    final EpollConnection next = c.liveNext();
                     if (c.server() == server) {
                         c.close(true);
                     }

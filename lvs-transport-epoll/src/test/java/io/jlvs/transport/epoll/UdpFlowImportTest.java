@@ -182,7 +182,7 @@ class UdpFlowImportTest {
                 assertEquals(expected[i], ask(clients.get(i), vport), "flow " + i + " round " + round);
             }
         }
-        final EpollEngine engine = (EpollEngine) lb.engine();
+        final EpollEngine engine = (EpollEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         awaitFullCycle(engine); // the importing loops dropped the copies other loops took over
         rows = udpRows(lb);
         assertEquals(FLOWS, rows.size(), "each flow listed once: " + rows);
@@ -259,7 +259,7 @@ class UdpFlowImportTest {
         assertEquals(moved, ask(early, vport));
 
         // the quiet flow sends nothing: it ends when its synced remaining time is up, and nobody can claim it later
-        final EpollEngine engine = (EpollEngine) lb.engine();
+        final EpollEngine engine = (EpollEngine) io.jlvs.core.internal.DirectorAccess.engine(lb);
         clock.addAndGet(TimeUnit.SECONDS.toNanos(9));
         awaitFullCycle(engine);
         assertEquals(2, udpRows(lb).size());
