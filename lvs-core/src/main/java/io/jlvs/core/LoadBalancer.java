@@ -1,5 +1,7 @@
 package io.jlvs.core;
 
+import io.jlvs.core.net.Protocol;
+
 import io.jlvs.core.config.ConfigDiff;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
@@ -184,8 +186,8 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
         return this;
     }
 
-    private java.util.Set<io.jlvs.core.Protocol> protocolsInUse() {
-        final java.util.Set<io.jlvs.core.Protocol> out = java.util.EnumSet.noneOf(io.jlvs.core.Protocol.class);
+    private java.util.Set<io.jlvs.core.net.Protocol> protocolsInUse() {
+        final java.util.Set<io.jlvs.core.net.Protocol> out = java.util.EnumSet.noneOf(io.jlvs.core.net.Protocol.class);
         for (final io.jlvs.core.service.VirtualService s : services.services()) {
             out.add(s.key().protocol());
         }
@@ -306,7 +308,7 @@ public final class LoadBalancer implements LvsControl, AutoCloseable {
      * @throws IOException if the named transport cannot run here, or no transport can (the message says why)
      * @throws IllegalArgumentException if the name is none of those
      */
-    public static String transportFor(final String name, final java.util.Set<io.jlvs.core.Protocol> protocols)
+    public static String transportFor(final String name, final java.util.Set<io.jlvs.core.net.Protocol> protocols)
         throws IOException {
         return TransportChoice.choose(TransportChoice.checkName(name), protocols).name();
     }

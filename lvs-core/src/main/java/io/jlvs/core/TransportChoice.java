@@ -1,5 +1,7 @@
 package io.jlvs.core;
 
+import io.jlvs.core.net.Protocol;
+
 import io.jlvs.core.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +61,7 @@ final class TransportChoice {
         return new Found(out, bad);
     }
 
-    static Transport choose(final String name, final java.util.Set<io.jlvs.core.Protocol> used) throws IOException {
+    static Transport choose(final String name, final java.util.Set<io.jlvs.core.net.Protocol> used) throws IOException {
         return choose(name, load(), used);
     }
 
@@ -67,7 +69,7 @@ final class TransportChoice {
         return choose(name, found, java.util.Set.of());
     }
 
-    static Transport choose(final String name, final Found found, final java.util.Set<io.jlvs.core.Protocol> used)
+    static Transport choose(final String name, final Found found, final java.util.Set<io.jlvs.core.net.Protocol> used)
         throws IOException {
         if (!AUTO.equals(name)) {
             for (final Transport t : found.transports()) {
@@ -87,7 +89,7 @@ final class TransportChoice {
         final List<String> skipped = new ArrayList<>(found.unloadable());
         for (final Transport t : found.transports()) {
             final String why = t.unavailableReason();
-            final io.jlvs.core.Protocol missing = missing(t, used);
+            final io.jlvs.core.net.Protocol missing = missing(t, used);
             if (why != null) {
                 skipped.add(t.name() + ": " + why);
             } else if (missing != null) {
@@ -112,8 +114,8 @@ final class TransportChoice {
         return best;
     }
 
-    private static io.jlvs.core.Protocol missing(final Transport t, final java.util.Set<io.jlvs.core.Protocol> used) {
-        for (final io.jlvs.core.Protocol p : used) {
+    private static io.jlvs.core.net.Protocol missing(final Transport t, final java.util.Set<io.jlvs.core.net.Protocol> used) {
+        for (final io.jlvs.core.net.Protocol p : used) {
             if (!t.supports(p)) {
                 return p;
             }

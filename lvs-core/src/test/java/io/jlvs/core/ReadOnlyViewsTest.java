@@ -1,5 +1,7 @@
 package io.jlvs.core;
 
+import io.jlvs.core.net.Protocol;
+
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.conn.PersistenceTable;

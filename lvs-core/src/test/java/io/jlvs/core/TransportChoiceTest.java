@@ -1,5 +1,7 @@
 package io.jlvs.core;
 
+import io.jlvs.core.net.Protocol;
+
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.Transport;
 import io.jlvs.core.transport.TransportEngine;

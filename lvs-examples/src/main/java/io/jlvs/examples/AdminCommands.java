@@ -1,9 +1,9 @@
 package io.jlvs.examples;
 
-import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.listing.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.ReloadResult;
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.LvsException;

@@ -1,6 +1,6 @@
 package io.jlvs.examples;
 
-import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.listing.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;

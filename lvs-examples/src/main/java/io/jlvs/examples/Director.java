@@ -1,6 +1,6 @@
 package io.jlvs.examples;
 
-import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.listing.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.ReloadResult;
 import io.jlvs.core.rules.RulesException;
@@ -152,7 +152,7 @@ public final class Director implements AutoCloseable {
         long sum = 0;
         boolean any = false;
         for (final VirtualServiceConfig s : c.services()) {
-            if (s.key().protocol() != io.jlvs.core.Protocol.TCP) {
+            if (s.key().protocol() != io.jlvs.core.net.Protocol.TCP) {
                 continue;
             }
             final int m = Extensions.maxConnections(s);
@@ -195,8 +195,8 @@ public final class Director implements AutoCloseable {
         }
         if (expected > 0) {
             // after start: the transport that runs; a backup that has not started plans with what auto would pick
-            final java.util.Set<io.jlvs.core.Protocol> protocols = java.util.EnumSet.noneOf(
-                io.jlvs.core.Protocol.class);
+            final java.util.Set<io.jlvs.core.net.Protocol> protocols = java.util.EnumSet.noneOf(
+                io.jlvs.core.net.Protocol.class);
             for (final VirtualServiceConfig s : lb.services().config().services()) {
                 protocols.add(s.key().protocol());
             }

@@ -1,6 +1,6 @@
 package io.jlvs.examples;
 
-import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.listing.JlvsVersion;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.RealServerConfig;

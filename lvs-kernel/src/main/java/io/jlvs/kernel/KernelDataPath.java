@@ -297,7 +297,7 @@ public final class KernelDataPath implements AutoCloseable {
             if (host.startsWith("[")) {
                 host = host.substring(1, host.length() - 1);
             }
-            shutdowns.add(new String[] {s.key().protocol() == io.jlvs.core.Protocol.TCP ? "tcp" : "udp",
+            shutdowns.add(new String[] {s.key().protocol() == io.jlvs.core.net.Protocol.TCP ? "tcp" : "udp",
                 s.key().address().getHostAddress(), Integer.toString(s.key().port()), host,
                 e.server().substring(colon + 1)});
         }
@@ -432,7 +432,7 @@ public final class KernelDataPath implements AutoCloseable {
                 continue;
             }
             final ServiceKey k = ss.config().key();
-            final List<Conntrack.Entry> entries = conntrack.list(k.protocol() == io.jlvs.core.Protocol.TCP ? "tcp"
+            final List<Conntrack.Entry> entries = conntrack.list(k.protocol() == io.jlvs.core.net.Protocol.TCP ? "tcp"
                 : "udp", k.address().getHostAddress(), k.port());
             final List<ServerSnapshot> servers = new ArrayList<>();
             for (final ServerSnapshot s : ss.servers()) {
@@ -549,7 +549,7 @@ public final class KernelDataPath implements AutoCloseable {
                 continue;
             }
             final ServiceKey k = s.key();
-            for (final Conntrack.Entry e : conntrack.list(k.protocol() == io.jlvs.core.Protocol.TCP ? "tcp" : "udp",
+            for (final Conntrack.Entry e : conntrack.list(k.protocol() == io.jlvs.core.net.Protocol.TCP ? "tcp" : "udp",
                 k.address().getHostAddress(), k.port())) {
                 out.add(new ConnectionSnapshot(e.protocol(), e.expireSeconds(), e.state(), e.client(),
                     e.clientPort(), e.virtualAddress(), e.virtualPort(), e.server(), e.serverPort()));

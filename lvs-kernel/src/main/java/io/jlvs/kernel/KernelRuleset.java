@@ -1,6 +1,6 @@
 package io.jlvs.kernel;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.ServiceKey;
 
 import java.net.InetAddress;

@@ -1,6 +1,6 @@
 package io.jlvs.scheduler;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.sched.Flows;
 import io.jlvs.core.sched.ServerView;

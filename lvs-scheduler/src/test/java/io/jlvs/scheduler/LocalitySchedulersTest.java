@@ -1,6 +1,6 @@
 package io.jlvs.scheduler;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.sched.Flow;
 import io.jlvs.core.sched.Flows;
 import org.junit.jupiter.api.Test;

@@ -263,7 +263,7 @@ public final class DirectorConfig {
                     continue;
                 }
                 final java.net.InetSocketAddress sorry = e.service.extensions().endpoint(Extensions.SORRY_SERVER);
-                if (sorry != null && k.protocol() == io.jlvs.core.Protocol.TCP
+                if (sorry != null && k.protocol() == io.jlvs.core.net.Protocol.TCP
                     && loops(k, sorry.getAddress(), sorry.getPort())) {
                     throw new LvsException("virtual service " + k + " is the --" + Extensions.SORRY_SERVER + " "
                         + Extensions.format(sorry) + " of " + e.service.key() + ": its sorry connections would loop "
@@ -297,14 +297,14 @@ public final class DirectorConfig {
         /** A TCP service's sorry server must not be a TCP service of this director (itself included). */
         private void checkSorryServer(final VirtualServiceConfig service) {
             final java.net.InetSocketAddress sorry = service.extensions().endpoint(Extensions.SORRY_SERVER);
-            if (sorry == null || service.key().protocol() != io.jlvs.core.Protocol.TCP) {
+            if (sorry == null || service.key().protocol() != io.jlvs.core.net.Protocol.TCP) {
                 return;
             }
             final List<ServiceKey> keys = new ArrayList<>(services.keySet());
             keys.remove(service.key());
             keys.add(0, service.key());
             for (final ServiceKey k : keys) {
-                if (k.protocol() == io.jlvs.core.Protocol.TCP && loops(k, sorry.getAddress(), sorry.getPort())) {
+                if (k.protocol() == io.jlvs.core.net.Protocol.TCP && loops(k, sorry.getAddress(), sorry.getPort())) {
                     throw new LvsException("--" + Extensions.SORRY_SERVER + " " + Extensions.format(sorry) + ": "
                         + (k.equals(service.key()) ? "the virtual service itself" : "the virtual service " + k
                         + " of this director") + ": sorry connections would loop through the director (expected: "

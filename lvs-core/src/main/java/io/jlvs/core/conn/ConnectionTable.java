@@ -1,6 +1,6 @@
 package io.jlvs.core.conn;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.sched.Flow;

@@ -58,7 +58,7 @@ public final class RulesWriter {
      * @return the text
      */
     public static String serviceSpec(final ServiceKey key) {
-        return (key.protocol() == io.jlvs.core.Protocol.TCP ? "-t " : "-u ") + key.addressAndPort();
+        return (key.protocol() == io.jlvs.core.net.Protocol.TCP ? "-t " : "-u ") + key.addressAndPort();
     }
 
     /**

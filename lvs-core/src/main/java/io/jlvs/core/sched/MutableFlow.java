@@ -1,6 +1,6 @@
 package io.jlvs.core.sched;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.net.Addresses;
 
 import java.net.InetAddress;

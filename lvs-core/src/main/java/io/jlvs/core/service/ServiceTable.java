@@ -1,6 +1,6 @@
 package io.jlvs.core.service;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.LvsControl;
 import io.jlvs.core.config.LvsException;

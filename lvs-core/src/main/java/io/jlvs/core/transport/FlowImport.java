@@ -1,6 +1,6 @@
 package io.jlvs.core.transport;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;

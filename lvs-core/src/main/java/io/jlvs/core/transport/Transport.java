@@ -33,7 +33,7 @@ public interface Transport {
      * @param protocol TCP or UDP
      * @return true by default
      */
-    default boolean supports(final io.jlvs.core.Protocol protocol) {
+    default boolean supports(final io.jlvs.core.net.Protocol protocol) {
         return true;
     }
 

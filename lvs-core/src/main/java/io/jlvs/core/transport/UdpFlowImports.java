@@ -1,6 +1,6 @@
 package io.jlvs.core.transport;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;

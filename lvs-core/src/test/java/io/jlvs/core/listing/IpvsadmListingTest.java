@@ -1,6 +1,5 @@
 package io.jlvs.core.listing;
 
-import io.jlvs.core.JlvsVersion;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.SchedulerFlags;
 import io.jlvs.core.config.ServiceKey;

@@ -1,6 +1,6 @@
 package io.jlvs.core.rules;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.ForwardingMethod;
 import io.jlvs.core.config.RealServerConfig;

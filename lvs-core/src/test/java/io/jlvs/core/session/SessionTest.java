@@ -1,6 +1,6 @@
 package io.jlvs.core.session;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;

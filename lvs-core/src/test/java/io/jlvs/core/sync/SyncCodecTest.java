@@ -1,6 +1,6 @@
 package io.jlvs.core.sync;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.conn.ConnState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,7 +1,7 @@
 package io.jlvs.examples.ops;
 
 import io.jlvs.core.internal.json.JsonWriter;
-import io.jlvs.core.JlvsVersion;
+import io.jlvs.core.listing.JlvsVersion;
 import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.listing.ServerState;
 import io.jlvs.core.service.RealServer;

@@ -1,7 +1,7 @@
 package io.jlvs.examples.sync;
 
 import io.jlvs.core.LoadBalancer;
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.conn.PersistenceTable;
 import io.jlvs.core.conn.Template;

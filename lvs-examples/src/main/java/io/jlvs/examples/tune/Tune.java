@@ -1,7 +1,7 @@
 package io.jlvs.examples.tune;
 
 import io.jlvs.core.internal.json.JsonWriter;
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.config.DirectorConfig;
 import io.jlvs.core.config.Extensions;
 import io.jlvs.core.config.RealServerConfig;

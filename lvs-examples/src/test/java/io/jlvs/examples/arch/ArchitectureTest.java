@@ -27,10 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (core, then schedulers, then transports, then examples and benchmarks), lvs-core knows nothing of NIO or of the
  * scheduler implementations, lvs-scheduler knows no sockets, and packages do not form cycles.
  *
- * <p>lvs-core has one known cycle left (issue 13), through the root package, caused only by where
- * {@code Protocol} and {@code JlvsVersion} live: {@link #coreCyclesAreOnlyTheKnownOnes} pins the exact set of packages
- * on it, and the two tests after it prove that nothing else makes a cycle. Schedulers see servers only through the
- * read-only view of {@code io.jlvs.core.sched}.
+ * <p>lvs-core has no package cycle ({@link #coreHasNoPackageCycle}; issue 13 removed the last ones: the root
+ * package's, once {@code Protocol} moved to {@code io.jlvs.core.net} and {@code JlvsVersion} to
+ * {@code io.jlvs.core.listing}). Schedulers see servers only through the read-only view of {@code io.jlvs.core.sched}.
  */
 class ArchitectureTest {
     static final JavaClasses ALL = new ClassFileImporter()
@@ -98,34 +97,11 @@ class ArchitectureTest {
     }
 
     @Test
-    void coreCyclesAreOnlyTheKnownOnes() {
-        // Known debt: Protocol and JlvsVersion sit in io.jlvs.core, whose LoadBalancer imports nearly every package,
-        // so every package that names a Protocol (or, for listing, JlvsVersion) and is reached from LoadBalancer is
-        // on one cycle through the root package. Nothing else: see the two tests below. The set shrinks to nothing
-        // when Protocol and JlvsVersion move to a leaf package.
-        final Set<String> expected = new TreeSet<>(List.of("io.jlvs.core", "io.jlvs.core.config",
-            "io.jlvs.core.conn", "io.jlvs.core.health", "io.jlvs.core.internal", "io.jlvs.core.internal.sched",
-            "io.jlvs.core.listing", "io.jlvs.core.rules", "io.jlvs.core.sched", "io.jlvs.core.service",
-            "io.jlvs.core.transport"));
-        assertEquals(expected, packagesInCycles("io.jlvs.core", c -> c.getPackageName()),
+    void coreHasNoPackageCycle() {
+        // Fails with the packages of any cycle, e.g. a type of the root package (which LoadBalancer makes depend on
+        // nearly every package) named by a package below it, as Protocol was before it moved to io.jlvs.core.net
+        assertEquals(Set.of(), packagesInCycles("io.jlvs.core", c -> c.getPackageName()),
             "lvs-core packages caught in a cycle");
-    }
-
-    @Test
-    void coreHasNoCycleBelowTheRootPackage() {
-        // The root package (LoadBalancer, Protocol, JlvsVersion, ...) left out: the packages below it form no cycle.
-        assertEquals(Set.of(), packagesInCycles("io.jlvs.core.",
-            c -> c.getPackageName()), "lvs-core packages below io.jlvs.core caught in a cycle");
-    }
-
-    @Test
-    void coreHasNoCycleOnceProtocolAndVersionLiveInALeafPackage() {
-        // What the planned move of Protocol and JlvsVersion to io.jlvs.core.net leaves: no cycle at all, so the
-        // only remaining cause is where those two classes live.
-        final Set<String> movable = Set.of("io.jlvs.core.Protocol", "io.jlvs.core.JlvsVersion");
-        assertEquals(Set.of(), packagesInCycles("io.jlvs.core",
-            c -> movable.contains(c.getName()) ? "io.jlvs.core.net" : c.getPackageName()),
-            "lvs-core packages caught in a cycle with Protocol and JlvsVersion counted in io.jlvs.core.net");
     }
 
     /**

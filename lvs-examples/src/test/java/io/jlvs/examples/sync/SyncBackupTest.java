@@ -1,7 +1,7 @@
 package io.jlvs.examples.sync;
 
 import io.jlvs.core.LoadBalancer;
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.conn.ConnState;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.sync.SyncCodec;

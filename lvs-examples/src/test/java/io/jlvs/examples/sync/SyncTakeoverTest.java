@@ -462,7 +462,7 @@ class SyncTakeoverTest {
         final SyncCodec other = new SyncCodec(8, 1472);
         final byte[] foreign = other.encodeAll(1, List.of(new SyncRecord.Heartbeat(1, 1000))).get(0);
         final byte[] mine = new SyncCodec(7, 1472).encodeAll(1, List.of(new SyncRecord.TemplateRecord(
-            io.jlvs.core.Protocol.TCP, source(0), Addresses.parseLiteral(VIP), 1, 1,
+            io.jlvs.core.net.Protocol.TCP, source(0), Addresses.parseLiteral(VIP), 1, 1,
             InetAddress.getLoopbackAddress(), 9, 300_000, true))).get(0);
         int n = 0;
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(Addresses.parseLiteral("127.30.9.9"), 0))) {

@@ -1,6 +1,6 @@
 package io.jlvs.transport.epoll;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.Transport;
 import io.jlvs.core.transport.TransportEngine;

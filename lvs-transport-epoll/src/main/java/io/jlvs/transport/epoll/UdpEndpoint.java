@@ -1,6 +1,6 @@
 package io.jlvs.transport.epoll;
 
-import io.jlvs.core.Protocol;
+import io.jlvs.core.net.Protocol;
 import io.jlvs.core.conn.ConnState;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.conn.ConnectionTable;

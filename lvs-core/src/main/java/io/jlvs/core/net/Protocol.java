@@ -1,4 +1,4 @@
-package io.jlvs.core;
+package io.jlvs.core.net;
 
 /**
  * The transport protocol of a virtual service, with its IANA number (which also orders services in listings).

@@ -1,4 +1,4 @@
-package io.jlvs.core;
+package io.jlvs.core.listing;
 
 import java.io.IOException;
 import java.io.InputStream;
