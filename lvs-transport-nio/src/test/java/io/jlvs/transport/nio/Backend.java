@@ -107,4 +107,15 @@ final class Backend implements AutoCloseable {
             return s.getLocalPort();
         }
     }
+
+    /**
+     * A UDP port free on loopback a moment ago (a TCP probe says nothing about UDP: a UDP backend's ephemeral port
+     * may carry the same number).
+     */
+    static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(
+            new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
 }

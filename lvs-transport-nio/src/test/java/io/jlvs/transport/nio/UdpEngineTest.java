@@ -112,7 +112,7 @@ class UdpEngineTest {
     void shouldRelayRequestsAndRepliesToTheRightClients() throws Exception {
         final UdpBackend a = new UdpBackend("a");
         final UdpBackend b = new UdpBackend("b");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(2, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .scheduler("rr").build(), server(a.port()), server(b.port()));
         final List<DatagramSocket> clients = new ArrayList<>();
@@ -144,7 +144,7 @@ class UdpEngineTest {
     @Test
     void shouldExpireIdleFlowsAfterTheUdpTimeout() throws Exception {
         final UdpBackend a = new UdpBackend("a");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(a.port()));
         lb.setTimeouts(0, 0, 30);
@@ -165,7 +165,7 @@ class UdpEngineTest {
     void shouldScheduleEveryDatagramWithOnePacketScheduling() throws Exception {
         final UdpBackend a = new UdpBackend("a");
         final UdpBackend b = new UdpBackend("b");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .scheduler("rr").onePacket(true).build(), server(a.port()), server(b.port()));
         final DatagramSocket c = client("127.0.0.2");
@@ -181,7 +181,7 @@ class UdpEngineTest {
     @Test
     void shouldDropNewFlowsAboveTheLimit() throws Exception {
         final UdpBackend a = new UdpBackend("a");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 3, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(a.port()));
         for (int i = 0; i < 3; i++) {
@@ -200,7 +200,7 @@ class UdpEngineTest {
     @Test
     void shouldPrefixDatagramsWithProxyV2Dgram() throws Exception {
         final UdpBackend a = new UdpBackend("a");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         start(1, 10, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport)).build(),
             RealServerConfig.builder("127.0.0.1", a.port()).option("proxy-protocol", "v2").build());
         final DatagramSocket c = client("127.0.0.7");
@@ -216,7 +216,7 @@ class UdpEngineTest {
     void shouldKeepAClientNetworkOnOneServerWithPersistence() throws Exception {
         final UdpBackend a = new UdpBackend("a");
         final UdpBackend b = new UdpBackend("b");
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         start(2, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport)).scheduler("rr")
             .persistent(300).prefixLength(24).build(), server(a.port()), server(b.port()));
         final String first = ask(client("127.0.0.2"), vport, "x").substring(0, 1);
@@ -235,7 +235,7 @@ class UdpEngineTest {
         closeables.add(holder);
         holder.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.3"), 9));
         final int dead = holder.getLocalPort();
-        final int vport = Backend.freePort();
+        final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 10, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(dead));
         final DatagramSocket c = client("127.0.0.2");
