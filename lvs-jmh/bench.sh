@@ -12,8 +12,8 @@
 # Writes its section of BENCHMARKS.md between the <!-- e2e:begin ... --> and <!-- e2e:end --> markers.
 # Usage: lvs-jmh/bench.sh [--seconds 5] [--repeats 3] [--only tcp1,tcp8,udp1400,udp64,ka64,ka512,newconn,mib16,memory]
 #        [--fronts direct,jlvs-1,jlvs-2,jlvs-epoll-1,jlvs-epoll-2,haproxy,haproxy-splice,haproxy-2,nginx,pen]
-#        [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT[:25] ...] [--java25 PATH] [--epoll-jar PATH]
-#        [--profile ROWS|all] [--profile-dir DIR] [--out BENCHMARKS.md]
+#        [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT[:25][:-Dname=value...] ...] [--java25 PATH]
+#        [--epoll-jar PATH] [--profile ROWS|all] [--profile-dir DIR] [--out BENCHMARKS.md]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=lvs-jmh/target/benchmarks.jar

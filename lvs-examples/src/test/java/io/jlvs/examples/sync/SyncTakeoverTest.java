@@ -6,6 +6,7 @@ import io.jlvs.core.sync.SyncCodec;
 import io.jlvs.core.sync.SyncFormatException;
 import io.jlvs.core.sync.SyncRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SyncTakeoverTest {
+    /** The JUnit tag of the tests that need a JVM with native access (the pom's native-access execution). */
+    static final String NATIVE_ACCESS = "native-access";
     private static final int CLIENTS = 20;
     private static final String VIP = "127.0.2.1";
     private static final Pattern LISTENING = Pattern.compile("listening on UDP ");
@@ -365,18 +368,29 @@ class SyncTakeoverTest {
         rrTakeover(dir, null);
     }
 
-    /** The same takeover with both directors on the epoll transport (built and run on JDK 22+ only). */
+    /**
+     * The same takeover with both directors on the epoll transport (built and run on JDK 22+ only). Tagged
+     * {@value #NATIVE_ACCESS}: on JDK 22+ this module's pom runs it in a surefire execution of its own whose JVM has
+     * {@code --enable-native-access=ALL-UNNAMED} (the other tests' JVM has not, so their {@code auto} transport
+     * stays NIO) and sets {@code jlvs.test.requireNativeAccess}, under which a JVM without native access fails the
+     * test instead of skipping it. On JDK 17 it is skipped.
+     */
     @Test
+    @Tag(NATIVE_ACCESS)
     void nonPersistentUdpFlowsShouldReachTheirBackendsAfterTakeoverOnEpoll(@TempDir final Path dir)
         throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 22,
             "the epoll transport needs JDK 22+");
-        // the in-JVM backup needs native access: this module's surefire JVM must run with
-        // --enable-native-access=ALL-UNNAMED on JDK 22+ (Module.isNativeAccessEnabled is JDK 22 API: reflection)
+        // the in-JVM backup needs native access (Module.isNativeAccessEnabled is JDK 22 API: reflection)
         final boolean nativeAccess = (boolean) Module.class.getMethod("isNativeAccessEnabled")
             .invoke(SyncTakeoverTest.class.getModule());
+        if (Boolean.getBoolean("jlvs.test.requireNativeAccess")) {
+            assertTrue(nativeAccess, "jlvs.test.requireNativeAccess is set but this test JVM was started without "
+                + "--enable-native-access=ALL-UNNAMED");
+        }
         org.junit.jupiter.api.Assumptions.assumeTrue(nativeAccess,
-            "this test JVM was started without --enable-native-access=ALL-UNNAMED");
+            "this test JVM was started without --enable-native-access=ALL-UNNAMED (the pom's native-access "
+                + "execution runs this test with it on JDK 22+)");
         rrTakeover(dir, "epoll");
     }
 

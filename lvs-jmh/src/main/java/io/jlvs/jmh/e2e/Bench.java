@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * The end-to-end loopback benchmark. Starts the backends and every front in processes of their own, then, for each
  * row and each repeat, runs the row's load client against each front in an order that rotates between repeats, and
  * reports medians with the ratio to the best user-space peer with the same number of threads, the ratio to
- * {@code direct} (no front), and the front's CPU over the measured interval ({@code utime + stime} of its processes
- * from {@code /proc/PID/stat}, as % of one core).
+ * {@code direct} (no front), the front's CPU over the measured interval ({@code utime + stime} of its processes
+ * from {@code /proc/PID/stat}, as % of one core) and its CPU per operation: those CPU seconds over the operations the
+ * client counted in the same interval ({@link Report.PerOp}), with its ratio to the lowest of the peers'.
  *
  * <p>Load clients: {@code iperf3} (TCP 1 and 8 streams, UDP 1,400 B at 1 Gbit/s offered) and {@code wrk} (HTTP
  * against an nginx backend: 1 KiB keep-alive, {@code Connection: close}, 1 MiB responses) when installed; otherwise
@@ -41,9 +42,10 @@ import java.util.regex.Pattern;
  * and the report says why; where the transport does not carry UDP its UDP rows say "not supported"); peers when
  * installed: {@code haproxy} (mode tcp, 1 thread), {@code haproxy-splice} (1 thread, {@code option splice-auto}),
  * {@code haproxy-2} ({@code nbthread 2}, splice-auto), {@code nginx} (stream, 1 worker), {@code pen}. More JLVS
- * fronts: {@code --jlvs-front NAME:LOOPS:TRANSPORT[:25]} (for example {@code jlvs-nio25-1:1:nio:25}, NIO on the JDK
- * of the epoll fronts); a front whose transport is not on the class path fails to start and is reported as such. See
- * {@link #frontDefs}.
+ * fronts: {@code --jlvs-front NAME:LOOPS:TRANSPORT[:25][:-Dname=value...]} (for example {@code jlvs-nio25-1:1:nio:25},
+ * NIO on the JDK of the epoll fronts, or {@code jlvs-epoll-splice-1:1:epoll:25:-Djlvs.epoll.splice=always}, epoll
+ * with a system property for its JVM, so that one run compares a transport's modes side by side); a front whose
+ * transport is not on the class path fails to start and is reported as such. See {@link #frontDefs}.
  *
  * <p>Profiles ({@code --profile ROWS}, a comma list of row ids or {@code all}): after a row's measured repeats, each
  * JLVS front that runs in a JVM gets one more run of that row, not counted in the figures, with a JFR recording
@@ -54,8 +56,8 @@ import java.util.regex.Pattern;
  *
  * <p>Usage: {@code java -cp lvs-jmh/target/benchmarks.jar io.jlvs.jmh.e2e.Bench [--seconds 5] [--repeats 3]
  * [--only tcp1,tcp8,udp1400,udp64,ka64,ka512,newconn,mib16,memory] [--fronts direct,jlvs-1,...]
- * [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT[:25]]... [--java25 PATH] [--epoll-jar PATH]
- * [--profile ROWS|all] [--profile-dir DIR] [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
+ * [--client auto|builtin] [--jlvs-front NAME:LOOPS:TRANSPORT[:25][:-Dname=value...]]... [--java25 PATH]
+ * [--epoll-jar PATH] [--profile ROWS|all] [--profile-dir DIR] [--out BENCHMARKS.md]} (or {@code lvs-jmh/bench.sh}).
  */
 public final class Bench {
     private static final int BACKEND = 21000;
@@ -88,12 +90,15 @@ public final class Bench {
         List<Process> start(Path tmp, int base) throws Exception;
     }
 
-    /** A front that can be started; {@code jdk} names the JDK of a JLVS front in a JVM, else null. */
+    /**
+     * A front that can be started; {@code jdk} names the JDK of a JLVS front in a JVM, else null; {@code properties}
+     * are the system properties {@code --jlvs-front} gave its JVM.
+     */
     private record FrontDef(String name, int base, int threads, boolean peer, boolean udp, Starter starter,
-        String jdk) {
+        String jdk, List<String> properties) {
         FrontDef(final String name, final int base, final int threads, final boolean peer, final boolean udp,
             final Starter starter) {
-            this(name, base, threads, peer, udp, starter, null);
+            this(name, base, threads, peer, udp, starter, null, List.of());
         }
     }
 
@@ -144,8 +149,9 @@ public final class Bench {
             true)));
         defs.add(new FrontDef("nginx", 21400, 1, true, true, Bench::nginxFront));
         defs.add(new FrontDef("pen", 21500, 1, true, true, (tmp, base) -> pen(base)));
-        // the kernel mode (nftables DNAT, conntrack): needs nft and CAP_NET_ADMIN; its table (ip jlvs_bench) goes
-        // when the front stops. Its CPU column counts only the control-plane process, not the kernel's softirq time.
+        // the kernel mode (nftables DNAT, conntrack): needs nft and CAP_NET_ADMIN; its table (inet jlvs_bench, see
+        // KernelFront) goes when the front stops. Its CPU column counts only the control-plane process, not the
+        // kernel's softirq time.
         if (which("nft") && "root".equals(System.getProperty("user.name"))) {
             defs.add(new FrontDef("jlvs-kernel", 21700, 0, false, true, (tmp, base) -> List.of(startProcess(
                 "jlvs-kernel", List.of(JAVA, "-Xmx256m", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -158,8 +164,80 @@ public final class Bench {
 
     private static FrontDef jlvs(final String name, final int base, final int loops, final String transport,
         final boolean onJava22) {
+        return jlvs(name, base, loops, transport, onJava22, List.of());
+    }
+
+    private static FrontDef jlvs(final String name, final int base, final int loops, final String transport,
+        final boolean onJava22, final List<String> properties) {
         return new FrontDef(name, base, loops, false, true, (tmp, b) -> startJlvs(name, b, loops, transport,
-            onJava22), onJava22 ? "java22" : "driver");
+            onJava22, properties), onJava22 ? "java22" : "driver", properties);
+    }
+
+    /**
+     * A JLVS front of {@code --jlvs-front NAME:LOOPS:TRANSPORT[:25][:-Dname=value...]}.
+     *
+     * @param name the front's name in the report
+     * @param loops its event loops
+     * @param transport its transport's name
+     * @param onJava25 whether it runs on the JDK of the epoll fronts rather than the driver's
+     * @param properties system properties for its JVM, each {@code -Dname=value}
+     */
+    record JlvsSpec(String name, int loops, String transport, boolean onJava25, List<String> properties) {
+        private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+        private static final Pattern PROPERTY = Pattern.compile("-D[A-Za-z0-9_][A-Za-z0-9._-]*=.*");
+        private static final String FORM = "expected NAME:LOOPS:TRANSPORT[:25][:-Dname=value...], e.g. "
+            + "jlvs-epoll-splice-1:1:epoll:25:-Djlvs.epoll.splice=always";
+
+        /**
+         * Parses the option's value. After the transport come, in this order, {@code 25} (run on the JDK of the
+         * epoll fronts) and system properties; each property starts at a {@code :-D}, so a value may hold colons.
+         *
+         * @param spec the value
+         * @return the front
+         * @throws IllegalArgumentException naming the part that is wrong
+         */
+        static JlvsSpec parse(final String spec) {
+            final String[] head = spec.split(":", 4);
+            if (head.length < 3) {
+                throw new IllegalArgumentException("--jlvs-front " + spec + ": " + head.length + " part"
+                    + (head.length == 1 ? "" : "s") + ", " + FORM);
+            }
+            if (!NAME.matcher(head[0]).matches()) {
+                throw new IllegalArgumentException("--jlvs-front " + spec + ": NAME '" + head[0]
+                    + "' must be letters, digits, '.', '_' or '-' (" + FORM + ")");
+            }
+            if (!head[1].matches("[1-9][0-9]{0,2}")) {
+                throw new IllegalArgumentException("--jlvs-front " + spec + ": LOOPS '" + head[1]
+                    + "' is not an event loop count from 1 to 999 (" + FORM + ")");
+            }
+            if (!NAME.matcher(head[2]).matches()) {
+                throw new IllegalArgumentException("--jlvs-front " + spec + ": TRANSPORT '" + head[2]
+                    + "' is not a transport name such as nio or epoll (" + FORM + ")");
+            }
+            boolean on25 = false;
+            final List<String> props = new ArrayList<>();
+            if (head.length == 4) {
+                String rest = head[3];
+                if (rest.equals("25") || rest.startsWith("25:")) {
+                    on25 = true;
+                    rest = rest.equals("25") ? "" : rest.substring(3);
+                    if (rest.isEmpty() && head[3].length() > 2) {
+                        throw new IllegalArgumentException("--jlvs-front " + spec + ": nothing after '25:' ("
+                            + FORM + ")");
+                    }
+                }
+                if (!rest.isEmpty() || !on25) {
+                    for (final String p : rest.split(":(?=-D)", -1)) {
+                        if (!PROPERTY.matcher(p).matches()) {
+                            throw new IllegalArgumentException("--jlvs-front " + spec + ": '" + p
+                                + "' is neither 25 nor a system property -Dname=value (" + FORM + ")");
+                        }
+                        props.add(p);
+                    }
+                }
+            }
+            return new JlvsSpec(head[0], Integer.parseInt(head[1]), head[2], on25, List.copyOf(props));
+        }
     }
 
     /**
@@ -200,14 +278,15 @@ public final class Bench {
                     forceBuiltin = builtin;
                 }
                 case "--jlvs-front" -> {
-                    final String spec = args[++i];
-                    final String[] t = spec.split(":");
-                    if (t.length < 3 || t.length > 4 || !t[1].matches("[1-9][0-9]*")
-                        || t.length == 4 && !t[3].equals("25")) {
-                        throw new IllegalArgumentException("--jlvs-front " + spec + ": expected NAME:LOOPS:TRANSPORT"
-                            + " or NAME:LOOPS:TRANSPORT:25 (on the JDK of the epoll fronts), e.g. jlvs-nio25-1:1:nio:25");
+                    final JlvsSpec spec = JlvsSpec.parse(args[++i]);
+                    for (final FrontDef d : defs) {
+                        if (d.name().equals(spec.name())) {
+                            throw new IllegalArgumentException("--jlvs-front " + args[i] + ": a front named "
+                                + spec.name() + " exists already (pick another NAME)");
+                        }
                     }
-                    defs.add(jlvs(t[0], extraBase, Integer.parseInt(t[1]), t[2], t.length == 4));
+                    defs.add(jlvs(spec.name(), extraBase, spec.loops(), spec.transport(), spec.onJava25(),
+                        spec.properties()));
                     extraBase += 100;
                 }
                 case "--java25" -> java25Option = args[++i];
@@ -297,8 +376,7 @@ public final class Bench {
                     try {
                         run = pl.client().run(f.def().base() + pl.offset(), f.processes());
                     } catch (final Exception e) {
-                        run = new Report.Run(Map.of(), Double.NaN, e.getMessage() == null ? e.toString()
-                            : e.getMessage());
+                        run = Report.Run.failed(e.getMessage() == null ? e.toString() : e.getMessage());
                     }
                     System.err.println(pl.row().id() + " " + f.def().name() + " #" + (r + 1) + ": " + run);
                     byFront.get(f.def().name()).add(run);
@@ -338,6 +416,8 @@ public final class Bench {
                 notes.append(notes.length() == 0 ? "" : "; ").append('`').append(f.def().name()).append("` on ")
                     .append("java22".equals(f.def().jdk()) ? java22 + " (" + javaVersion(java22) + ")" : JAVA
                         + " (" + System.getProperty("java.version") + ")")
+                    .append(f.def().properties().isEmpty() ? "" : " with `" + String.join(" ", f.def().properties())
+                        + "`")
                     .append(f.udpUnsupported() == null ? "" : ", UDP not supported (" + f.udpUnsupported() + ")");
             }
         }
@@ -357,6 +437,13 @@ public final class Bench {
         stopAll();
     }
 
+    /** CPU per GiB forwarded: the rows whose total is {@code bytes} (iperf3 TCP, wrk 1 MiB, BenchClient bulk). */
+    private static final Report.PerOp GIB = new Report.PerOp("bytes", "ms/GiB", Report.PerOp.MILLIS_PER_GIB);
+    /** CPU per request: wrk's and BenchClient rr's {@code requests}. */
+    private static final Report.PerOp REQUEST = new Report.PerOp("requests", "µs/req", Report.PerOp.MICROS);
+    /** CPU per echo that came back (each crossed the front twice): BenchClient udp's {@code delivered}. */
+    private static final Report.PerOp ECHO_OP = new Report.PerOp("delivered", "µs/echo", Report.PerOp.MICROS);
+
     private static List<Planned> plan(final int seconds, final boolean iperf, final boolean http, final Path tmp) {
         final List<Planned> p = new ArrayList<>();
         final String s = Integer.toString(seconds);
@@ -365,56 +452,59 @@ public final class Bench {
             for (final int n : new int[] {1, 8}) {
                 p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
                     v + ", `iperf3 -c -P " + n + " -O 1 -t " + s + "` (received by the server)", "bits_per_s", "Gbit/s",
-                    1e-9, List.of("retransmits", "retransmits")), IPERF, false, iperf3(seconds, n, false)));
+                    1e-9, List.of("retransmits", "retransmits"), GIB), IPERF, false, iperf3(seconds, n, false)));
             }
             p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s",
                 v + ", `iperf3 -c -u -b 1G -l 1400 -t " + s + "` after a 1 s test (one way; delivered = received by "
                     + "the server)",
                 "bits_per_s", "delivered Mbit/s", 1e-6, List.of("offered_mbit", "offered Mbit/s", "loss_pct",
-                "loss % (bytes)", "iperf3_lost_pct", "iperf3 lost %")), IPERF, true, iperf3(seconds, 1, true)));
+                "loss % (bytes)", "iperf3_lost_pct", "iperf3 lost %"), new Report.PerOp("datagrams", "µs/datagram",
+                Report.PerOp.MICROS)), IPERF, true, iperf3(seconds, 1, true)));
         } else {
             for (final int n : new int[] {1, 8}) {
                 p.add(new Planned(new Report.Row("tcp" + n, "TCP throughput, " + n + (n == 1 ? " stream" : " streams"),
                     "built-in BenchClient `bulk` reading BenchServer's byte source (" + why("iperf3") + ")",
-                    "bytes_per_s", "Gbit/s", 8e-9, List.of()), SOURCE, false,
+                    "bytes_per_s", "Gbit/s", 8e-9, List.of(), GIB), SOURCE, false,
                     builtin(seconds, "bulk", "PORT", Integer.toString(n), s)));
             }
             p.add(new Planned(new Report.Row("udp1400", "UDP, 1,400-byte datagrams offered at 1 Gbit/s (89,286/s)",
                 "built-in BenchClient `udp` against BenchServer's echo (" + why("iperf3") + "; delivered = echoes "
                     + "that came back, so both directions cross the front)", "delivered_bytes_per_s",
-                "delivered Mbit/s", 8e-6, List.of("loss_pct", "loss %")), ECHO, true,
+                "delivered Mbit/s", 8e-6, List.of("loss_pct", "loss %"), ECHO_OP), ECHO, true,
                 builtin(seconds, "udp", "PORT", "1400", s, "89286")));
         }
         p.add(new Planned(new Report.Row("udp64", "UDP echo, 64-byte datagrams, as fast as the client sends",
             "built-in BenchClient `udp` against BenchServer's echo", "delivered_per_s", "datagrams/s", 1,
-            List.of("loss_pct", "loss %")), ECHO, true, builtin(seconds, "udp", "PORT", "64", s, "0")));
+            List.of("loss_pct", "loss %"), ECHO_OP), ECHO, true, builtin(seconds, "udp", "PORT", "64", s, "0")));
         if (http) {
             final String v = version("wrk", "--version");
             final String base = "http://127.0.0.1:PORT/";
             for (final int c : new int[] {64, 512}) {
                 p.add(new Planned(new Report.Row("ka" + c, "HTTP keep-alive, 1 KiB responses, " + c + " connections",
                     v + ", `wrk -t 2 -c " + c + " --latency`, nginx backend", "requests_per_s", "req/s", 1,
-                    List.of("p50_us", "p50 us", "p99_us", "p99 us", "errors", "errors")), HTTP, false,
+                    List.of("p50_us", "p50 us", "p99_us", "p99 us", "errors", "errors"), REQUEST), HTTP, false,
                     wrk(seconds, c, base + "1k", false)));
             }
             p.add(new Planned(new Report.Row("newconn", "New connections per second (HTTP `Connection: close`, "
                 + "1 KiB responses, 64 connections)", v + ", `wrk -t 2 -c 64 -H 'Connection: close'`, nginx backend",
-                "requests_per_s", "conn/s", 1, List.of("errors", "errors")), HTTP, false,
+                "requests_per_s", "conn/s", 1, List.of("errors", "errors"), new Report.PerOp("requests", "µs/conn",
+                Report.PerOp.MICROS)), HTTP, false,
                 wrk(seconds, 64, base + "1k", true)));
             p.add(new Planned(new Report.Row("mib16", "HTTP keep-alive, 1 MiB responses, 16 connections",
                 v + ", `wrk -t 2 -c 16`, nginx backend", "bytes_per_s", "Gbit/s", 8e-9,
-                List.of("requests_per_s", "req/s", "errors", "errors")), HTTP, false,
+                List.of("requests_per_s", "req/s", "errors", "errors"), GIB), HTTP, false,
                 wrk(seconds, 16, base + "1m", false)));
         } else {
             for (final int c : new int[] {64, 512}) {
                 p.add(new Planned(new Report.Row("ka" + c, "Keep-alive request/response, " + c + " connections "
                     + "(64-byte messages, not HTTP)", "built-in BenchClient `rr` against BenchServer (" + why("wrk")
                     + ")", "requests_per_s", "req/s", 1, List.of("p50_us", "p50 us", "p99_us",
-                    "p99 us")), RR, false, builtin(seconds, "rr", "PORT", Integer.toString(c), s)));
+                    "p99 us"), REQUEST), RR, false, builtin(seconds, "rr", "PORT", Integer.toString(c), s)));
             }
             p.add(new Planned(new Report.Row("newconn", "New connections (connect, one 64-byte request, close), 4 "
                 + "client threads", "built-in BenchClient `connrate` against BenchServer (" + why("wrk") + ")",
-                "connections_per_s", "conn/s", 1, List.of("failed", "failed")), RR, false,
+                "connections_per_s", "conn/s", 1, List.of("failed", "failed"), new Report.PerOp("connections",
+                "µs/conn", Report.PerOp.MICROS)), RR, false,
                 builtin(seconds, "connrate", "PORT", "4", s)));
         }
         return p;
@@ -442,8 +532,11 @@ public final class Bench {
         return h;
     }
 
-    private static double cpu(final List<Process> front, final long c0, final long c1, final long nanos) {
-        return front.isEmpty() ? Double.NaN : Cpu.percentOfCore(c0, c1, nanos, CLK_TCK);
+    /** A measured run: the figures, and the front's CPU (none for {@code direct}) from ticks over the interval. */
+    private static Report.Run run(final Map<String, Double> figures, final List<Process> front, final long c0,
+        final long c1, final long nanos) {
+        return front.isEmpty() ? new Report.Run(figures, Double.NaN, Double.NaN, null)
+            : new Report.Run(figures, Cpu.percentOfCore(c0, c1, nanos, CLK_TCK), Cpu.seconds(c0, c1, CLK_TCK), null);
     }
 
     /** The built-in client: CPU from its {@code MEASURE} line (warm-up over) to its {@code RESULT} line. */
@@ -485,7 +578,7 @@ public final class Bench {
                 throw new IOException("BenchClient " + args[0] + " printed no " + (c0 < 0 ? "MEASURE" : "RESULT")
                     + " line (exit " + p.exitValue() + ")");
             }
-            return new Report.Run(m, cpu(front, c0, c1, t1 - t0), null);
+            return run(m, front, c0, c1, t1 - t0);
         };
     }
 
@@ -516,7 +609,7 @@ public final class Bench {
             }
             final long c1 = Cpu.sample(pids);
             final long t1 = System.nanoTime();
-            return new Report.Run(parse.apply(Files.readString(outFile)), cpu(front, c0, c1, t1 - t0), null);
+            return run(parse.apply(Files.readString(outFile)), front, c0, c1, t1 - t0);
         } finally {
             Files.deleteIfExists(outFile);
         }
@@ -550,6 +643,8 @@ public final class Bench {
                         final Map<String, Double> m = udp ? ToolOutput.iperf3Udp(text) : ToolOutput.iperf3Tcp(text);
                         if (udp) {
                             m.put("offered_mbit", m.get("offered_bits_per_s") / 1e6);
+                            // delivered datagrams, for the CPU per datagram
+                            m.put("datagrams", m.get("bytes") / 1400);
                         }
                         return m;
                     });
@@ -613,7 +708,7 @@ public final class Bench {
     }
 
     private static List<Process> startJlvs(final String name, final int base, final int loops, final String transport,
-        final boolean onJava22) throws IOException {
+        final boolean onJava22, final List<String> properties) throws IOException {
         final boolean epoll = "epoll".equals(transport);
         if (onJava22 && java22 == null) {
             throw new IOException("skipped: " + java22Why);
@@ -626,9 +721,11 @@ public final class Bench {
         if (onJava22) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
-        cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", epoll && !epollCp.isEmpty() ? JAR + File.pathSeparator + epollCp : JAR, JlvsFront.class.getName(),
-            "--front-base", Integer.toString(base), "--backend-base",
+        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        // --jlvs-front's properties after the defaults, so that one of them may override a default
+        cmd.addAll(properties);
+        cmd.addAll(List.of("-cp", epoll && !epollCp.isEmpty() ? JAR + File.pathSeparator + epollCp : JAR,
+            JlvsFront.class.getName(), "--front-base", Integer.toString(base), "--backend-base",
             Integer.toString(BACKEND), "--loops", Integer.toString(loops), "--tcp", offsets(TCP_OFFSETS), "--udp",
             offsets(UDP_OFFSETS)));
         if (transport != null) {
@@ -817,7 +914,7 @@ public final class Bench {
             try {
                 run = pl.client().run(f.def().base() + pl.offset(), f.processes());
             } catch (final Exception e) {
-                run = new Report.Run(Map.of(), Double.NaN, String.valueOf(e.getMessage()));
+                run = Report.Run.failed(String.valueOf(e.getMessage()));
             }
             final long nanos = System.nanoTime() - t0;
             if (perfProcess != null) {
@@ -1093,7 +1190,19 @@ public final class Bench {
             .append("user-space peer with the same number of threads (HAProxy, nginx, pen), and to `direct`. Front ")
             .append("CPU: `utime + stime` of the front's processes and their children from `/proc/PID/stat` over ")
             .append("the measured interval, as % of one core (100 = one core busy; kernel softirq time is not in ")
-            .append("it).\n\n");
+            .append("it). Front CPU per op: the same CPU time (in clock ticks of 1/CLK_TCK s) divided by the ")
+            .append("operations the load client counted over that interval: µs per request (wrk, the built-in `rr`), ")
+            .append("per connection (`newconn`), per datagram delivered (iperf3 UDP) or per echo that came back ")
+            .append("(built-in `udp`, two crossings of the front), and ms per GiB received (iperf3 TCP, the 1 MiB row,")
+            .append(" the built-in `bulk`). The interval: wrk's whole measured run, from its start to its exit (the ")
+            .append("separate 1 s warm-up run is over before it starts; its requests are wrk's total of that run); ")
+            .append("iperf3 TCP from 1 s after its start (`-O 1`, omitted from its bytes) to its exit; iperf3 UDP ")
+            .append("its whole test; the built-in client from its `MEASURE` line to its `RESULT` line. On a box ")
+            .append("whose cores the load client, the backend and the front share, a front's throughput mostly ")
+            .append("measures the others; its CPU per op is what it controls. Each run gives one figure, the table ")
+            .append("shows their median; \"CPU per op vs best peer's\" divides it by the lowest median of the ")
+            .append("user-space peers with the same number of threads (below 1: less CPU per op than the best ")
+            .append("peer).\n\n");
         sb.append("Load clients: ").append(iperf3 ? version("iperf3", "--version") : why("iperf3"))
             .append("; ").append(wrk ? version("wrk", "--version") : why("wrk"))
             .append("; each row names the client it used. HTTP backend: ")
@@ -1113,9 +1222,12 @@ public final class Bench {
         if (!notes.isEmpty()) {
             sb.append("JLVS fronts: ").append(notes).append(".\n\n");
         }
-        sb.append("### Headline, equal threads\n\n").append(Report.headline(rows, fronts, results));
-        sb.append("### All fronts side by side\n\nMedian figure, front CPU in % of a core in parentheses; n/s: ")
-            .append("the front does not carry the row.\n\n").append(Report.sideBySide(rows, fronts, results));
+        sb.append("### Headline, equal threads\n\nFor each JLVS front: its median figure over the best peer's ")
+            .append("with the same number of threads and over `direct`'s (above 1: more), then its median front ")
+            .append("CPU per op over the lowest of those peers' (below 1: less CPU per request, connection, ")
+            .append("datagram or GiB).\n\n").append(Report.headline(rows, fronts, results));
+        sb.append("### All fronts side by side\n\nMedian figure, then in parentheses front CPU in % of a core and ")
+            .append("front CPU per op in the unit the row names; n/s: the front does not carry the row.\n\n").append(Report.sideBySide(rows, fronts, results));
         for (final Report.Row row : rows) {
             sb.append(Report.table(row, fronts, results.get(row.id())));
         }

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The benchmark's load client, a process of its own. Each timed mode prints {@code MEASURE} when its warm-up ends
- * and one {@code RESULT} line at the end.
+ * and one {@code RESULT} line at the end: the rates per second of the timed window and the totals counted in it
+ * ({@code bytes}, {@code requests}, {@code connections}, {@code delivered}), from which the driver takes the front's
+ * CPU per operation.
  * <ul>
  *   <li>{@code bulk PORT STREAMS SECONDS}: read from N streams (the backend's source), bytes per second;</li>
  *   <li>{@code rr PORT CONNECTIONS SECONDS}: closed-loop 64-byte request/response over keep-alive connections on
@@ -126,7 +128,7 @@ public final class BenchClient {
         for (final Thread t : ts) {
             t.join();
         }
-        System.out.printf("RESULT bytes_per_s=%d%n", bytes.get() / seconds);
+        System.out.printf("RESULT bytes_per_s=%d bytes=%d%n", bytes.get() / seconds, bytes.get());
     }
 
     private static final class RrConn {
@@ -189,7 +191,8 @@ public final class BenchClient {
         for (final RrConn c : all) {
             c.ch.close();
         }
-        System.out.printf("RESULT requests_per_s=%d p50_us=%.1f p99_us=%.1f p999_us=%.1f%n", done[0] / seconds,
+        System.out.printf("RESULT requests_per_s=%d requests=%d p50_us=%.1f p99_us=%.1f p999_us=%.1f%n",
+            done[0] / seconds, done[0],
             h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
             h.getValueAtPercentile(99.9) / 1000.0);
     }
@@ -252,7 +255,8 @@ public final class BenchClient {
         for (final Thread t : ts) {
             t.join();
         }
-        System.out.printf("RESULT connections_per_s=%d failed=%d%n", done.get() / seconds, failed.get());
+        System.out.printf("RESULT connections_per_s=%d connections=%d failed=%d%n", done.get() / seconds, done.get(),
+            failed.get());
     }
 
     private static void udp(final int port, final int size, final int seconds, final long rate) throws Exception {
@@ -319,8 +323,9 @@ public final class BenchClient {
         }
         reader.join();
         final double loss = sent[0] == 0 ? 0 : 100.0 * (sent[0] - received.get()) / sent[0];
-        System.out.printf("RESULT sent_per_s=%d delivered_per_s=%d delivered_bytes_per_s=%d loss_pct=%.2f%n",
-            sent[0] / seconds, received.get() / seconds, received.get() * size / seconds, Math.max(0, loss));
+        System.out.printf("RESULT sent_per_s=%d delivered_per_s=%d delivered=%d delivered_bytes_per_s=%d "
+            + "loss_pct=%.2f%n", sent[0] / seconds, received.get() / seconds, received.get(),
+            received.get() * size / seconds, Math.max(0, loss));
     }
 
     private static void idle(final int port, final int count) throws Exception {

@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * CPU accounting of a front from {@code /proc/PID/stat}: user plus system time ({@code utime + stime}, fields 14
  * and 15, in clock ticks) of its processes and all their descendants (nginx's workers), sampled at the start and
- * the end of the measured interval and expressed as a percentage of one core. Time of processes that exit inside
- * the interval is not counted. Stateless.
+ * the end of the measured interval and expressed as a percentage of one core, and as seconds (for the CPU per
+ * operation). A tick is 1/{@code CLK_TCK} s (10 ms at 100 Hz), so an interval's CPU is exact to a tick at each
+ * end. Time of processes that exit inside the interval is not counted. Stateless.
  */
 final class Cpu {
     private Cpu() {
@@ -93,6 +94,26 @@ final class Cpu {
             throw new IllegalArgumentException("CPU ticks went backwards: " + ticksBefore + " -> " + ticksAfter);
         }
         return (ticksAfter - ticksBefore) * 100.0 * 1e9 / clockTicksPerSecond / nanos;
+    }
+
+    /**
+     * CPU time over an interval in seconds: what the front spent, to divide by the operations counted in the same
+     * interval.
+     *
+     * @param ticksBefore ticks at the start
+     * @param ticksAfter ticks at the end
+     * @param clockTicksPerSecond {@code getconf CLK_TCK}
+     * @return the seconds of CPU (user plus system)
+     * @throws IllegalArgumentException if the clock rate is not positive or the ticks go backwards
+     */
+    static double seconds(final long ticksBefore, final long ticksAfter, final long clockTicksPerSecond) {
+        if (clockTicksPerSecond <= 0) {
+            throw new IllegalArgumentException(clockTicksPerSecond + " ticks/s must be positive");
+        }
+        if (ticksAfter < ticksBefore) {
+            throw new IllegalArgumentException("CPU ticks went backwards: " + ticksBefore + " -> " + ticksAfter);
+        }
+        return (ticksAfter - ticksBefore) / (double) clockTicksPerSecond;
     }
 
     /**

@@ -13,10 +13,13 @@ import java.time.Duration;
 
 /**
  * The {@code jlvs-kernel} front of the end-to-end benchmark: the same three services as {@link JlvsFront}, with
- * {@code --forward kernel}, so nftables DNAT (table {@code ip jlvs_bench}, output hook for the loopback client)
- * forwards them and JLVS is only the control plane. Needs root (CAP_NET_ADMIN) and nft; run the benchmark inside a
- * network namespace ({@code ip netns exec NS lvs-jmh/bench.sh}) to keep the table off the host. Ends, deleting its
- * table, when stdin closes.
+ * {@code --forward kernel}, so nftables DNAT forwards them and JLVS is only the control plane. {@link KernelDataPath}
+ * attaches under the name {@code bench}: table {@code inet jlvs_bench} (one table for IPv4 and IPv6), whose nat chain
+ * on the output hook ({@code nat_out}, priority -100) DNATs the loopback client's first packets (its prerouting chain
+ * {@code nat_pre} serves clients from other hosts) and whose filter chains count each server's bytes; installing it
+ * also deletes an {@code ip jlvs_bench} left by a JLVS from before IPv6 kernel services. Needs root (CAP_NET_ADMIN)
+ * and nft; run the benchmark inside a network namespace ({@code ip netns exec NS lvs-jmh/bench.sh}) to keep the table
+ * off the host. Ends, deleting its table, when stdin closes (or, if the JVM is stopped, from its shutdown hook).
  */
 public final class KernelFront {
     private KernelFront() {

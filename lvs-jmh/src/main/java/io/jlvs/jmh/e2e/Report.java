@@ -36,9 +36,20 @@ final class Report {
      *
      * @param figures the client's figures, by name
      * @param cpuPct the front's CPU over the measured interval, % of one core (NaN for {@code direct})
+     * @param cpuSeconds the front's CPU time over the same interval, in seconds (NaN for {@code direct})
      * @param error why the run produced nothing, or null
      */
-    record Run(Map<String, Double> figures, double cpuPct, String error) {
+    record Run(Map<String, Double> figures, double cpuPct, double cpuSeconds, String error) {
+        /**
+         * A run that produced nothing.
+         *
+         * @param error why
+         * @return the run
+         */
+        static Run failed(final String error) {
+            return new Run(Map.of(), Double.NaN, Double.NaN, error);
+        }
+
         /**
          * A run that was not made because the front does not carry the row's protocol.
          *
@@ -46,12 +57,43 @@ final class Report {
          * @return the run, shown as {@code not supported: WHY}
          */
         static Run unsupported(final String why) {
-            return new Run(Map.of(), Double.NaN, NOT_SUPPORTED + why);
+            return failed(NOT_SUPPORTED + why);
         }
     }
 
     /** How the error of a run that was not made because the front cannot carry the row starts. */
     static final String NOT_SUPPORTED = "not supported: ";
+
+    /**
+     * How a row counts the front's CPU per operation: the figure of a {@link Run} that holds the total of operations
+     * done in the measured interval (requests, connections, bytes, datagrams), and the unit the CPU seconds per
+     * operation are shown in.
+     *
+     * @param figure the total's name in {@link Run#figures}, for example {@code requests}
+     * @param unit the unit, for example {@code µs/req}
+     * @param scale multiplies CPU seconds per operation into {@code unit} (1e6 for µs; 1e3 &times; 2^30 for ms/GiB
+     *     when an operation is a byte)
+     */
+    record PerOp(String figure, String unit, double scale) {
+        /** Microseconds of CPU per operation. */
+        static final double MICROS = 1e6;
+        /** Milliseconds of CPU per GiB, when the operation is a byte. */
+        static final double MILLIS_PER_GIB = 1e3 * (1L << 30);
+
+        /**
+         * The front's CPU per operation in one run.
+         *
+         * @param run the run
+         * @return {@code cpuSeconds / figure * scale}; NaN if the run failed, has no CPU figure or no operations
+         */
+        double of(final Run run) {
+            final Double ops = run.figures().get(figure);
+            if (run.error() != null || ops == null || ops.isNaN() || ops <= 0 || Double.isNaN(run.cpuSeconds())) {
+                return Double.NaN;
+            }
+            return run.cpuSeconds() / ops * scale;
+        }
+    }
 
     /**
      * A row of the report.
@@ -63,9 +105,10 @@ final class Report {
      * @param unit the headline figure's unit after scaling
      * @param scale multiplies the figure into {@code unit}
      * @param extras further figures shown in columns of their own: name, then header, pairs
+     * @param perOp how the front's CPU per operation is counted, or null where the row does not count it
      */
     record Row(String id, String title, String client, String metric, String unit, double scale,
-        List<String> extras) {
+        List<String> extras, PerOp perOp) {
     }
 
     /**
@@ -117,6 +160,53 @@ final class Report {
     }
 
     /**
+     * The median over the runs of the front's CPU per operation, each run's CPU seconds over its own total of
+     * operations.
+     *
+     * @param row the row (NaN if it counts no CPU per operation)
+     * @param runs the runs
+     * @return the median in the row's per-operation unit, NaN if no run has one
+     */
+    static double medianCpuPerOp(final Row row, final List<Run> runs) {
+        if (row.perOp() == null || runs == null) {
+            return Double.NaN;
+        }
+        final List<Double> v = new ArrayList<>();
+        for (final Run r : runs) {
+            v.add(row.perOp().of(r));
+        }
+        return median(v);
+    }
+
+    /**
+     * The lowest median CPU per operation among the user-space peers with {@code threads} threads.
+     *
+     * @param row the row
+     * @param fronts the fronts
+     * @param runs the runs by front name
+     * @param threads the thread count
+     * @return the lowest, NaN if no such peer has one
+     */
+    static double bestPeerCpuPerOp(final Row row, final List<FrontInfo> fronts, final Map<String, List<Run>> runs,
+        final int threads) {
+        double best = Double.NaN;
+        for (final FrontInfo p : fronts) {
+            if (p.peer() && p.threads() == threads) {
+                final double pv = medianCpuPerOp(row, runs.get(p.name()));
+                if (!Double.isNaN(pv) && (Double.isNaN(best) || pv < best)) {
+                    best = pv;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** {@code v / best} as the tables show it, "-" when either is missing or the best is 0. */
+    private static String ratio(final double v, final double best) {
+        return Double.isNaN(v) || Double.isNaN(best) || best == 0 ? "-" : num(v / best);
+    }
+
+    /**
      * The order of rotation {@code r}: the list turned left by {@code r} places, so each front leads one run.
      *
      * @param <T> the element type
@@ -143,7 +233,9 @@ final class Report {
 
     /**
      * Renders one row: for each front with runs, the median headline figure, its ratio to the best user-space peer
-     * with the same number of threads and to {@code direct}, the front's median CPU, and the extra figures.
+     * with the same number of threads and to {@code direct}, the front's median CPU, where the row counts it the
+     * front's median CPU per operation and its ratio to the lowest of the peers with the same number of threads
+     * (below 1: less CPU per operation than that peer), and the extra figures.
      *
      * @param row the row
      * @param fronts the fronts, in the order to show them
@@ -155,10 +247,16 @@ final class Report {
         sb.append("### ").append(row.title()).append("\n\nClient: ").append(row.client()).append(".\n\n");
         sb.append("| front | threads | ").append(row.unit()).append(" | vs best peer, same threads | vs direct | ")
             .append("front CPU, % of a core |");
+        final int perOpColumns = row.perOp() == null ? 0 : 2;
+        if (row.perOp() != null) {
+            sb.append(" front CPU per op, ").append(row.perOp().unit()).append(" | CPU per op vs best peer's, same ")
+                .append("threads |");
+        }
         for (int i = 1; i < row.extras().size(); i += 2) {
             sb.append(' ').append(row.extras().get(i)).append(" |");
         }
-        sb.append("\n|---|---:|---:|---:|---:|---:|").append("---:|".repeat(row.extras().size() / 2)).append('\n');
+        sb.append("\n|---|---:|---:|---:|---:|---:|").append("---:|".repeat(perOpColumns + row.extras().size() / 2))
+            .append('\n');
         final double direct = runs.containsKey("direct") ? median(runs.get("direct"), row.metric()) * row.scale()
             : Double.NaN;
         for (final FrontInfo f : fronts) {
@@ -185,14 +283,19 @@ final class Report {
                     }
                 }
                 sb.append(why.startsWith(NOT_SUPPORTED) ? "" : "failed: ").append(why).append(" | - | - | - |")
-                    .append(" - |".repeat(row.extras().size() / 2))
+                    .append(" - |".repeat(perOpColumns + row.extras().size() / 2))
                     .append('\n');
                 continue;
             }
             sb.append(num(v)).append(" | ")
-                .append(f.threads() == 0 || Double.isNaN(best) || best == 0 ? "-" : num(v / best)).append(" | ")
-                .append(Double.isNaN(direct) || direct == 0 ? "-" : num(v / direct)).append(" | ")
+                .append(f.threads() == 0 ? "-" : ratio(v, best)).append(" | ")
+                .append(ratio(v, direct)).append(" | ")
                 .append(num(medianCpu(rs))).append(" |");
+            if (row.perOp() != null) {
+                final double perOp = medianCpuPerOp(row, rs);
+                sb.append(' ').append(num(perOp)).append(" | ").append(f.threads() == 0 ? "-"
+                    : ratio(perOp, bestPeerCpuPerOp(row, fronts, runs, f.threads()))).append(" |");
+            }
             for (int i = 0; i < row.extras().size(); i += 2) {
                 sb.append(' ').append(num(median(rs, row.extras().get(i)))).append(" |");
             }
@@ -204,7 +307,9 @@ final class Report {
     /**
      * The headline: for each row, each JLVS front's median against the best user-space peer with the same number of
      * threads (JLVS with one event loop against one HAProxy thread, one nginx worker and pen; with two against
-     * HAProxy {@code nbthread 2}), and against {@code direct}.
+     * HAProxy {@code nbthread 2}), and against {@code direct}; then its median CPU per operation against the lowest
+     * of those peers' (below 1: the JLVS front spends less CPU per request, connection or byte), where the row counts
+     * it.
      *
      * @param rows the rows
      * @param fronts the fronts (JLVS fronts are those neither peer nor {@code direct})
@@ -230,8 +335,8 @@ final class Report {
             }
             sb.append(' ').append(f.name()).append(" / best of ")
                 .append(peers.isEmpty() ? "(no peer)" : String.join(", ", peers)).append(" | ").append(f.name())
-                .append(" / direct |");
-            rule.append("---:|---:|");
+                .append(" / direct | ").append(f.name()).append(" CPU per op / best peer's |");
+            rule.append("---:|---:|---:|");
         }
         sb.append('\n').append(rule).append('\n');
         for (final Row row : rows) {
@@ -253,8 +358,9 @@ final class Report {
                         }
                     }
                 }
-                sb.append(' ').append(Double.isNaN(best) || best == 0 ? "-" : num(v / best)).append(" | ")
-                    .append(Double.isNaN(direct) || direct == 0 ? "-" : num(v / direct)).append(" |");
+                sb.append(' ').append(ratio(v, best)).append(" | ").append(ratio(v, direct)).append(" | ")
+                    .append(ratio(medianCpuPerOp(row, runs.get(f.name())),
+                        bestPeerCpuPerOp(row, fronts, runs, f.threads()))).append(" |");
             }
             sb.append('\n');
         }
@@ -262,8 +368,9 @@ final class Report {
     }
 
     /**
-     * All rows side by side, a column per front (as issue 14's table): each cell the median headline figure and
-     * the front's median CPU in % of a core, {@code n/s} where the front does not carry the row, {@code failed}
+     * All rows side by side, a column per front (as issue 14's table): each cell the median headline figure, then
+     * in parentheses the front's median CPU in % of a core and, where the row counts it, its median CPU per operation
+     * in the unit the row's label names, {@code n/s} where the front does not carry the row, {@code failed}
      * where it produced nothing, {@code -} where it was not run.
      *
      * @param rows the rows
@@ -285,7 +392,8 @@ final class Report {
             if (runs == null) {
                 continue;
             }
-            sb.append("| ").append(row.title()).append(", ").append(row.unit()).append(" |");
+            sb.append("| ").append(row.title()).append(", ").append(row.unit())
+                .append(row.perOp() == null ? "" : " (front CPU %, " + row.perOp().unit() + ")").append(" |");
             for (final FrontInfo f : fronts) {
                 final List<Run> rs = runs.get(f.name());
                 sb.append(' ');
@@ -296,8 +404,10 @@ final class Report {
                     if (!Double.isNaN(v)) {
                         sb.append(num(v));
                         final double cpu = medianCpu(rs);
+                        final double perOp = medianCpuPerOp(row, rs);
                         if (!Double.isNaN(cpu)) {
-                            sb.append(" (").append(num(cpu)).append(" %)");
+                            sb.append(" (").append(num(cpu)).append(" %")
+                                .append(Double.isNaN(perOp) ? "" : ", " + num(perOp)).append(')');
                         }
                     } else {
                         boolean unsupported = false;

@@ -18,14 +18,16 @@ final class ToolOutput {
     private static final Pattern WRK_SOCKET = Pattern.compile(
         "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern WRK_NON2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
-    private static final Pattern WRK_TOTAL = Pattern.compile("(?m)^\\s+(\\d+) requests in ([0-9.]+)(ms|s|m),");
+    private static final Pattern WRK_TOTAL = Pattern.compile(
+        "(?m)^\\s+(\\d+) requests in ([0-9.]+)(ms|s|m),(?:\\s+([0-9.]+)([KMGT]?B) read)?");
 
     private ToolOutput() {
     }
 
     /**
      * Reads a wrk report: {@code requests_per_s}, {@code bytes_per_s} (wrk's binary units: 1 KB = 1024 B),
-     * {@code requests}, {@code errors} (socket errors plus non-2xx/3xx answers), and {@code p50_us} ...
+     * {@code requests} and {@code bytes} (the totals of the whole run, from its {@code N requests in T, B read}
+     * line), {@code errors} (socket errors plus non-2xx/3xx answers), and {@code p50_us} ...
      * {@code p99_us} when the report has a latency distribution.
      *
      * @param report wrk's standard output (and error)
@@ -47,6 +49,9 @@ final class ToolOutput {
         final Matcher total = WRK_TOTAL.matcher(report);
         if (total.find()) {
             m.put("requests", Double.parseDouble(total.group(1)));
+            if (total.group(4) != null) {
+                m.put("bytes", Double.parseDouble(total.group(4)) * binary(total.group(5)));
+            }
         }
         double errors = 0;
         final Matcher se = WRK_SOCKET.matcher(report);
@@ -84,8 +89,9 @@ final class ToolOutput {
     }
 
     /**
-     * Reads an {@code iperf3 --json} report of a TCP test: {@code bits_per_s} received by the server
-     * ({@code end.sum_received}) and {@code retransmits} of the sender.
+     * Reads an {@code iperf3 --json} report of a TCP test: {@code bits_per_s} and {@code bytes} received by the
+     * server ({@code end.sum_received}, the omitted first seconds of {@code -O} left out) and {@code retransmits} of
+     * the sender.
      *
      * @param json the report
      * @return the figures
@@ -99,6 +105,8 @@ final class ToolOutput {
         }
         final Map<String, Double> m = new LinkedHashMap<>();
         m.put("bits_per_s", (Double) bps);
+        final Object bytes = Json.at(root, "end", "sum_received", "bytes");
+        m.put("bytes", bytes instanceof Double ? (Double) bytes : Double.NaN);
         final Object re = Json.at(root, "end", "sum_sent", "retransmits");
         m.put("retransmits", re instanceof Double ? (Double) re : 0.0);
         return m;
@@ -107,7 +115,8 @@ final class ToolOutput {
     /**
      * Reads an {@code iperf3 --json -u} report: {@code bits_per_s} offered by the client ({@code offered_bits_per_s}),
      * delivered to the server ({@code bits_per_s}, {@code end.sum_received}, or the sum less the loss on iperf3
-     * versions without it), {@code loss_pct} (100 &times; (1 &minus; bytes received / bytes sent), or iperf3's
+     * versions without it), {@code bytes} delivered (received by the server, or sent less the loss without a received
+     * sum), {@code loss_pct} (100 &times; (1 &minus; bytes received / bytes sent), or iperf3's
      * {@code lost_percent} without both sums), {@code iperf3_lost_pct} (iperf3's own, from sequence gaps) and
      * {@code packets}.
      *
@@ -137,6 +146,9 @@ final class ToolOutput {
         m.put("offered_bits_per_s", offered instanceof Double ? (Double) offered : Double.NaN);
         m.put("bits_per_s", got != null ? (Double) Json.at(got, "bits_per_second")
             : (Double) Json.at(sum, "bits_per_second") * (1 - loss / 100));
+        final Object mainBytes = Json.at(main, "bytes");
+        m.put("bytes", gotBytes instanceof Double ? (Double) gotBytes : mainBytes instanceof Double
+            ? (Double) mainBytes * (1 - loss / 100) : Double.NaN);
         m.put("loss_pct", loss);
         m.put("iperf3_lost_pct", iperfLoss);
         final Object packets = Json.at(main, "packets");

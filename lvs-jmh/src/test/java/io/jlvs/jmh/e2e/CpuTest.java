@@ -46,6 +46,16 @@ class CpuTest {
     }
 
     @Test
+    void shouldExpressTicksOverAnIntervalAsSecondsOfCpu() {
+        assertEquals(0.5, Cpu.seconds(100, 150, 100), 1e-12);
+        assertEquals(3.0, Cpu.seconds(0, 300, 100), 1e-12);
+        assertEquals(0.0, Cpu.seconds(7, 7, 250), 0);
+        assertEquals("CPU ticks went backwards: 2 -> 1",
+            assertThrows(IllegalArgumentException.class, () -> Cpu.seconds(2, 1, 100)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Cpu.seconds(1, 2, 0));
+    }
+
+    @Test
     void shouldAccountTheDescendantsOfAFrontsProcess() throws Exception {
         final Process child = new ProcessBuilder("sleep", "60").start();
         try {

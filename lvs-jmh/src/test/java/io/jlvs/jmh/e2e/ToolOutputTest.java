@@ -32,6 +32,7 @@ class ToolOutputTest {
         assertEquals(12994.14, m.get("requests_per_s"), 1e-9);
         assertEquals(15.84 * 1024 * 1024, m.get("bytes_per_s"), 1e-6);
         assertEquals(14292, m.get("requests"), 0);
+        assertEquals(17.42 * 1024 * 1024, m.get("bytes"), 1e-6);
         assertEquals(0, m.get("errors"), 0);
         assertEquals(366.0, m.get("p50_us"), 1e-9);
         assertEquals(1370.0, m.get("p75_us"), 1e-9);
@@ -44,6 +45,8 @@ class ToolOutputTest {
         final Map<String, Double> m = ToolOutput.wrk(resource("wrk-close.txt"));
         assertEquals(2627.29, m.get("requests_per_s"), 1e-9);
         assertEquals(3.19 * 1024 * 1024, m.get("bytes_per_s"), 1e-6);
+        assertEquals(2665, m.get("requests"), 0);
+        assertEquals(3.24 * 1024 * 1024, m.get("bytes"), 1e-6);
         assertFalse(m.containsKey("p50_us"));
     }
 
@@ -74,6 +77,7 @@ class ToolOutputTest {
         final Map<String, Double> m = ToolOutput.iperf3Tcp(resource("iperf-tcp.json"));
         assertEquals(2057471892.18293, m.get("bits_per_s"), 1e-3);
         assertEquals(26, m.get("retransmits"), 0);
+        assertEquals(263192576, m.get("bytes"), 0);
     }
 
     @Test
@@ -84,6 +88,7 @@ class ToolOutputTest {
         assertEquals(100 * (1 - 38336200.0 / 73778600.0), m.get("loss_pct"), 1e-9);
         assertEquals(48.038862217499386, m.get("iperf3_lost_pct"), 1e-9);
         assertEquals(52699, m.get("packets"), 0);
+        assertEquals(38336200, m.get("bytes"), 0);
     }
 
     @Test
@@ -95,6 +100,7 @@ class ToolOutputTest {
         assertEquals(75.0, m.get("loss_pct"), 1e-9);
         assertEquals(137.3, m.get("iperf3_lost_pct"), 1e-9);
         assertEquals(2000.0, m.get("bits_per_s"), 1e-9);
+        assertEquals(250.0, m.get("bytes"), 1e-9);
     }
 
     @Test
