@@ -930,7 +930,8 @@ public final class Bench {
             sb.append("Run (not in the report's figures): ").append(run.error() != null ? "failed: " + run.error()
                 : String.format(Locale.ROOT, "%s %s, front CPU %.0f %% of a core", Report.num(
                     run.figures().getOrDefault(pl.row().metric(), Double.NaN) * pl.row().scale()),
-                    pl.row().unit(), run.cpuPct()))
+                    pl.row().unit(), run.cpuPct()) + (pl.row().perOp() == null || run.error() != null ? ""
+                    : ", " + Report.num(pl.row().perOp().of(run)) + " " + pl.row().perOp().unit() + " of front CPU"))
                 .append(". Files: `").append(name).append(".jfr`, `").append(name).append(".txt`")
                 .append(perf ? ", `" + name + ".perf.csv`" : "").append(".\n\n");
             if (perfProcess != null) {
