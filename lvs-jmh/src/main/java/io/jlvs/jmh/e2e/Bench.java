@@ -173,6 +173,15 @@ public final class Bench {
             onJava22, properties), onJava22 ? "java22" : "driver", properties);
     }
 
+    /** The value of a count option, with an error that names the option. */
+    private static int count(final String option, final String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(option + " " + value + ": not a whole number", e);
+        }
+    }
+
     /**
      * A JLVS front of {@code --jlvs-front NAME:LOOPS:TRANSPORT[:25][:-Dname=value...]}.
      *
@@ -259,50 +268,57 @@ public final class Bench {
         String epollJarOption = null;
         List<String> profileRows = List.of();
         String profileDir = null;
-        for (int i = 0; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(args[i] + ": missing value");
-            }
-            switch (args[i]) {
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--repeats" -> repeats = Integer.parseInt(args[++i]);
-                case "--out" -> out = args[++i];
-                case "--only" -> only = Arrays.asList(args[++i].split(","));
-                case "--fronts" -> onlyFronts = Arrays.asList(args[++i].split(","));
-                case "--client" -> {
-                    final String c = args[++i];
-                    if (!c.equals("auto") && !c.equals("builtin")) {
-                        throw new IllegalArgumentException("--client " + c + ": expected auto or builtin");
-                    }
-                    builtin = c.equals("builtin");
-                    forceBuiltin = builtin;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(args[i] + ": missing value");
                 }
-                case "--jlvs-front" -> {
-                    final JlvsSpec spec = JlvsSpec.parse(args[++i]);
-                    for (final FrontDef d : defs) {
-                        if (d.name().equals(spec.name())) {
-                            throw new IllegalArgumentException("--jlvs-front " + args[i] + ": a front named "
-                                + spec.name() + " exists already (pick another NAME)");
+                switch (args[i]) {
+                    case "--seconds" -> seconds = count(args[i], args[++i]);
+                    case "--repeats" -> repeats = count(args[i], args[++i]);
+                    case "--out" -> out = args[++i];
+                    case "--only" -> only = Arrays.asList(args[++i].split(","));
+                    case "--fronts" -> onlyFronts = Arrays.asList(args[++i].split(","));
+                    case "--client" -> {
+                        final String c = args[++i];
+                        if (!c.equals("auto") && !c.equals("builtin")) {
+                            throw new IllegalArgumentException("--client " + c + ": expected auto or builtin");
                         }
+                        builtin = c.equals("builtin");
+                        forceBuiltin = builtin;
                     }
-                    defs.add(jlvs(spec.name(), extraBase, spec.loops(), spec.transport(), spec.onJava25(),
-                        spec.properties()));
-                    extraBase += 100;
+                    case "--jlvs-front" -> {
+                        final JlvsSpec spec = JlvsSpec.parse(args[++i]);
+                        for (final FrontDef d : defs) {
+                            if (d.name().equals(spec.name())) {
+                                throw new IllegalArgumentException("--jlvs-front " + args[i] + ": a front named "
+                                    + spec.name() + " exists already (pick another NAME)");
+                            }
+                        }
+                        defs.add(jlvs(spec.name(), extraBase, spec.loops(), spec.transport(), spec.onJava25(),
+                            spec.properties()));
+                        extraBase += 100;
+                    }
+                    case "--java25" -> java25Option = args[++i];
+                    case "--epoll-jar" -> epollJarOption = args[++i];
+                    case "--profile" -> profileRows = Arrays.asList(args[++i].split(","));
+                    case "--profile-dir" -> profileDir = args[++i];
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected "
+                        + "--seconds, --repeats, --out, --only, --fronts, --client, --jlvs-front, --java25, "
+                        + "--epoll-jar, --profile, --profile-dir)");
                 }
-                case "--java25" -> java25Option = args[++i];
-                case "--epoll-jar" -> epollJarOption = args[++i];
-                case "--profile" -> profileRows = Arrays.asList(args[++i].split(","));
-                case "--profile-dir" -> profileDir = args[++i];
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --seconds, "
-                    + "--repeats, --out, --only, --fronts, --client, --jlvs-front, --java25, --epoll-jar, --profile, "
-                    + "--profile-dir)");
             }
+            if (seconds < 1 || repeats < 1) {
+                throw new IllegalArgumentException("--seconds and --repeats must be at least 1");
+            }
+            findJava22(java25Option);
+            findEpoll(epollJarOption);
+        } catch (final IllegalArgumentException e) {
+            // a bad option: its message names it; nothing has started yet
+            System.err.println("Bench: " + e.getMessage());
+            System.exit(2);
+            return;
         }
-        if (seconds < 1 || repeats < 1) {
-            throw new IllegalArgumentException("--seconds and --repeats must be at least 1");
-        }
-        findJava22(java25Option);
-        findEpoll(epollJarOption);
         final Path profiles = profileRows.isEmpty() ? null : profileDir != null ? Path.of(profileDir)
             : Path.of(out).toAbsolutePath().getParent().resolve("bench-profiles");
         if (profiles != null) {
@@ -1228,7 +1244,8 @@ public final class Bench {
             .append("CPU per op over the lowest of those peers' (below 1: less CPU per request, connection, ")
             .append("datagram or GiB).\n\n").append(Report.headline(rows, fronts, results));
         sb.append("### All fronts side by side\n\nMedian figure, then in parentheses front CPU in % of a core and ")
-            .append("front CPU per op in the unit the row names; n/s: the front does not carry the row.\n\n").append(Report.sideBySide(rows, fronts, results));
+            .append("front CPU per op in the unit the row names; n/s: the front does not carry the row.\n\n")
+            .append(Report.sideBySide(rows, fronts, results));
         for (final Report.Row row : rows) {
             sb.append(Report.table(row, fronts, results.get(row.id())));
         }
