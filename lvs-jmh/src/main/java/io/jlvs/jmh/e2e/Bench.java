@@ -128,9 +128,10 @@ public final class Bench {
     /**
      * The fronts this benchmark knows. The extension point for other JLVS transports: once a transport's module is
      * a dependency of lvs-jmh (its {@code Transport} listed for ServiceLoader), a front of it is one line here, e.g.
-     * {@code defs.add(jlvs("jlvs-epoll-1", 22100, 1, "epoll"))}, or {@code --jlvs-front jlvs-epoll-1:1:epoll} on
-     * the command line without a rebuild of this class. A front that forwards in the kernel (an nftables mode,
-     * {@code jlvs-kernel}) is a {@link FrontDef} whose {@link Starter} runs the director with that mode and returns
+     * {@code defs.add(jlvs("jlvs-epoll-4", BASE, 4, "epoll", true))} (BASE a port base of its own), or
+     * {@code --jlvs-front jlvs-epoll-4:4:epoll:25} on the command line without a rebuild of this class (a name of
+     * its own: one that is taken is refused). A front that forwards in the kernel (an nftables mode, {@code
+     * jlvs-kernel}) is a {@link FrontDef} whose {@link Starter} runs the director with that mode and returns
      * its process; its CPU column then shows only that process: softirq time is not in any process's
      * {@code /proc/PID/stat}, so such a row must say so, or add {@code /proc/stat} softirq accounting.
      */
