@@ -53,6 +53,9 @@ final class LibC {
     /** Where errno sits in a capture-state segment. */
     static final long ERRNO_OFFSET = CAPTURE_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
 
+    /** Whether this JDK links errno capture together with {@code critical(true)} (Java 24 and later). */
+    static final boolean CRITICAL_ERRNO = criticalErrno();
+
     /** {@code int socket(int domain, int type, int protocol)} */
     static final MethodHandle SOCKET = quick("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     /** {@code int setsockopt(int fd, int level, int name, const void *value, socklen_t len)} */
@@ -174,10 +177,17 @@ final class LibC {
      * Java 22 and 23 this is {@link #errno}'s ordinary handle). See the class comment for why.
      */
     private static MethodHandle quick(final String name, final FunctionDescriptor descriptor) {
+        return CRITICAL_ERRNO ? LINKER.downcallHandle(symbol(name), descriptor, ERRNO, Linker.Option.critical(true))
+            : errno(name, descriptor);
+    }
+
+    private static boolean criticalErrno() {
         try {
-            return LINKER.downcallHandle(symbol(name), descriptor, ERRNO, Linker.Option.critical(true));
+            LINKER.downcallHandle(symbol("close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO,
+                Linker.Option.critical(true));
+            return true;
         } catch (final IllegalArgumentException beforeJava24) {
-            return errno(name, descriptor);
+            return false;
         }
     }
 
