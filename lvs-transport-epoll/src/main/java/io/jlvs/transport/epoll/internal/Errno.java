@@ -46,6 +46,8 @@ public final class Errno {
     public static final int ENOSYS = 38;
     /** Socket operation on a non-socket. */
     public static final int ENOTSOCK = 88;
+    /** Destination address required (a send on an unconnected datagram socket without one). */
+    public static final int EDESTADDRREQ = 89;
     /** Protocol not supported. */
     public static final int EPROTONOSUPPORT = 93;
     /** Operation not supported. */
@@ -99,6 +101,7 @@ public final class Errno {
         NAMES[EPIPE] = "EPIPE";
         NAMES[ENOSYS] = "ENOSYS";
         NAMES[ENOTSOCK] = "ENOTSOCK";
+        NAMES[EDESTADDRREQ] = "EDESTADDRREQ";
         NAMES[EPROTONOSUPPORT] = "EPROTONOSUPPORT";
         NAMES[EOPNOTSUPP] = "EOPNOTSUPP";
         NAMES[EAFNOSUPPORT] = "EAFNOSUPPORT";

@@ -14,6 +14,14 @@ import java.util.Objects;
  *
  * <p>One instance per thread: each event loop makes its own, and a test makes one per test thread.
  *
+ * <p>Calls that cannot block, and those the caller makes non-blocking ({@code MSG_DONTWAIT} on recv, send,
+ * recvmmsg and sendmmsg; {@code SPLICE_F_NONBLOCK} on splice; a zero epoll_wait timeout; eventfd reads and
+ * writes), go through downcall handles linked {@code critical(true)} on Java 24 and later, which the JIT compiles
+ * to allocate nothing with the default flags (see {@code LibC}); while such a call runs the JVM cannot reach a
+ * safepoint, so those flags must only be given on non-blocking descriptors (splice: both of them; the eventfd
+ * of {@link #eventfdRead}/{@link #eventfdWrite}: {@link Linux#EFD_NONBLOCK}). The others (read, write, recv and
+ * send without MSG_DONTWAIT, accept4, connect, close, sendfile, a waiting epoll_wait) use ordinary handles.
+ *
  * <pre>{@code
  * try (Syscalls sys = new Syscalls()) {
  *     int fd = NativeException.check("socket", sys.socket(Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK, 0));
@@ -385,7 +393,9 @@ public final class Syscalls implements AutoCloseable {
                      final int flags) {
         final long address = address(buffer, offset, length);
         try {
-            return result((long) LibC.RECV.invokeExact(capture, fd, address, length, flags));
+            return result((flags & Linux.MSG_DONTWAIT) != 0
+                ? (long) LibC.RECV_NB.invokeExact(capture, fd, address, length, flags)
+                : (long) LibC.RECV.invokeExact(capture, fd, address, length, flags));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -405,7 +415,9 @@ public final class Syscalls implements AutoCloseable {
                      final int flags) {
         final long address = address(buffer, offset, length);
         try {
-            return result((long) LibC.SEND.invokeExact(capture, fd, address, length, flags));
+            return result((flags & Linux.MSG_DONTWAIT) != 0
+                ? (long) LibC.SEND_NB.invokeExact(capture, fd, address, length, flags)
+                : (long) LibC.SEND.invokeExact(capture, fd, address, length, flags));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -461,7 +473,9 @@ public final class Syscalls implements AutoCloseable {
             throw new IndexOutOfBoundsException("maxEvents " + maxEvents + " exceeds the event array");
         }
         try {
-            return result((int) LibC.EPOLL_WAIT.invokeExact(capture, epfd, events, maxEvents, timeoutMs));
+            return result(timeoutMs == 0
+                ? (int) LibC.EPOLL_WAIT_NOW.invokeExact(capture, epfd, events, maxEvents, 0)
+                : (int) LibC.EPOLL_WAIT.invokeExact(capture, epfd, events, maxEvents, timeoutMs));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -483,7 +497,7 @@ public final class Syscalls implements AutoCloseable {
     }
 
     /**
-     * Adds to an eventfd counter (an 8-byte write).
+     * Adds to an eventfd counter (an 8-byte write). The eventfd must be non-blocking.
      *
      * @param fd the eventfd
      * @param value the amount, at least 1
@@ -491,19 +505,28 @@ public final class Syscalls implements AutoCloseable {
      */
     public long eventfdWrite(final int fd, final long value) {
         longCell.set(ValueLayout.JAVA_LONG, 0, value);
-        return write(fd, longCell, 0, 8);
+        try {
+            return result((long) LibC.WRITE_NB.invokeExact(capture, fd, longCell.address(), 8L));
+        } catch (final Throwable t) {
+            throw LibC.rethrow(t);
+        }
     }
 
     /**
-     * Reads and resets an eventfd counter (an 8-byte read).
+     * Reads and resets an eventfd counter (an 8-byte read). The eventfd must be non-blocking
+     * ({@link Linux#EFD_NONBLOCK}): the call is linked critical.
      *
      * @param fd the eventfd
      * @return the counter (non-negative in every use here), or a negated errno ({@code -EAGAIN} when it is 0
      *     and the eventfd is non-blocking)
      */
     public long eventfdRead(final int fd) {
-        final long r = read(fd, longCell, 0, 8);
-        return r < 0 ? r : longCell.get(ValueLayout.JAVA_LONG, 0);
+        try {
+            final long r = result((long) LibC.READ_NB.invokeExact(capture, fd, longCell.address(), 8L));
+            return r < 0 ? r : longCell.get(ValueLayout.JAVA_LONG, 0);
+        } catch (final Throwable t) {
+            throw LibC.rethrow(t);
+        }
     }
 
     // ---------------------------------------------------------------- pipes, splice, sendfile
@@ -555,8 +578,11 @@ public final class Syscalls implements AutoCloseable {
      */
     public long splice(final int in, final int out, final long length, final int flags) {
         try {
-            return result((long) LibC.SPLICE.invokeExact(capture, in, MemorySegment.NULL, out, MemorySegment.NULL,
-                length, flags));
+            return result((flags & Linux.SPLICE_F_NONBLOCK) != 0
+                ? (long) LibC.SPLICE_NB.invokeExact(capture, in, MemorySegment.NULL, out, MemorySegment.NULL, length,
+                    flags)
+                : (long) LibC.SPLICE.invokeExact(capture, in, MemorySegment.NULL, out, MemorySegment.NULL, length,
+                    flags));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -608,7 +634,9 @@ public final class Syscalls implements AutoCloseable {
      */
     public int recvmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
         try {
-            return result((int) LibC.RECVMMSG.invokeExact(capture, fd, messages, count, flags, MemorySegment.NULL));
+            return result((flags & Linux.MSG_DONTWAIT) != 0
+                ? (int) LibC.RECVMMSG_NB.invokeExact(capture, fd, messages, count, flags, MemorySegment.NULL)
+                : (int) LibC.RECVMMSG.invokeExact(capture, fd, messages, count, flags, MemorySegment.NULL));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }
@@ -625,7 +653,9 @@ public final class Syscalls implements AutoCloseable {
      */
     public int sendmmsg(final int fd, final MemorySegment messages, final int count, final int flags) {
         try {
-            return result((int) LibC.SENDMMSG.invokeExact(capture, fd, messages, count, flags));
+            return result((flags & Linux.MSG_DONTWAIT) != 0
+                ? (int) LibC.SENDMMSG_NB.invokeExact(capture, fd, messages, count, flags)
+                : (int) LibC.SENDMMSG.invokeExact(capture, fd, messages, count, flags));
         } catch (final Throwable t) {
             throw LibC.rethrow(t);
         }

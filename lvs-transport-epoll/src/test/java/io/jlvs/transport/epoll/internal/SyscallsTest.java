@@ -404,6 +404,57 @@ class SyscallsTest {
     }
 
     @Test
+    void shouldLinkNonBlockingCallsCriticalFromJava24() {
+        assertEquals(Runtime.version().feature() >= 24, LibC.CRITICAL_ERRNO,
+            "errno capture linked critical(true) exactly where the JDK allows it");
+    }
+
+    /**
+     * The critical twins (MSG_DONTWAIT, SPLICE_F_NONBLOCK, a zero timeout, eventfd reads and writes) report the same
+     * errno as the ordinary handles, and an errno is never left over from the call before.
+     */
+    @Test
+    void shouldReportTheSameErrnoThroughTheCriticalAndTheOrdinaryHandles() throws Exception {
+        final int[] pipe = new int[2];
+        assertEquals(0, sys.pipe2(pipe, Linux.O_NONBLOCK | Linux.O_CLOEXEC));
+        track(pipe[0]);
+        track(pipe[1]);
+        final int[] other = new int[2];
+        assertEquals(0, sys.pipe2(other, Linux.O_NONBLOCK | Linux.O_CLOEXEC));
+        track(other[0]);
+        track(other[1]);
+        final int udp = track(sys.socket(AF_INET, Linux.SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        assertEquals(0, sys.bind(udp, new SockAddr(arena).ipv4(LOOPBACK, 0)));
+        final int efd = track(sys.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC));
+        final MemorySegment buf = arena.allocate(64);
+        final DatagramBatch batch = new DatagramBatch(arena, 2, 64);
+        final MemorySegment events = arena.allocate(Epoll.EVENT_BYTES * 2L, 8);
+        for (int round = 0; round < 3; round++) {
+            assertEquals(-Errno.ENOTSOCK, sys.recv(pipe[0], buf, 0, 64, Linux.MSG_DONTWAIT), "recv, critical");
+            assertEquals(-Errno.EAGAIN, sys.recv(udp, buf, 0, 64, Linux.MSG_DONTWAIT), "recv on an empty socket");
+            assertEquals(-Errno.ENOTSOCK, sys.recv(pipe[0], buf, 0, 64, 0), "recv, ordinary");
+            assertEquals(-Errno.ENOTSOCK, sys.send(pipe[1], buf, 0, 64, Linux.MSG_DONTWAIT | Linux.MSG_NOSIGNAL));
+            assertEquals(-Errno.ENOTSOCK, sys.send(pipe[1], buf, 0, 64, Linux.MSG_NOSIGNAL));
+            assertEquals(-Errno.EAGAIN, batch.receive(sys, udp), "recvmmsg on an empty socket");
+            assertEquals(-Errno.ENOTSOCK, batch.receive(sys, pipe[0]), "recvmmsg on a pipe");
+            assertEquals(-Errno.ENOTSOCK, sys.recvmmsg(pipe[0], buf, 1, 0), "recvmmsg, ordinary");
+            batch.prepare(0, null, 8);
+            assertEquals(-Errno.EDESTADDRREQ, batch.send(sys, udp, 0, 1), "sendmmsg without a destination");
+            assertEquals(-Errno.ENOTSOCK, sys.sendmmsg(pipe[1], buf, 1, 0), "sendmmsg, ordinary");
+            assertEquals(-Errno.EAGAIN, sys.splice(pipe[0], other[1], 64, Linux.SPLICE_F_NONBLOCK), "splice, empty");
+            assertEquals(-Errno.EBADF, sys.splice(-1, pipe[1], 64, Linux.SPLICE_F_NONBLOCK), "splice, critical");
+            assertEquals(-Errno.EBADF, sys.splice(-1, pipe[1], 64, 0), "splice, ordinary");
+            assertEquals(-Errno.EINVAL, sys.epollWait(pipe[0], events, 2, 0), "epoll_wait(0) on a pipe");
+            assertEquals(-Errno.EINVAL, sys.epollWait(pipe[0], events, 2, 1), "epoll_wait(1) on a pipe");
+            assertEquals(-Errno.EAGAIN, sys.eventfdRead(efd), "an eventfd at 0");
+            assertEquals(-Errno.EBADF, sys.eventfdRead(pipe[1]), "read on a pipe's write end");
+            assertEquals(-Errno.EBADF, sys.eventfdWrite(pipe[0], 1), "write on a pipe's read end");
+            assertEquals(8, sys.eventfdWrite(efd, 2 + round));
+            assertEquals(2 + round, sys.eventfdRead(efd), "a success right after failures");
+        }
+    }
+
+    @Test
     void shouldReadAndLowerTheDescriptorLimit() {
         final long[] lim = new long[2];
         assertEquals(0, sys.getrlimit(Linux.RLIMIT_NOFILE, lim));
