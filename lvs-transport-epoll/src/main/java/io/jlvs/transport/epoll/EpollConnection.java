@@ -4,6 +4,8 @@ import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.LoopLinks;
+import io.jlvs.transport.epoll.internal.AutoRelay;
+import io.jlvs.transport.epoll.internal.CopyRelay;
 import io.jlvs.transport.epoll.internal.Errno;
 import io.jlvs.transport.epoll.internal.FileSender;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -21,7 +23,8 @@ import java.nio.channels.FileChannel;
 
 /**
  * The epoll side of one proxied TCP connection: the client's and the real server's descriptors, their epoll
- * registrations (level-triggered), the two splice directions between them, timers, and the sorry file. Every
+ * registrations (level-triggered), the two relay directions between them (splice, copy or splice-auto:
+ * {@link SpliceMode}), timers, and the sorry file. Every
  * decision (PROXY header, placement, redispatch, preamble, sorry answer, accounting) is the core {@link Session}'s;
  * this class does what it asks ({@link Session.Io}) and tells it what the sockets did.
  *
@@ -88,17 +91,14 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
 
     private void start(final InetSocketAddress client) throws IOException {
         final DirectorOptions o = loop.engine.runtime.options();
-        EpollSockets.configure(loop.sys, clientFd, o);
+        // no setsockopt: the socket inherited the director's options from its listener (EpollListener.open)
         final int r = loop.sys.getsockname(clientFd, loop.local);
         if (r < 0) {
             throw new IOException("getsockname: " + Errno.name(-r));
         }
         final InetSocketAddress virtual = EpollSockets.virtualAddress(loop);
-        final int a = loop.epoll.add(clientFd, 0, (long) slot << 1);
-        if (a < 0) {
-            throw new IOException("epoll_ctl(ADD client): " + Errno.name(-a));
-        }
-        clientInterest = 0;
+        // the client is registered with epoll only when it first needs an event (setClientInterest): one
+        // epoll_ctl(ADD) with that interest instead of an ADD with none and a MOD
         if (session.start(client, virtual, loop.now)) {
             awaitingHeader = true;
             loop.awaitingHeader.add(this, loop.now + o.proxyHeaderTimeoutNs());
@@ -106,10 +106,22 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
         }
     }
 
+    /** Sets the client socket's interest; the first non-empty interest registers it (-1: not registered). */
     void setClientInterest(final int interest) {
-        if (interest != clientInterest && clientFd >= 0) {
+        if (interest == clientInterest || clientFd < 0) {
+            return;
+        }
+        if (clientInterest >= 0) {
             clientInterest = (short) interest;
             loop.epoll.modify(clientFd, interest, (long) slot << 1);
+        } else if (interest != 0) {
+            final int r = loop.epoll.add(clientFd, interest, (long) slot << 1);
+            if (r < 0) {
+                loop.counters.handlerErrors.incrementAndGet();
+                close(true);
+                return;
+            }
+            clientInterest = (short) interest;
         }
     }
 
@@ -167,7 +179,7 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
             return;
         }
         if (server && connecting) {
-            finishConnect();
+            finishConnect(events);
             return;
         }
         if (!server) {
@@ -254,6 +266,11 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
             close(false);
             return;
         }
+        if (upFin) {
+            down.closeFollows(); // its end closes both sockets: close(2) sends its FIN
+        } else if (downFin) {
+            up.closeFollows();
+        }
         if (upFin && preambleArena != null) {
             preambleArena.close();
             preambleArena = null;
@@ -278,11 +295,16 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
         session.headerTimedOut(loop.now);
     }
 
-    private void finishConnect() {
-        final int err = loop.sys.soError(serverFd);
-        if (err != 0) {
-            connectFailed(Errno.name(err < 0 ? -err : err));
+    private void finishConnect(final int events) {
+        // EPOLLOUT alone means the connect succeeded; only EPOLLERR/EPOLLHUP need getsockopt(SO_ERROR) for the why
+        if ((events & (Linux.EPOLLERR | Linux.EPOLLHUP)) != 0) {
+            final int err = loop.sys.soError(serverFd);
+            final int why = err < 0 ? -err : err;
+            connectFailed(Errno.name(why != 0 ? why : Errno.ECONNREFUSED));
             return;
+        }
+        if ((events & Linux.EPOLLOUT) == 0) {
+            return; // not this socket's connect outcome yet
         }
         connected();
     }
@@ -291,8 +313,8 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
         loop.connecting.remove(this);
         connecting = false;
         connected = true;
-        up = new SpliceRelay(loop.sys, loop.pipes, clientFd, serverFd, BUDGET_BYTES);
-        down = new SpliceRelay(loop.sys, loop.pipes, serverFd, clientFd, BUDGET_BYTES);
+        up = relay(clientFd, serverFd);
+        down = relay(serverFd, clientFd);
         // level-triggered: a short read means the socket is drained for now; epoll reports it again (measured:
         // 4.2 instead of 6.2 system calls per request/response round trip)
         up.stopAfterShortRead(true);
@@ -305,8 +327,21 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
             up.prefix(p, 0, p.byteSize());
         }
         upState = (byte) up.pump();
-        downState = (byte) down.pump();
+        // the server has sent nothing yet (it was connecting): no read that would only say EAGAIN, its first bytes
+        // are reported by epoll (level-triggered EPOLLIN)
+        downState = Relay.WANT_READ;
         settle();
+    }
+
+    private Relay relay(final int src, final int dst) {
+        switch (loop.engine.splice) {
+            case ALWAYS:
+                return new SpliceRelay(loop.sys, loop.pipes, src, dst, BUDGET_BYTES);
+            case NEVER:
+                return new CopyRelay(loop.sys, loop.buffers, src, dst, BUDGET_BYTES);
+            default:
+                return new AutoRelay(loop.sys, loop.pipes, loop.buffers, src, dst, BUDGET_BYTES);
+        }
     }
 
     void connectTimedOut() {

@@ -61,6 +61,10 @@ public final class RelayBench {
      * @throws Exception on failure
      */
     public static void main(final String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("cpu")) {
+            cpu(args);
+            return;
+        }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final int bulkMiB = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         final double ppSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
@@ -105,6 +109,81 @@ public final class RelayBench {
         for (final String n : names) {
             System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f | %.2f | %s |%n", n, median(bulk.get(n)),
                 median(bulk.get(n)) / nioBulk, median(pp.get(n)), median(pp.get(n)) / nioPp, notes.get(n));
+        }
+    }
+
+    /**
+     * The loop thread's CPU time and system calls per unit of work, splice against copy against splice-auto (and
+     * pipe sizes), each {@link TestDirector} level-triggered with one thread; the clients and servers run on other
+     * threads, so on a shared box the director's own cost per operation is what this compares, not throughput.
+     * Arguments: {@code cpu rounds bulkMiB seconds pipeBytes,... path,... load,...}, a path one of
+     * {@link TestDirector.Path}, a load {@code bulk} or {@code pp<N>k} (ping-pong of N KiB messages).
+     */
+    private static void cpu(final String[] args) throws Exception {
+        final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        final int bulkMiB = args.length > 2 ? Integer.parseInt(args[2]) : 1024;
+        final double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 2;
+        final String[] pipeSizes = (args.length > 4 ? args[4] : "65536").split(",");
+        final String[] paths = (args.length > 5 ? args[5] : "SPLICE,COPY,AUTO").split(",");
+        final List<String> fronts = new ArrayList<>();
+        for (final String ps : pipeSizes) {
+            for (final String p : paths) {
+                fronts.add(p + "/" + ps);
+            }
+        }
+        final String[] loads = (args.length > 6 ? args[6] : "pp1k,pp16k,bulk").split(",");
+        final Map<String, List<double[]>> results = new LinkedHashMap<>();
+        try (Sink sink = new Sink(); Echo echo = new Echo()) {
+            for (int r = 0; r < rounds; r++) {
+                for (int k = 0; k < fronts.size(); k++) {
+                    final String front = fronts.get((k + r) % fronts.size());
+                    final String[] f = front.split("/");
+                    final TestDirector.Path path = TestDirector.Path.valueOf(f[0]);
+                    final int pb = Integer.parseInt(f[1]);
+                    for (final String load : loads) {
+                        final boolean bulk = load.equals("bulk");
+                        try (TestDirector d = new TestDirector(bulk ? sink.port() : echo.port(), path,
+                            RelayConnection.Trigger.LEVEL, pb, 1 << 20)) {
+                            final int port = d.port();
+                            final long cpu0 = d.loopCpuNanos();
+                            final long calls0 = d.syscalls;
+                            final double work;
+                            final double rate;
+                            if (bulk) {
+                                rate = bulkGbps(port, bulkMiB);
+                                work = bulkMiB;
+                            } else {
+                                final int kib = Integer.parseInt(load.substring(2, load.length() - 1));
+                                rate = pingPong(port, 16, seconds, 1024 * kib);
+                                work = rate * seconds;
+                            }
+                            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                            while (d.open > 0 && System.nanoTime() < deadline) {
+                                Thread.onSpinWait();
+                            }
+                            final double cpuUs = (d.loopCpuNanos() - cpu0) / 1e3 / work;
+                            final double calls = (d.syscalls - calls0) / work;
+                            results.computeIfAbsent(front + " " + load, x -> new ArrayList<>())
+                                .add(new double[] {cpuUs, calls, rate});
+                            System.err.printf(Locale.ROOT, "round %d %-14s %-5s %.2f us/op %.2f calls/op %.1f%n",
+                                r, front, load, cpuUs, calls, rate);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nmedians of %d rounds; director = TestDirector, 1 thread, level-triggered;"
+            + " pp = 16 connections ping-pong for %.1f s; bulk = 1 connection %d MiB%n", rounds, seconds, bulkMiB);
+        System.out.printf(Locale.ROOT, "| path/pipe | load | loop CPU us per op | syscalls per op | rt/s or Gbit/s |%n");
+        System.out.printf(Locale.ROOT, "|---|---|---|---|---|%n");
+        for (final Map.Entry<String, List<double[]>> e : results.entrySet()) {
+            final String[] k = e.getKey().split(" ");
+            final double[] cpu = e.getValue().stream().mapToDouble(a -> a[0]).sorted().toArray();
+            final double[] calls = e.getValue().stream().mapToDouble(a -> a[1]).sorted().toArray();
+            final double[] rate = e.getValue().stream().mapToDouble(a -> a[2]).sorted().toArray();
+            System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.1f |%n", k[0],
+                k[1].equals("bulk") ? "bulk (op = MiB)" : k[1] + " (op = round trip)", cpu[cpu.length / 2],
+                calls[calls.length / 2], rate[rate.length / 2]);
         }
     }
 
@@ -246,6 +325,11 @@ public final class RelayBench {
     }
 
     private static double pingPong(final int port, final int conns, final double seconds) throws Exception {
+        return pingPong(port, conns, seconds, 1024);
+    }
+
+    private static double pingPong(final int port, final int conns, final double seconds, final int size)
+        throws Exception {
         final ExecutorService pool = Executors.newFixedThreadPool(conns);
         try {
             final long end = System.nanoTime() + (long) (seconds * 1e9);
@@ -255,7 +339,7 @@ public final class RelayBench {
                 fs.add(CompletableFuture.supplyAsync(() -> {
                     try (SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
                         c.socket().setTcpNoDelay(true);
-                        final ByteBuffer b = ByteBuffer.allocateDirect(1024);
+                        final ByteBuffer b = ByteBuffer.allocateDirect(size);
                         long n = 0;
                         while (System.nanoTime() < end) {
                             b.clear();
@@ -326,7 +410,7 @@ public final class RelayBench {
         }
     }
 
-    /** Echoes 1 KiB messages. */
+    /** Echoes what it reads. */
     private static final class Echo implements AutoCloseable {
         private final ServerSocketChannel server = ServerSocketChannel.open()
             .bind(new InetSocketAddress("127.0.0.1", 0));
@@ -340,13 +424,11 @@ public final class RelayBench {
                         pool.execute(() -> {
                             try (c) {
                                 c.socket().setTcpNoDelay(true);
-                                final ByteBuffer b = ByteBuffer.allocateDirect(1024);
+                                final ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
                                 while (true) {
                                     b.clear();
-                                    while (b.hasRemaining()) {
-                                        if (c.read(b) < 0) {
-                                            return;
-                                        }
+                                    if (c.read(b) < 0) {
+                                        return;
                                     }
                                     b.flip();
                                     while (b.hasRemaining()) {
