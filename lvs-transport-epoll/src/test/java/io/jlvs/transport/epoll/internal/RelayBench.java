@@ -65,6 +65,10 @@ public final class RelayBench {
             cpu(args);
             return;
         }
+        if (args.length > 0 && args[0].equals("micro")) {
+            micro(args);
+            return;
+        }
         final int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         final int bulkMiB = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         final double ppSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 3;
@@ -185,6 +189,128 @@ public final class RelayBench {
                 k[1].equals("bulk") ? "bulk (op = MiB)" : k[1] + " (op = round trip)", cpu[cpu.length / 2],
                 calls[calls.length / 2], rate[rate.length / 2]);
         }
+    }
+
+    /**
+     * One thread, no epoll, no other thread to wait for: a message is sent on socket A, relayed from its peer B to
+     * socket C by splice (B to pipe, pipe to C) or by copy (recv from B, send to C), and read off C's peer D. The
+     * thread's CPU time per message of the relay calls alone (ThreadMXBean, measured around them) is the per-message
+     * cost of each path without scheduling noise. Arguments: {@code micro rounds messages size,size,...}.
+     */
+    private static void micro(final String[] args) throws Exception {
+        final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        final int messages = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
+        final String[] sizes = (args.length > 3 ? args[3] : "1024,4096,16384,65536").split(",");
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final Map<String, List<Double>> ns = new LinkedHashMap<>();
+        try (Syscalls sys = new Syscalls(); PipePool pipes = new PipePool(sys, 256 * 1024, 4)) {
+            final int[] ab = pair(sys);
+            final int[] cd = pair(sys);
+            final int a = ab[0];
+            final int b = ab[1];
+            final int c = cd[0];
+            final int dd = cd[1];
+            final java.lang.foreign.MemorySegment msg = sys.arena().allocate(65_536, 64);
+            final java.lang.foreign.MemorySegment buf = sys.arena().allocate(65_536, 64);
+            final java.lang.foreign.MemorySegment sink = sys.arena().allocate(65_536, 64);
+            final Pipe pipe = pipes.acquire();
+            final int flags = Linux.SPLICE_F_MOVE | Linux.SPLICE_F_NONBLOCK;
+            for (int r = 0; r < rounds; r++) {
+                for (final String sz : sizes) {
+                    final int size = Integer.parseInt(sz);
+                    for (final String path : new String[] {"splice", "copy"}) {
+                        final boolean splice = path.equals("splice") ^ (r % 2 == 1);
+                        long cpu = 0;
+                        for (int m = 0; m < messages; m++) {
+                            long sent = 0;
+                            while (sent < size) {
+                                sent += check(sys.send(a, msg, sent, size - sent, Linux.MSG_NOSIGNAL));
+                            }
+                            long moved = 0;
+                            final long t0 = mx.getCurrentThreadCpuTime();
+                            while (moved < size) {
+                                if (splice) {
+                                    final long n = sys.splice(b, pipe.writeFd(), size - moved, flags);
+                                    if (n == -Errno.EAGAIN) {
+                                        continue;
+                                    }
+                                    long out = 0;
+                                    while (out < check(n)) {
+                                        out += check(sys.splice(pipe.readFd(), c, n - out, flags));
+                                    }
+                                    moved += n;
+                                } else {
+                                    final long n = sys.recv(b, buf, 0, size - moved, Linux.MSG_DONTWAIT);
+                                    if (n == -Errno.EAGAIN) {
+                                        continue;
+                                    }
+                                    long out = 0;
+                                    while (out < check(n)) {
+                                        out += check(sys.send(c, buf, out, n - out, Linux.MSG_NOSIGNAL));
+                                    }
+                                    moved += n;
+                                }
+                            }
+                            cpu += mx.getCurrentThreadCpuTime() - t0;
+                            long got = 0;
+                            while (got < size) {
+                                final long n = sys.recv(dd, sink, 0, size - got, Linux.MSG_DONTWAIT);
+                                if (n != -Errno.EAGAIN) {
+                                    got += check(n);
+                                }
+                            }
+                        }
+                        final String key = (splice ? "splice" : "copy") + " " + size;
+                        ns.computeIfAbsent(key, k -> new ArrayList<>()).add((double) cpu / messages);
+                        System.err.printf(Locale.ROOT, "round %d %-12s %.0f ns/message%n", r, key, (double) cpu / messages);
+                    }
+                }
+            }
+            pipes.release(pipe);
+            for (final int fd : new int[] {a, b, c, dd}) {
+                sys.close(fd);
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nmedians of %d rounds of %d messages; thread CPU of the relay calls per message"
+            + " (splice: 2 splice calls through a 256 KiB pipe; copy: recv + send through a direct buffer)%n", rounds,
+            messages);
+        System.out.printf(Locale.ROOT, "| message bytes | splice ns | copy ns | copy / splice |%n|---|---|---|---|%n");
+        for (final String sz : sizes) {
+            final double sp = median(ns.get("splice " + sz));
+            final double cp = median(ns.get("copy " + sz));
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", sz, sp, cp, cp / sp);
+        }
+    }
+
+    private static long check(final long r) {
+        if (r < 0) {
+            throw new IllegalStateException(Errno.name((int) -r));
+        }
+        return r;
+    }
+
+    /** A connected loopback TCP pair: {client, accepted}, both non-blocking. */
+    private static int[] pair(final Syscalls sys) throws Exception {
+        final int flags = Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC;
+        final int l = NativeException.check("socket", sys.socket(Linux.AF_INET, flags, 0));
+        NativeException.check("bind", sys.bind(l, new SockAddr(sys.arena()).ipv4(0x7f000001, 0)));
+        NativeException.check("listen", sys.listen(l, 1));
+        final SockAddr bound = new SockAddr(sys.arena());
+        sys.getsockname(l, bound);
+        final int c = NativeException.check("socket", sys.socket(Linux.AF_INET, flags, 0));
+        sys.setsockopt(c, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
+        final int r = sys.connect(c, new SockAddr(sys.arena()).ipv4(0x7f000001, bound.port()));
+        if (r < 0 && r != -Errno.EINPROGRESS) {
+            throw new IllegalStateException("connect: " + Errno.name(-r));
+        }
+        int s;
+        while ((s = sys.accept4(l, null, Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC)) == -Errno.EAGAIN) {
+            Thread.onSpinWait();
+        }
+        NativeException.check("accept4", s);
+        sys.setsockopt(s, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1);
+        sys.close(l);
+        return new int[] {c, s};
     }
 
     private static double last(final List<Double> l) {

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class TestDirector implements AutoCloseable {
     /** What a finished connection reported. */
     record Finished(int status, long upBytes, long downBytes, int errno, long epollCtlCalls, String path,
-                    int upSwitches, int downSwitches) {
+                    int upSwitches, int downSwitches, boolean upShutDown, boolean downShutDown) {
     }
 
     enum Path { SPLICE, COPY, AUTO }
@@ -155,7 +155,7 @@ final class TestDirector implements AutoCloseable {
         conns.set(id, null);
         open--;
         finished.add(new Finished(c.status(), c.up().bytes(), c.down().bytes(), c.errno(), c.epollCtlCalls(),
-            c.up().path(), switches(c.up()), switches(c.down())));
+            c.up().path(), switches(c.up()), switches(c.down()), c.up().shutDown(), c.down().shutDown()));
     }
 
     private static int switches(final Relay r) {
