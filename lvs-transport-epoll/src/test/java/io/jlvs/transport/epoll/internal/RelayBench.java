@@ -65,6 +65,10 @@ public final class RelayBench {
             cpu(args);
             return;
         }
+        if (args.length > 0 && args[0].equals("newconn")) {
+            newConnections(args);
+            return;
+        }
         if (args.length > 0 && args[0].equals("micro")) {
             micro(args);
             return;
@@ -279,6 +283,89 @@ public final class RelayBench {
             final double sp = median(ns.get("splice " + sz));
             final double cp = median(ns.get("copy " + sz));
             System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", sz, sp, cp, cp / sp);
+        }
+    }
+
+    /**
+     * System calls of the epoll engine (one loop) per new connection: connect, a 100-byte request, a 100-byte
+     * response after which the server closes (HTTP {@code Connection: close}), the client's close; connections one
+     * after another, counted by the engine's {@code syscalls} counter (epoll_wait included). Arguments:
+     * {@code newconn rounds connections}.
+     */
+    private static void newConnections(final String[] args) throws Exception {
+        final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        final int conns = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        final List<Double> perConn = new ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 512)) {
+            final ExecutorService pool = Executors.newSingleThreadExecutor();
+            pool.execute(() -> {
+                final ByteBuffer b = ByteBuffer.allocate(100);
+                while (server.isOpen()) {
+                    try (SocketChannel c = server.accept()) {
+                        b.clear();
+                        while (b.hasRemaining() && c.read(b) >= 0) {
+                            // the whole request
+                        }
+                        b.flip();
+                        while (b.hasRemaining()) {
+                            c.write(b);
+                        }
+                    } catch (final Exception closed) {
+                        if (!server.isOpen()) {
+                            return;
+                        }
+                    }
+                }
+            });
+            final int backend = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            for (int r = 0; r < rounds; r++) {
+                final int vport;
+                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    vport = s.getLocalPort();
+                }
+                final LoadBalancer lb = LoadBalancer.builder().eventLoops(1)
+                    .transport(new io.jlvs.transport.epoll.EpollTransport())
+                    .service(VirtualServiceConfig.builder(ServiceKey.tcp("127.0.0.1", vport)).build(),
+                        RealServerConfig.builder("127.0.0.1", backend).build())
+                    .build().start();
+                try {
+                    final ByteBuffer b = ByteBuffer.allocate(100);
+                    for (int w = 0; w < 100; w++) {
+                        oneConnection(vport, b); // warm up
+                    }
+                    final long base = lb.counters().get("syscalls");
+                    for (int i = 0; i < conns; i++) {
+                        oneConnection(vport, b);
+                    }
+                    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (lb.liveConnections() > 0 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                    final double calls = (double) (lb.counters().get("syscalls") - base) / conns;
+                    perConn.add(calls);
+                    System.err.printf(Locale.ROOT, "round %d: %.2f syscalls per connection%n", r, calls);
+                } finally {
+                    lb.close(Duration.ZERO);
+                }
+            }
+            pool.shutdownNow();
+        }
+        System.out.printf(Locale.ROOT, "%nnew connections, epoll engine 1 loop, %d sequential connections per round:"
+            + " median %.2f system calls per connection (rounds: %s)%n", conns, median(perConn), perConn);
+    }
+
+    private static void oneConnection(final int port, final ByteBuffer b) throws Exception {
+        try (SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port))) {
+            b.clear();
+            while (b.hasRemaining()) {
+                c.write(b);
+            }
+            b.clear();
+            while (c.read(b) >= 0) {
+                if (!b.hasRemaining()) {
+                    b.clear();
+                }
+            }
         }
     }
 
