@@ -1,5 +1,10 @@
 package io.jlvs.transport.epoll;
 
+import io.jlvs.transport.epoll.internal.AutoRelay;
+import io.jlvs.transport.epoll.internal.CopyRelay;
+import io.jlvs.transport.epoll.internal.Relay;
+import io.jlvs.transport.epoll.internal.SpliceRelay;
+
 import java.util.Locale;
 
 /**
@@ -33,6 +38,18 @@ public enum SpliceMode {
     /** {@return what listings and logs call the path: {@code splice-auto}, {@code splice} or {@code copy}} */
     public String path() {
         return path;
+    }
+
+    /** Makes one relay direction of this path on the loop's pools (loop thread). */
+    Relay relay(final EpollLoop loop, final int src, final int dst, final long budgetBytes) {
+        switch (this) {
+            case ALWAYS:
+                return new SpliceRelay(loop.sys, loop.pipes, src, dst, budgetBytes);
+            case NEVER:
+                return new CopyRelay(loop.sys, loop.buffers, src, dst, budgetBytes);
+            default:
+                return new AutoRelay(loop.sys, loop.pipes, loop.buffers, src, dst, budgetBytes);
+        }
     }
 
     /**
