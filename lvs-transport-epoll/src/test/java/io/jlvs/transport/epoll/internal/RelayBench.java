@@ -173,8 +173,12 @@ public final class RelayBench {
                             final double calls = (d.syscalls - calls0) / work;
                             results.computeIfAbsent(front + " " + load, x -> new ArrayList<>())
                                 .add(new double[] {cpuUs, calls, rate});
-                            System.err.printf(Locale.ROOT, "round %d %-14s %-5s %.2f us/op %.2f calls/op %.1f%n",
-                                r, front, load, cpuUs, calls, rate);
+                            long sw = 0;
+                            for (final TestDirector.Finished fin : d.finished) {
+                                sw += fin.upSwitches() + fin.downSwitches();
+                            }
+                            System.err.printf(Locale.ROOT, "round %d %-14s %-5s %.2f us/op %.2f calls/op %.1f"
+                                + " (path switches %d)%n", r, front, load, cpuUs, calls, rate, sw);
                         }
                     }
                 }
@@ -296,6 +300,7 @@ public final class RelayBench {
         final int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         final int conns = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         final List<Double> perConn = new ArrayList<>();
+        final List<Double> cpuPerConn = new ArrayList<>();
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0), 512)) {
             final ExecutorService pool = Executors.newSingleThreadExecutor();
             pool.execute(() -> {
@@ -333,6 +338,15 @@ public final class RelayBench {
                     for (int w = 0; w < 100; w++) {
                         oneConnection(vport, b); // warm up
                     }
+                    final java.lang.management.ThreadMXBean mx =
+                        java.lang.management.ManagementFactory.getThreadMXBean();
+                    long loopId = -1;
+                    for (final Thread t : Thread.getAllStackTraces().keySet()) {
+                        if (t.getName().equals("jlvs-epoll-loop-0")) {
+                            loopId = t.threadId();
+                        }
+                    }
+                    final long cpu0 = mx.getThreadCpuTime(loopId);
                     final long base = lb.counters().get("syscalls");
                     for (int i = 0; i < conns; i++) {
                         oneConnection(vport, b);
@@ -342,8 +356,11 @@ public final class RelayBench {
                         Thread.onSpinWait();
                     }
                     final double calls = (double) (lb.counters().get("syscalls") - base) / conns;
+                    final double cpuUs = (mx.getThreadCpuTime(loopId) - cpu0) / 1e3 / conns;
                     perConn.add(calls);
-                    System.err.printf(Locale.ROOT, "round %d: %.2f syscalls per connection%n", r, calls);
+                    cpuPerConn.add(cpuUs);
+                    System.err.printf(Locale.ROOT, "round %d: %.2f syscalls, loop CPU %.1f us per connection%n", r,
+                        calls, cpuUs);
                 } finally {
                     lb.close(Duration.ZERO);
                 }
@@ -351,7 +368,8 @@ public final class RelayBench {
             pool.shutdownNow();
         }
         System.out.printf(Locale.ROOT, "%nnew connections, epoll engine 1 loop, %d sequential connections per round:"
-            + " median %.2f system calls per connection (rounds: %s)%n", conns, median(perConn), perConn);
+            + " median %.2f system calls, loop CPU %.1f us per connection (rounds: %s, %s)%n", conns, median(perConn),
+            median(cpuPerConn), perConn, cpuPerConn);
     }
 
     private static void oneConnection(final int port, final ByteBuffer b) throws Exception {
