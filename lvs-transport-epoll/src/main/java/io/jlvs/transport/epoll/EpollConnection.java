@@ -295,11 +295,11 @@ final class EpollConnection extends LoopLinks<EpollConnection> implements EpollL
         // EPOLLOUT alone means the connect succeeded; only EPOLLERR/EPOLLHUP need getsockopt(SO_ERROR) for the why
         if ((events & (Linux.EPOLLERR | Linux.EPOLLHUP)) != 0) {
             final int err = loop.sys.soError(serverFd);
-            final int why = err < 0 ? -err : err;
-            connectFailed(Errno.name(why != 0 ? why : Errno.ECONNREFUSED));
-            return;
-        }
-        if ((events & Linux.EPOLLOUT) == 0) {
+            if (err != 0) {
+                connectFailed(Errno.name(err < 0 ? -err : err));
+                return;
+            }
+        } else if ((events & Linux.EPOLLOUT) == 0) {
             return; // not this socket's connect outcome yet
         }
         connected();
