@@ -68,6 +68,10 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     final io.jlvs.core.transport.UdpFlowImports<EpollLoop, UdpEndpoint> flowImport;
     /** Datagrams per recvmmsg/sendmmsg call of the UDP services. */
     final int udpBatch;
+    /** The TCP relay path; set by {@link #start} before the loops start, read by the loop threads. */
+    SpliceMode splice = EpollTransport.DEFAULT_SPLICE;
+    /** The pipe size asked for; set by {@link #start} before the loops start, read by the loop threads. */
+    int pipeBytes = EpollTransport.DEFAULT_PIPE_BYTES;
     private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
         new WeakHashMap<>());
     private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
@@ -91,7 +95,14 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     }
 
     static EpollEngine start(final DirectorRuntime runtime, final int udpBatch) throws IOException {
+        return start(runtime, udpBatch, EpollTransport.DEFAULT_SPLICE, EpollTransport.DEFAULT_PIPE_BYTES);
+    }
+
+    static EpollEngine start(final DirectorRuntime runtime, final int udpBatch, final SpliceMode splice,
+                             final int pipeBytes) throws IOException {
         final EpollEngine e = new EpollEngine(runtime, udpBatch);
+        e.splice = splice;
+        e.pipeBytes = pipeBytes;
         try {
             for (final EpollLoop l : e.loops) {
                 l.start();
@@ -109,9 +120,9 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         runtime.services().addListener(e);
         e.health = new EpollHealth(e);
         e.health.begin();
-        LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, splice"
-            + " relay, UDP by recvmmsg/sendmmsg batches of {}, listening on {}", e.loops.length, udpBatch,
-            e.listening());
+        LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, TCP relay"
+            + " path {} ({} byte pipes), UDP by recvmmsg/sendmmsg batches of {}, listening on {}", e.loops.length,
+            splice.path(), pipeBytes, udpBatch, e.listening());
         return e;
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A listening socket of one service on one event loop, opened with {@code SO_REUSEPORT} so every loop has its own
- * and the kernel spreads connections over them. Registered level-triggered for {@code EPOLLIN}.
+ * and the kernel spreads connections over them. Registered level-triggered for {@code EPOLLIN}. The director's
+ * socket options are set on the listener, and accepted sockets inherit them.
  *
  * <p>Running out of file descriptors (EMFILE/ENFILE from {@code accept4}) pauses accepting for the back-off time
  * (the interest set is emptied, so the readable listener does not spin), counted and logged at most once per
@@ -66,6 +67,9 @@ final class EpollListener extends PausedListeners.Pausable implements EpollLoop.
                 Linux.SO_REUSEADDR, 1));
             NativeException.check("setsockopt(SO_REUSEPORT)", sys.setsockopt(fd, Linux.SOL_SOCKET,
                 Linux.SO_REUSEPORT, 1));
+            // accept4 gives each client socket a clone of the listener: TCP_NODELAY, SO_KEEPALIVE and the buffer sizes
+            // set here are the accepted sockets' too (EpollSocketsTest checks it), so no setsockopt per connection
+            EpollSockets.configure(sys, fd, loop.engine.runtime.options());
             NativeException.check("bind " + address, sys.bind(fd, a));
             NativeException.check("listen", sys.listen(fd, backlog));
             return new EpollListener(loop, state, fd);

@@ -5,6 +5,8 @@ import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.session.RateLimitedLog;
 import io.jlvs.core.session.Session;
 import io.jlvs.core.session.SessionContext;
+import io.jlvs.transport.epoll.internal.AutoRelay;
+import io.jlvs.transport.epoll.internal.BufferPool;
 import io.jlvs.transport.epoll.internal.Epoll;
 import io.jlvs.transport.epoll.internal.Errno;
 import io.jlvs.transport.epoll.internal.NativeException;
@@ -90,6 +92,8 @@ final class EpollLoop extends Thread {
     Syscalls sys;
     Epoll epoll;
     PipePool pipes;
+    /** The copy path's direct buffers (splice-auto's small reads, or every read under {@code never}). */
+    BufferPool buffers;
     /** Scratch native memory for PROXY headers and bytes that are dropped. */
     MemorySegment scratch;
     /** The peer address accept4 fills. */
@@ -190,7 +194,11 @@ final class EpollLoop extends Thread {
         try {
             sys = new Syscalls();
             epoll = new Epoll(sys, MAX_EVENTS);
-            pipes = new PipePool(sys, 65_536, 256);
+            final int pipeBytes = engine.pipeBytes;
+            // idle pipes hold no pages, but their capacity counts against fs.pipe-user-pages-soft: keep <= 16 MiB
+            pipes = new PipePool(sys, pipeBytes, Math.max(16, (16 << 20) / pipeBytes));
+            buffers = new BufferPool(engine.splice == SpliceMode.NEVER ? pipeBytes : AutoRelay.DEFAULT_COPY_BYTES,
+                engine.splice == SpliceMode.ALWAYS ? 0 : 64);
             scratch = sys.arena().allocate(65_536, 8);
             peer = new SockAddr(sys.arena());
             local = new SockAddr(sys.arena());
@@ -358,6 +366,7 @@ final class EpollLoop extends Thread {
             closeListeners();
             closeAllConnections();
             pipes.close();
+            buffers.close();
         } catch (final Throwable e) {
             LOG.debug("closing loop {}", index, e);
         }

@@ -20,6 +20,15 @@ import java.io.IOException;
  * {@link java.util.ServiceLoader} makes (the {@code jlvs} CLI's {@code --transport epoll|auto}) by the system
  * property {@value #UDP_BATCH_PROPERTY}.
  *
+ * <p>The TCP relay path ({@link SpliceMode}: {@code auto}, {@code always}, {@code never}; default
+ * {@link #DEFAULT_SPLICE}) and the pipe size ({@value #MIN_PIPE_BYTES} to {@value #MAX_PIPE_BYTES} bytes, default
+ * {@value #DEFAULT_PIPE_BYTES}) are set by {@link #EpollTransport(int, SpliceMode, int)}, or for the transport that
+ * {@link java.util.ServiceLoader} makes by the system properties {@value #SPLICE_PROPERTY} and
+ * {@value #PIPE_BYTES_PROPERTY}. A pipe is held by a connection direction only while bytes are in flight, so the
+ * size bounds the bytes in flight per direction and the memory of the pipes that are moving bytes, not of idle
+ * connections. The kernel rounds the size up to a power-of-two number of pages; above
+ * {@code /proc/sys/fs/pipe-max-size} an unprivileged process keeps the kernel's default (64 KiB).
+ *
  * <p>Thread-safe (immutable).
  */
 public final class EpollTransport implements Transport {
@@ -28,8 +37,23 @@ public final class EpollTransport implements Transport {
     /** The system property the no-argument constructor reads the UDP batch from. */
     public static final String UDP_BATCH_PROPERTY = "jlvs.epoll.udpBatch";
 
+    /** The default relay path: {@link SpliceMode#AUTO}, measured cheapest per operation (see the module notes). */
+    public static final SpliceMode DEFAULT_SPLICE = SpliceMode.AUTO;
+    /** The system property the no-argument constructor reads the relay path from: auto, always or never. */
+    public static final String SPLICE_PROPERTY = "jlvs.epoll.splice";
+    /** The default pipe size: 256 KiB (measured: a third of the CPU per MiB of 64 KiB pipes on a bulk stream). */
+    public static final int DEFAULT_PIPE_BYTES = 256 * 1024;
+    /** The smallest pipe size accepted: one page. */
+    public static final int MIN_PIPE_BYTES = 4096;
+    /** The largest pipe size accepted: 64 MiB (the kernel may grant less, see the class comment). */
+    public static final int MAX_PIPE_BYTES = 64 << 20;
+    /** The system property the no-argument constructor reads the pipe size (bytes) from. */
+    public static final String PIPE_BYTES_PROPERTY = "jlvs.epoll.pipeBytes";
+
     private final int udpBatch;
-    /** Why the system property's batch was refused, or null. */
+    private final SpliceMode splice;
+    private final int pipeBytes;
+    /** Why a system property was refused, or null. */
     private final String badBatch;
 
     /**
@@ -41,13 +65,19 @@ public final class EpollTransport implements Transport {
     public EpollTransport() {
         final String v = System.getProperty(UDP_BATCH_PROPERTY);
         int n = DEFAULT_UDP_BATCH;
+        SpliceMode m = DEFAULT_SPLICE;
+        int p = DEFAULT_PIPE_BYTES;
         String bad = null;
         try {
             n = batchFromProperty(v);
+            m = spliceFromProperty(System.getProperty(SPLICE_PROPERTY));
+            p = pipeBytesFromProperty(System.getProperty(PIPE_BYTES_PROPERTY));
         } catch (final IllegalArgumentException e) {
             bad = e.getMessage();
         }
         this.udpBatch = n;
+        this.splice = m;
+        this.pipeBytes = p;
         this.badBatch = bad;
     }
 
@@ -58,11 +88,63 @@ public final class EpollTransport implements Transport {
      * @throws IllegalArgumentException if the batch is out of range
      */
     public EpollTransport(final int udpBatch) {
+        this(udpBatch, DEFAULT_SPLICE, DEFAULT_PIPE_BYTES);
+    }
+
+    /**
+     * An epoll transport with a given UDP batch, TCP relay path and pipe size.
+     *
+     * @param udpBatch datagrams per {@code recvmmsg}/{@code sendmmsg} call, 1-1024
+     * @param splice the TCP relay path
+     * @param pipeBytes the capacity asked of each relay pipe (and of each copy buffer under {@link SpliceMode#NEVER}),
+     *     {@value #MIN_PIPE_BYTES} to {@value #MAX_PIPE_BYTES}
+     * @throws IllegalArgumentException if a value is out of range or the mode is null
+     */
+    public EpollTransport(final int udpBatch, final SpliceMode splice, final int pipeBytes) {
         if (udpBatch < 1 || udpBatch > 1024) {
             throw new IllegalArgumentException("udpBatch: " + udpBatch + " (expected: 1-1024)");
         }
+        if (splice == null) {
+            throw new IllegalArgumentException("splice: null (expected: AUTO, ALWAYS or NEVER)");
+        }
+        if (pipeBytes < MIN_PIPE_BYTES || pipeBytes > MAX_PIPE_BYTES) {
+            throw new IllegalArgumentException("pipeBytes: " + pipeBytes + " (expected: " + MIN_PIPE_BYTES + "-"
+                + MAX_PIPE_BYTES + ")");
+        }
         this.udpBatch = udpBatch;
+        this.splice = splice;
+        this.pipeBytes = pipeBytes;
         this.badBatch = null;
+    }
+
+    static SpliceMode spliceFromProperty(final String value) {
+        return value == null || value.isBlank() ? DEFAULT_SPLICE : SpliceMode.parse(value);
+    }
+
+    static int pipeBytesFromProperty(final String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PIPE_BYTES;
+        }
+        try {
+            final int n = Integer.parseInt(value.trim());
+            if (n >= MIN_PIPE_BYTES && n <= MAX_PIPE_BYTES) {
+                return n;
+            }
+        } catch (final NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + PIPE_BYTES_PROPERTY + "=" + value + ": expected a number of bytes"
+            + " from " + MIN_PIPE_BYTES + " to " + MAX_PIPE_BYTES);
+    }
+
+    /** {@return the TCP relay path} */
+    public SpliceMode splice() {
+        return splice;
+    }
+
+    /** {@return the capacity asked of each relay pipe, in bytes} */
+    public int pipeBytes() {
+        return pipeBytes;
     }
 
     static int batchFromProperty(final String value) {
@@ -129,8 +211,8 @@ public final class EpollTransport implements Transport {
             throw new IOException("the epoll transport cannot run here: " + why);
         }
         if (badBatch != null) {
-            throw new IOException("the epoll transport's UDP batch: " + badBatch);
+            throw new IOException("the epoll transport's settings: " + badBatch);
         }
-        return EpollEngine.start(runtime, udpBatch);
+        return EpollEngine.start(runtime, udpBatch, splice, pipeBytes);
     }
 }

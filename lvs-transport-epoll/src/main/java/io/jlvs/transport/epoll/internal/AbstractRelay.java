@@ -27,6 +27,8 @@ abstract class AbstractRelay implements Relay {
     private int errno;
     private boolean stopAfterShortRead;
     private boolean shortRead;
+    private boolean closeFollows;
+    private boolean shutDown;
 
     AbstractRelay(final Syscalls sys, final int src, final int dst, final long budgetBytes) {
         if (budgetBytes < 1) {
@@ -89,9 +91,12 @@ abstract class AbstractRelay implements Relay {
             }
             if (srcEnded) {
                 releaseHeld();
-                final int r = sys.shutdown(dst, Linux.SHUT_WR);
-                if (r < 0 && r != -Errno.ENOTCONN) {
-                    return fail(r);
+                if (!closeFollows) {
+                    final int r = sys.shutdown(dst, Linux.SHUT_WR);
+                    if (r < 0 && r != -Errno.ENOTCONN) {
+                        return fail(r);
+                    }
+                    shutDown = true;
                 }
                 state = DONE;
                 return DONE;
@@ -133,6 +138,16 @@ abstract class AbstractRelay implements Relay {
     @Override
     public final void stopAfterShortRead(final boolean stop) {
         this.stopAfterShortRead = stop;
+    }
+
+    @Override
+    public final void closeFollows() {
+        this.closeFollows = true;
+    }
+
+    @Override
+    public final boolean shutDown() {
+        return shutDown;
     }
 
     @Override

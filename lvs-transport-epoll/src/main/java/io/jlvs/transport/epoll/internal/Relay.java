@@ -44,6 +44,17 @@ public interface Relay {
     void stopAfterShortRead(boolean stop);
 
     /**
+     * Tells the direction that the other one has ended (its source's end of stream was read and carried): at this
+     * direction's own end of stream the connection closes both sockets at once, and close(2) sends the same FIN
+     * that {@code shutdown(SHUT_WR)} would (end of stream has been read from both sockets, so no unread byte turns
+     * the close into a reset). The direction then reaches {@link #DONE} without the shutdown call.
+     */
+    void closeFollows();
+
+    /** {@return true if this direction ended with {@code shutdown(SHUT_WR)} of its destination} */
+    boolean shutDown();
+
+    /**
      * Sets bytes to deliver to the destination before any relayed byte (the PROXY protocol header to a real
      * server), sent by the next {@link #pump()} calls before anything is read from the source. The segment
      * is referenced, not copied: keep it alive until the first relayed byte has been delivered.

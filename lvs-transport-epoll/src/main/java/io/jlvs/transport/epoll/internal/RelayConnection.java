@@ -18,7 +18,8 @@ package io.jlvs.transport.epoll.internal;
  * the module's notes compares.
  *
  * <p>When both directions are {@link Relay#DONE} (each side's end of stream was carried to the other as a
- * FIN) the sockets are closed. When either fails, both are closed with a reset (SO_LINGER 0), the way a
+ * FIN) the sockets are closed; the second direction to end carries its FIN by that close, not by a shutdown call
+ * ({@link Relay#closeFollows()}). When either fails, both are closed with a reset (SO_LINGER 0), the way a
  * reset is carried through.
  *
  * <p>Not thread-safe; confined to the loop thread of its epoll instance. It owns both descriptors from
@@ -200,6 +201,11 @@ public final class RelayConnection {
             closeBoth(false);
             status = CLOSED;
             return status;
+        }
+        if (upState == Relay.DONE) {
+            down.closeFollows();
+        } else if (downState == Relay.DONE) {
+            up.closeFollows();
         }
         if (trigger == Trigger.LEVEL) {
             final int c = interest(upState, downState);

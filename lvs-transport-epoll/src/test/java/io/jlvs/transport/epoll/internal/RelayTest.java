@@ -204,7 +204,11 @@ class RelayTest {
                 assertEquals(RelayConnection.CLOSED, f.status(), f.toString());
                 assertEquals(1 + upBytes, f.upBytes());
                 assertEquals(downBytes, f.downBytes());
-                assertEquals(path == TestDirector.Path.SPLICE ? "splice" : "copy", f.path());
+                assertEquals(pathName(path), f.path());
+                if (path == TestDirector.Path.AUTO) {
+                    assertTrue(f.upSwitches() > 0 && f.downSwitches() > 0, "chunks of up to 40,000 bytes through a"
+                        + " 4 KiB copy buffer switch both directions to splice: " + f);
+                }
                 if (trigger == RelayConnection.Trigger.EDGE) {
                     assertEquals(2, f.epollCtlCalls(), "edge-triggered: registered once, never modified");
                 } else {
@@ -213,6 +217,17 @@ class RelayTest {
             }
             waitFor(() -> d.pipesInUse == 0 && d.buffersInUse == 0 && d.open == 0, "pipes and buffers back");
             assertTrue(d.resumes > 0, "a 64 KiB budget per pump yielded and was resumed");
+        }
+    }
+
+    private static String pathName(final TestDirector.Path path) {
+        switch (path) {
+            case SPLICE:
+                return "splice";
+            case COPY:
+                return "copy";
+            default:
+                return "splice-auto";
         }
     }
 
@@ -231,12 +246,15 @@ class RelayTest {
              Socket s = new Socket(InetAddress.getLoopbackAddress(), d.port())) {
             writeChunked(s.getOutputStream(), request, new Random(5));
             s.shutdownOutput();
+            // a reset instead of the FIN would make this read throw
             assertArrayEquals(answer, readChunked(s.getInputStream(), new Random(6)), "answer after half-close");
             backend.awaitHandlers(1);
             final TestDirector.Finished f = awaitFinished(d);
             assertEquals(RelayConnection.CLOSED, f.status());
             assertEquals(request.length, f.upBytes());
             assertEquals(answer.length, f.downBytes());
+            assertTrue(f.upShutDown(), "the client's FIN went to the server by shutdown(SHUT_WR): " + f);
+            assertTrue(!f.downShutDown(), "the server's FIN went to the client by the close that followed: " + f);
         }
     }
 
@@ -257,9 +275,10 @@ class RelayTest {
             assertArrayEquals(greeting, readChunked(s.getInputStream(), new Random(11)), "greeting, then EOF");
             writeChunked(s.getOutputStream(), upload, new Random(12));
             s.shutdownOutput();
-            backend.awaitHandlers(1);
+            backend.awaitHandlers(1); // the backend's assertion: the whole upload, then a FIN (not a reset)
             final TestDirector.Finished f = awaitFinished(d);
             assertEquals(RelayConnection.CLOSED, f.status());
+            assertTrue(f.downShutDown() && !f.upShutDown(), "the server's FIN by shutdown, the client's by close: " + f);
             assertEquals(upload.length, f.upBytes());
             assertEquals(greeting.length, f.downBytes());
         }
@@ -373,6 +392,130 @@ class RelayTest {
             assertEquals(1, pool.idle(), "an empty pipe is pooled");
             assertEquals(Arrays.asList(2L, 0), Arrays.asList(pool.created(), pool.inUse()));
             assertEquals(q, pool.acquire(), "and lent again");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = RelayConnection.Trigger.class)
+    void spliceAutoSwitchesToSpliceForABulkTransferAndBackForSmallMessages(final RelayConnection.Trigger trigger)
+        throws Exception {
+        final byte[] bulk = random(21, 3_000_000);
+        try (Backend backend = new Backend(s -> {
+            final InputStream in = s.getInputStream();
+            final OutputStream out = s.getOutputStream();
+            final byte[] buf = new byte[65_536];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                out.write(buf, 0, n); // echo
+                out.flush();
+            }
+            s.shutdownOutput();
+        });
+             TestDirector d = new TestDirector(backend.port(), TestDirector.Path.AUTO, trigger,
+                 PipePool.DEFAULT_PIPE_BYTES, 1 << 20);
+             Socket s = new Socket(InetAddress.getLoopbackAddress(), d.port())) {
+            s.setTcpNoDelay(true);
+            final InputStream in = s.getInputStream();
+            final OutputStream out = s.getOutputStream();
+            long relayed = 0;
+            for (int round = 0; round < 2; round++) {
+                // small messages (copy), then a bulk stream (splice), then small messages again (back to copy)
+                for (int i = 0; i < 12; i++) {
+                    final byte[] m = random(100L * round + i, 100 + i);
+                    out.write(m);
+                    out.flush();
+                    assertArrayEquals(m, in.readNBytes(m.length), "small message " + i + " of round " + round);
+                    relayed += m.length;
+                }
+                if (round == 0) {
+                    final CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return in.readNBytes(bulk.length);
+                        } catch (final IOException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    out.write(bulk);
+                    out.flush();
+                    assertArrayEquals(bulk, echoed.get(60, TimeUnit.SECONDS), "the bulk stream, echoed");
+                    relayed += bulk.length;
+                }
+            }
+            s.shutdownOutput();
+            assertEquals(-1, in.read());
+            backend.awaitHandlers(1);
+            final TestDirector.Finished f = awaitFinished(d);
+            assertEquals(RelayConnection.CLOSED, f.status());
+            assertEquals("splice-auto", f.path());
+            assertEquals(relayed, f.upBytes());
+            assertEquals(relayed, f.downBytes());
+            // to splice for the stream and back to copy for the small messages (an even count: it ends on copy)
+            for (final int sw : new int[] {f.upSwitches(), f.downSwitches()}) {
+                assertTrue(sw >= 2 && sw % 2 == 0, "switches: " + f);
+            }
+        }
+    }
+
+    /** The byte at position {@code i} of the back-pressure stream (checked without holding the stream). */
+    private static byte streamByte(final long i) {
+        return (byte) (i * 31 + (i >>> 9) + (i >>> 17));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("modes")
+    void aServerThatDoesNotReadStopsTheClientWithOneBufferInFlight(final TestDirector.Path path,
+                                                                    final RelayConnection.Trigger trigger)
+        throws Exception {
+        final long cap = 256L << 20; // far beyond what the kernel's socket buffers on the way can hold
+        final CompletableFuture<Long> releaseAfter = new CompletableFuture<>();
+        try (Backend backend = new Backend(s -> {
+            final long expected = releaseAfter.get(60, TimeUnit.SECONDS);
+            final InputStream in = s.getInputStream();
+            final byte[] buf = new byte[65_536];
+            long pos = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != streamByte(pos + i)) {
+                        throw new AssertionError("byte " + (pos + i) + " differs");
+                    }
+                }
+                pos += n;
+            }
+            assertEquals(expected, pos, "every byte the client wrote, once");
+        });
+             TestDirector d = new TestDirector(backend.port(), path, trigger, PipePool.DEFAULT_PIPE_BYTES, 1 << 20);
+             java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(d.address())) {
+            c.configureBlocking(false);
+            final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(65_536);
+            long written = 0;
+            int stalls = 0;
+            while (written < cap && stalls < 200) {
+                b.clear();
+                for (int i = 0; i < b.capacity(); i++) {
+                    b.put(i, streamByte(written + i));
+                }
+                final int n = c.write(b);
+                if (n > 0) {
+                    written += n;
+                    stalls = 0;
+                } else {
+                    stalls++;
+                    Thread.sleep(5); // polling interval while the buffers on the way fill
+                }
+            }
+            assertTrue(written < cap, "the client was stopped after " + written + " bytes");
+            final long held = written;
+            waitFor(() -> d.buffersInUse + d.pipesInUse <= 1, "one buffer or pipe in flight at most");
+            assertTrue(d.buffersInUse + d.pipesInUse <= 1, "at most one buffer or pipe: " + d.buffersInUse + " "
+                + d.pipesInUse);
+            releaseAfter.complete(held);
+            c.configureBlocking(true);
+            c.shutdownOutput();
+            backend.awaitHandlers(1);
+            final TestDirector.Finished f = awaitFinished(d);
+            assertEquals(RelayConnection.CLOSED, f.status());
+            assertEquals(held, f.upBytes());
         }
     }
 }

@@ -17,10 +17,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestDirector implements AutoCloseable {
     /** What a finished connection reported. */
-    record Finished(int status, long upBytes, long downBytes, int errno, long epollCtlCalls, String path) {
+    record Finished(int status, long upBytes, long downBytes, int errno, long epollCtlCalls, String path,
+                    int upSwitches, int downSwitches, boolean upShutDown, boolean downShutDown) {
     }
 
-    enum Path { SPLICE, COPY }
+    enum Path { SPLICE, COPY, AUTO }
 
     private static final long LISTENER = 1L;
     private static final int LOOPBACK = 0x7f000001;
@@ -86,7 +87,8 @@ final class TestDirector implements AutoCloseable {
         final List<RelayConnection> conns = new ArrayList<>();
         try (Syscalls sys = new Syscalls(); Epoll epoll = new Epoll(sys, 64);
              PipePool pipes = new PipePool(sys, pipeBytes, 8);
-             BufferPool buffers = new BufferPool(pipeBytes, 8)) {
+             BufferPool buffers = new BufferPool(path == Path.AUTO ? Math.min(pipeBytes, AutoRelay.DEFAULT_COPY_BYTES)
+                 : pipeBytes, 8)) {
             final int lfd = NativeException.check("socket",
                 sys.socket(Linux.AF_INET, Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0));
             try {
@@ -153,7 +155,28 @@ final class TestDirector implements AutoCloseable {
         conns.set(id, null);
         open--;
         finished.add(new Finished(c.status(), c.up().bytes(), c.down().bytes(), c.errno(), c.epollCtlCalls(),
-            c.up().path()));
+            c.up().path(), switches(c.up()), switches(c.down()), c.up().shutDown(), c.down().shutDown()));
+    }
+
+    private static int switches(final Relay r) {
+        return r instanceof AutoRelay ? ((AutoRelay) r).switches() : 0;
+    }
+
+    private static Relay relay(final Syscalls sys, final Path path, final PipePool pipes, final BufferPool buffers,
+                               final int src, final int dst, final long budgetBytes) {
+        switch (path) {
+            case SPLICE:
+                return new SpliceRelay(sys, pipes, src, dst, budgetBytes);
+            case COPY:
+                return new CopyRelay(sys, buffers, src, dst, budgetBytes);
+            default:
+                return new AutoRelay(sys, pipes, buffers, src, dst, budgetBytes);
+        }
+    }
+
+    /** {@return CPU time (user + system) the loop thread has used so far, in nanoseconds} */
+    long loopCpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(thread.threadId());
     }
 
     private void accept(final Syscalls sys, final Epoll epoll, final int lfd, final SockAddr backend,
@@ -176,10 +199,8 @@ final class TestDirector implements AutoCloseable {
                 NativeException.check("connect", r);
             }
             final int id = conns.size();
-            final Relay up = path == Path.SPLICE ? new SpliceRelay(sys, pipes, cfd, sfd, budgetBytes)
-                : new CopyRelay(sys, buffers, cfd, sfd, budgetBytes);
-            final Relay down = path == Path.SPLICE ? new SpliceRelay(sys, pipes, sfd, cfd, budgetBytes)
-                : new CopyRelay(sys, buffers, sfd, cfd, budgetBytes);
+            final Relay up = relay(sys, path, pipes, buffers, cfd, sfd, budgetBytes);
+            final Relay down = relay(sys, path, pipes, buffers, sfd, cfd, budgetBytes);
             if (prefix != null) {
                 final java.lang.foreign.MemorySegment p = sys.arena().allocate(prefix.length);
                 p.copyFrom(java.lang.foreign.MemorySegment.ofArray(prefix));
