@@ -7,6 +7,7 @@ import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.transport.LruList;
 import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -47,7 +48,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpEndpoint implements EpollLoop.Handler {
+final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<EpollLoop, UdpEndpoint> {
     /** Batches read per readable event before the loop serves its other descriptors. */
     private static final int BATCHES_PER_EVENT = 4;
 
@@ -63,8 +64,7 @@ final class UdpEndpoint implements EpollLoop.Handler {
     // one-packet flows: hashed by client (address, port), one per (client, server); oldest use first
     private UdpFlow[] opsBuckets = new UdpFlow[64];
     private int opsCount;
-    private UdpFlow opsHead;
-    private UdpFlow opsTail;
+    private final LruList<UdpFlow> ops = new LruList<>();
     // IPv6 table flows by raw source address (address, scope, port), so a known flow's datagram makes no Java address
     private UdpFlow[] v6Buckets = new UdpFlow[16];
     private int v6Count;
@@ -287,13 +287,19 @@ final class UdpEndpoint implements EpollLoop.Handler {
         }
     }
 
+    @Override
+    public VirtualService service() {
+        return state.service;
+    }
+
     /**
      * Imports a synced flow into this loop's table ({@link UdpFlowImports}): bound to {@code server}, with the
      * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
      *
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
-    UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
+    @Override
+    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
         final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
         if (!UdpFlowImports.usable(server)) {
             return UdpFlowImports.Outcome.SERVER_GONE;
@@ -333,7 +339,8 @@ final class UdpEndpoint implements EpollLoop.Handler {
      *
      * @return whether there was one
      */
-    boolean evict(final InetSocketAddress client) {
+    @Override
+    public boolean evict(final InetSocketAddress client) {
         final Connection c = loop.table.lookup(Protocol.UDP, client.getAddress(), client.getPort(),
             virtual.getAddress(), virtualPort);
         if (c == null) {
@@ -518,56 +525,25 @@ final class UdpEndpoint implements EpollLoop.Handler {
         f.opsNext = opsBuckets[b];
         opsBuckets[b] = f;
         opsCount++;
-        linkOps(f);
-    }
-
-    private void linkOps(final UdpFlow f) {
-        f.lastUseNs = loop.now;
-        f.lruPrev = opsTail;
-        f.lruNext = null;
-        if (opsTail == null) {
-            opsHead = f;
-        } else {
-            opsTail.lruNext = f;
-        }
-        opsTail = f;
-    }
-
-    private void unlinkOps(final UdpFlow f) {
-        if (f.lruPrev == null) {
-            opsHead = f.lruNext;
-        } else {
-            f.lruPrev.lruNext = f.lruNext;
-        }
-        if (f.lruNext == null) {
-            opsTail = f.lruPrev;
-        } else {
-            f.lruNext.lruPrev = f.lruPrev;
-        }
-        f.lruPrev = null;
-        f.lruNext = null;
+        ops.add(f, loop.now);
     }
 
     /** A one-packet flow was used: it moves to the young end. */
     void touchOps(final UdpFlow f) {
-        if (opsTail != f) {
-            unlinkOps(f);
-            linkOps(f);
-        } else {
-            f.lastUseNs = loop.now;
-        }
+        ops.touch(f, loop.now);
     }
 
     /** Expires one-packet flows idle for the UDP timeout, at most {@code limit}. */
     void expireOps(final long now, final long timeoutNs, final int limit) {
-        for (int n = 0; n < limit && opsHead != null && now - (opsHead.lastUseNs + timeoutNs) >= 0; n++) {
-            removeOps(opsHead);
+        UdpFlow f;
+        for (int n = 0; n < limit && (f = ops.expired(now, timeoutNs)) != null; n++) {
+            removeOps(f);
         }
     }
 
     /** Unhashes and closes a one-packet flow. */
     void removeOps(final UdpFlow f) {
-        unlinkOps(f);
+        ops.remove(f);
         final int b = bucket(f.opsKey);
         if (opsBuckets[b] == f) {
             opsBuckets[b] = f.opsNext;
@@ -595,8 +571,8 @@ final class UdpEndpoint implements EpollLoop.Handler {
         if (fd < 0) {
             return;
         }
-        while (opsHead != null) {
-            removeOps(opsHead);
+        while (!ops.isEmpty()) {
+            removeOps(ops.oldest());
         }
         udp.closeFlows(this);
         loop.sys.close(fd);

@@ -5,6 +5,7 @@ import io.jlvs.core.config.Extensions;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.ProxyProtocol;
+import io.jlvs.core.transport.LruLinks;
 import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Errno;
@@ -26,7 +27,7 @@ import java.net.InetSocketAddress;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpFlow implements EpollLoop.Handler {
+final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
     /** Reply batches read per readable event before the loop serves its other descriptors. */
     private static final int BATCHES_PER_EVENT = 4;
 
@@ -47,9 +48,6 @@ final class UdpFlow implements EpollLoop.Handler {
     // one-packet flows (owned by UdpEndpoint)
     long opsKey;
     UdpFlow opsNext;
-    UdpFlow lruPrev;
-    UdpFlow lruNext;
-    long lastUseNs;
     // the endpoint's index of IPv6 table flows by raw source address (owned by UdpEndpoint)
     long v6High;
     long v6Low;
