@@ -7,7 +7,6 @@ import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
-import io.jlvs.core.transport.LruList;
 import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Linux;
@@ -16,10 +15,8 @@ import io.jlvs.transport.epoll.internal.SockAddr;
 import io.jlvs.transport.epoll.internal.Syscalls;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 
 /**
  * A UDP virtual service on one event loop: the datagram socket bound to the virtual address (one per loop with
@@ -61,13 +58,10 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
     private final boolean virtual4;
     private final int virtualFold;
     private final int virtualPort;
-    // one-packet flows: hashed by client (address, port), one per (client, server); oldest use first
-    private UdpFlow[] opsBuckets = new UdpFlow[64];
-    private int opsCount;
-    private final LruList<UdpFlow> ops = new LruList<>();
-    // IPv6 table flows by raw source address (address, scope, port), so a known flow's datagram makes no Java address
-    private UdpFlow[] v6Buckets = new UdpFlow[16];
-    private int v6Count;
+    /** The one-packet flows: one per (client, server), oldest use first. */
+    final OnePacketFlows ops = new OnePacketFlows();
+    /** IPv6 table flows by raw source address, so a known flow's datagram makes no Java address. */
+    final Udp6Index index6 = new Udp6Index();
 
     private UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
         final InetSocketAddress virtual) throws NativeException {
@@ -212,7 +206,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         final int scope = rx.sourceIpv6Scope(i);
         final int cp6 = rx.sourcePort(i);
         if (!service.config().onePacket()) {
-            final UdpFlow known = find6(hi, lo, scope, cp6);
+            final UdpFlow known = index6.find(hi, lo, scope, cp6);
             if (known != null) {
                 table.countIn(known.conn, n, loop.now);
                 return known;
@@ -233,10 +227,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
             // a flow the index missed (an imported one whose scope id the record did not carry): index it as the
             // kernel names the source, so its next datagrams take the allocation-free path
             final UdpFlow f = (UdpFlow) a;
-            if (f.hashed6) {
-                unhash6(f);
-            }
-            hash6(f, hi, lo, scope);
+            index6.add(f, hi, lo, scope);
             table.countIn(c, n, loop.now);
             return f;
         }
@@ -250,7 +241,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         final UdpFlow f = placed(imported != null ? imported : table.open(service, udp.flow, Protocol.UDP, ca, cp,
             virtual.getAddress(), virtualPort, loop.now), 0, cp, from, n);
         if (f != null) {
-            hash6(f, hi, lo, scope);
+            index6.add(f, hi, lo, scope);
         }
         return f;
     }
@@ -324,8 +315,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         }
         c.attachment(f);
         if (!v4) {
-            final byte[] b = ipv6Bytes(ca);
-            hash6(f, word64(b, 0), word64(b, 8), ca instanceof Inet6Address six ? six.getScopeId() : 0);
+            index6.add(f, ca);
         }
         if (index != null) {
             f.claim = index.offer(new UdpFlowImports.Key(ca, client.getPort(), va, virtualPort), loop, c, server);
@@ -351,100 +341,6 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
             f.close();
         }
         return true;
-    }
-
-    /** The 16 bytes the kernel reports for a client of this IPv6 socket (an IPv4 client as {@code ::ffff:a.b.c.d}). */
-    private static byte[] ipv6Bytes(final InetAddress a) {
-        final byte[] b = a.getAddress();
-        if (b.length == 16) {
-            return b;
-        }
-        final byte[] m = new byte[16];
-        m[10] = (byte) 0xff;
-        m[11] = (byte) 0xff;
-        System.arraycopy(b, 0, m, 12, 4);
-        return m;
-    }
-
-    private static long word64(final byte[] b, final int at) {
-        long v = 0;
-        for (int k = 0; k < 8; k++) {
-            v = v << 8 | (b[at + k] & 0xffL);
-        }
-        return v;
-    }
-
-    private int bucket6(final long hi, final long lo, final int port) {
-        long h = (hi * 31 + lo) * 0x9E3779B97F4A7C15L + port;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 32;
-        return (int) h & (v6Buckets.length - 1);
-    }
-
-    /** The live table flow of an IPv6 source, or null; allocates nothing. */
-    private UdpFlow find6(final long hi, final long lo, final int scope, final int port) {
-        if (v6Count == 0) {
-            return null;
-        }
-        UdpFlow f = v6Buckets[bucket6(hi, lo, port)];
-        while (f != null) {
-            if (f.v6Low == lo && f.v6High == hi && f.clientPort == port && f.v6Scope == scope) {
-                final Connection c = f.conn;
-                if (c.isTracked() && c.attachment() == f) {
-                    return f;
-                }
-                f.close(); // its entry left the table: the flow is over (and leaves the index)
-                return null;
-            }
-            f = f.v6Next;
-        }
-        return null;
-    }
-
-    /** Indexes an IPv6 table flow by its raw source address. */
-    private void hash6(final UdpFlow f, final long hi, final long lo, final int scope) {
-        if (v6Count >= v6Buckets.length * 3 / 4) {
-            final UdpFlow[] old = v6Buckets;
-            v6Buckets = new UdpFlow[old.length * 2];
-            for (UdpFlow e : old) {
-                while (e != null) {
-                    final UdpFlow next = e.v6Next;
-                    final int b = bucket6(e.v6High, e.v6Low, e.clientPort);
-                    e.v6Next = v6Buckets[b];
-                    v6Buckets[b] = e;
-                    e = next;
-                }
-            }
-        }
-        f.v6High = hi;
-        f.v6Low = lo;
-        f.v6Scope = scope;
-        final int b = bucket6(hi, lo, f.clientPort);
-        f.v6Next = v6Buckets[b];
-        v6Buckets[b] = f;
-        f.hashed6 = true;
-        v6Count++;
-    }
-
-    /** Removes a closing flow from the IPv6 index. */
-    void unhash6(final UdpFlow f) {
-        final int b = bucket6(f.v6High, f.v6Low, f.clientPort);
-        if (v6Buckets[b] == f) {
-            v6Buckets[b] = f.v6Next;
-        } else {
-            UdpFlow p = v6Buckets[b];
-            while (p != null && p.v6Next != f) {
-                p = p.v6Next;
-            }
-            if (p == null) {
-                return;
-            }
-            p.v6Next = f.v6Next;
-        }
-        f.v6Next = null;
-        f.hashed6 = false;
-        v6Count--;
     }
 
     private boolean mayOpen() {
@@ -482,83 +378,18 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
             loop.counters.udpNoDestination.incrementAndGet();
             return null;
         }
-        final long key = (cf & 0xffffffffL) << 16 | cp;
-        final byte[] v6 = from == null ? null : from.getAddress().getAddress();
-        UdpFlow f = opsBuckets[bucket(key)];
-        while (f != null && !(f.opsKey == key && f.server == server && (v6 == null || Arrays.equals(v6, f.client6)))) {
-            f = f.opsNext;
-        }
+        final long key = OnePacketFlows.key(cf, cp);
+        UdpFlow f = ops.find(key, server, from == null ? null : from.getAddress().getAddress());
         if (f == null) {
             f = UdpFlow.open(this, null, server, cf, cp, from);
             if (f == null) {
                 return null;
             }
-            addOps(f, key);
+            ops.add(f, key, loop.now);
         } else {
-            touchOps(f);
+            ops.touch(f, loop.now);
         }
         return f;
-    }
-
-    private int bucket(final long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 29;
-        return (int) h & (opsBuckets.length - 1);
-    }
-
-    private void addOps(final UdpFlow f, final long key) {
-        if (opsCount >= opsBuckets.length * 3 / 4) {
-            final UdpFlow[] old = opsBuckets;
-            opsBuckets = new UdpFlow[old.length * 2];
-            for (UdpFlow e : old) {
-                while (e != null) {
-                    final UdpFlow next = e.opsNext;
-                    final int b = bucket(e.opsKey);
-                    e.opsNext = opsBuckets[b];
-                    opsBuckets[b] = e;
-                    e = next;
-                }
-            }
-        }
-        f.opsKey = key;
-        final int b = bucket(key);
-        f.opsNext = opsBuckets[b];
-        opsBuckets[b] = f;
-        opsCount++;
-        ops.add(f, loop.now);
-    }
-
-    /** A one-packet flow was used: it moves to the young end. */
-    void touchOps(final UdpFlow f) {
-        ops.touch(f, loop.now);
-    }
-
-    /** Expires one-packet flows idle for the UDP timeout, at most {@code limit}. */
-    void expireOps(final long now, final long timeoutNs, final int limit) {
-        UdpFlow f;
-        for (int n = 0; n < limit && (f = ops.expired(now, timeoutNs)) != null; n++) {
-            removeOps(f);
-        }
-    }
-
-    /** Unhashes and closes a one-packet flow. */
-    void removeOps(final UdpFlow f) {
-        ops.remove(f);
-        final int b = bucket(f.opsKey);
-        if (opsBuckets[b] == f) {
-            opsBuckets[b] = f.opsNext;
-        } else {
-            UdpFlow p = opsBuckets[b];
-            while (p != null && p.opsNext != f) {
-                p = p.opsNext;
-            }
-            if (p != null) {
-                p.opsNext = f.opsNext;
-            }
-        }
-        f.opsNext = null;
-        opsCount--;
-        f.close();
     }
 
     @Override
@@ -571,9 +402,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         if (fd < 0) {
             return;
         }
-        while (!ops.isEmpty()) {
-            removeOps(ops.oldest());
-        }
+        ops.closeAll();
         udp.closeFlows(this);
         loop.sys.close(fd);
         fd = -1;

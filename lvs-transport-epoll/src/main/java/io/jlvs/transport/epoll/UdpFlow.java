@@ -45,10 +45,10 @@ final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
     private int fd;
     private final int slot;
     private boolean closed;
-    // one-packet flows (owned by UdpEndpoint)
+    // one-packet flows (owned by the endpoint's OnePacketFlows)
     long opsKey;
     UdpFlow opsNext;
-    // the endpoint's index of IPv6 table flows by raw source address (owned by UdpEndpoint)
+    // the endpoint's index of IPv6 table flows by raw source address (owned by its Udp6Index)
     long v6High;
     long v6Low;
     int v6Scope;
@@ -202,7 +202,7 @@ final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
                 }
             }
             if (conn == null) {
-                endpoint.touchOps(this);
+                endpoint.ops.touch(this, loop.now);
             }
             udp.repliesWaiting(endpoint, end);
             if (r < room) {
@@ -218,14 +218,14 @@ final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
         if (conn != null) {
             drop();
         } else {
-            endpoint.removeOps(this);
+            endpoint.ops.remove(this);
         }
     }
 
     @Override
     public void fail() {
         if (conn == null) {
-            endpoint.removeOps(this);
+            endpoint.ops.remove(this);
         } else {
             drop();
         }
@@ -253,7 +253,7 @@ final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
             endpoint.loop.engine.flowImport.forget(claim);
         }
         if (hashed6) {
-            endpoint.unhash6(this);
+            endpoint.index6.remove(this);
         }
         if (conn != null && conn.attachment() == this) {
             conn.attachment(null);

@@ -150,7 +150,7 @@ final class UdpLoop {
         if (!endpoints.isEmpty()) {
             final long timeout = loop.engine.runtime.timeouts().timeoutNs(ConnState.UDP);
             for (int i = 0; i < endpoints.size(); i++) { // indexed: no iterator per cycle
-                endpoints.get(i).expireOps(now, timeout, limit);
+                endpoints.get(i).ops.expire(now, timeout, limit);
             }
         }
     }
