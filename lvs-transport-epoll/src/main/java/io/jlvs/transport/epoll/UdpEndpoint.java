@@ -290,8 +290,8 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
     @Override
-    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
-        final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
+    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server,
+        final long remainingNs, final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
         if (!UdpFlowImports.usable(server)) {
             return UdpFlowImports.Outcome.SERVER_GONE;
         }

@@ -196,8 +196,8 @@ final class UdpEndpoint implements Handler, UdpFlowImports.Endpoint<EventLoop, U
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
     @Override
-    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
-        final UdpFlowImports<EventLoop, UdpEndpoint> index) {
+    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server,
+        final long remainingNs, final UdpFlowImports<EventLoop, UdpEndpoint> index) {
         if (!UdpFlowImports.usable(server)) {
             return UdpFlowImports.Outcome.SERVER_GONE;
         }
