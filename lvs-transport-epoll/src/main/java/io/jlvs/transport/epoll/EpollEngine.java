@@ -6,7 +6,6 @@ import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
 import io.jlvs.core.session.LoopEngine;
-import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.DirectorRuntime;
 import io.jlvs.core.transport.UdpFlowImports;
 import org.slf4j.Logger;
