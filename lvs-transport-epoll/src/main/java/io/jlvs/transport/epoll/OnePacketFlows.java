@@ -3,8 +3,6 @@ package io.jlvs.transport.epoll;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.transport.LruList;
 
-import java.util.Arrays;
-
 /**
  * A UDP endpoint's one-packet flows ({@code -o}): the sockets kept per (client, server) pair so that replies find
  * their client although no table entry is kept. Hashed by client (folded address, port) in chained buckets through
@@ -30,20 +28,27 @@ final class OnePacketFlows {
     }
 
     /**
-     * The flow of a client to a server, or null.
+     * The flow of a client to a server, or null; allocates nothing.
      *
-     * @param v6 the client's IPv6 address bytes, or null for an IPv4 client (the key says it all)
+     * @param key the client's {@link #key}
+     * @param hi the high half of an IPv6 client's raw address, 0 for an IPv4 client (the key says it all)
+     * @param lo the low half, 0 for IPv4
+     * @param scope an IPv6 client's scope id, 0 for IPv4
      */
-    UdpFlow find(final long key, final RealServer server, final byte[] v6) {
+    UdpFlow find(final long key, final RealServer server, final long hi, final long lo, final int scope) {
         UdpFlow f = buckets[bucket(key)];
-        while (f != null && !(f.opsKey == key && f.server == server && (v6 == null || Arrays.equals(v6, f.client6)))) {
+        while (f != null && !(f.opsKey == key && f.server == server && f.v6Low == lo && f.v6High == hi
+            && f.v6Scope == scope)) {
             f = f.opsNext;
         }
         return f;
     }
 
-    /** Adds a new flow, used now. */
-    void add(final UdpFlow f, final long key, final long nowNs) {
+    /** Adds a new flow of a client ({@link #find}'s numbers), used now. */
+    void add(final UdpFlow f, final long key, final long hi, final long lo, final int scope, final long nowNs) {
+        f.v6High = hi;
+        f.v6Low = lo;
+        f.v6Scope = scope;
         if (count >= buckets.length * 3 / 4) {
             final UdpFlow[] old = buckets;
             buckets = new UdpFlow[old.length * 2];

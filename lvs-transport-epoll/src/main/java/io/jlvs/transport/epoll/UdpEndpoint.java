@@ -164,7 +164,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
             final int cp = rx.sourcePort(i);
             if (service.config().onePacket()) {
                 udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
-                return onePacket(ca, cp, null, n);
+                return onePacket(ca, cp, 0, 0, 0, null, 0, n);
             }
             final Connection c = table.lookup(Protocol.UDP, ca, cp, virtualFold, virtualPort);
             final Object a = c == null ? null : c.attachment();
@@ -195,8 +195,9 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
     }
 
     /**
-     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow is found by the raw source
-     * address without making a Java address; a new flow (or one-packet scheduling) builds it.
+     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow, and a one-packet
+     * datagram of a known (client, server) pair, are found by the raw source address without making a Java address; a
+     * new flow builds it.
      */
     private UdpFlow route6(final DatagramBatch rx, final int i, final int n) {
         final VirtualService service = state.service;
@@ -205,22 +206,23 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         final long lo = rx.sourceIpv6Low(i);
         final int scope = rx.sourceIpv6Scope(i);
         final int cp6 = rx.sourcePort(i);
-        if (!service.config().onePacket()) {
-            final UdpFlow known = index6.find(hi, lo, scope, cp6);
-            if (known != null) {
-                table.countIn(known.conn, n, loop.now);
-                return known;
-            }
+        if (service.config().onePacket()) {
+            // the fold of the 16 address bytes, as Addresses.fold computes it
+            final int cf = (int) (hi >>> 32) ^ (int) hi ^ (int) (lo >>> 32) ^ (int) lo;
+            udp.flow.setFolded(Protocol.UDP, cf, cp6, virtual.getAddress(), virtualFold, virtualPort);
+            return onePacket(cf, cp6, hi, lo, scope, rx, i, n);
         }
-        // a new flow (or one-packet scheduling): the Java address is built
+        final UdpFlow known = index6.find(hi, lo, scope, cp6);
+        if (known != null) {
+            table.countIn(known.conn, n, loop.now);
+            return known;
+        }
+        // a new flow: the Java address is built
         rx.source(i, udp.address);
         final InetSocketAddress from = udp.address.toInetSocketAddress();
         final InetAddress ca = from.getAddress();
         final int cp = from.getPort();
         udp.flow.set(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
-        if (service.config().onePacket()) {
-            return onePacket(Addresses.fold(ca), cp, from, n);
-        }
         final Connection c = table.lookup(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
         final Object a = c == null ? null : c.attachment();
         if (a instanceof UdpFlow) {
@@ -370,8 +372,16 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         return f;
     }
 
-    /** One-packet scheduling: places the datagram on its own (counted by the table) and finds its pair's socket. */
-    private UdpFlow onePacket(final int cf, final int cp, final InetSocketAddress from, final int n) {
+    /**
+     * One-packet scheduling: places the datagram on its own (counted by the table; {@code udp.flow} is set) and finds
+     * its pair's socket, opening one for a new (client, server) pair.
+     *
+     * @param hi the high half of an IPv6 client's raw address, 0 for IPv4 (so are {@code lo} and {@code scope})
+     * @param rx the batch the datagram of an IPv6 client is in (its Java address is built only for a new pair), or
+     *     null for IPv4
+     */
+    private UdpFlow onePacket(final int cf, final int cp, final long hi, final long lo, final int scope,
+        final DatagramBatch rx, final int i, final int n) {
         final RealServer server = loop.table.openOnePacket(state.service, udp.flow, Protocol.UDP, cf, virtualFold,
             virtualPort, n, loop.now);
         if (server == null) {
@@ -379,13 +389,18 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
             return null;
         }
         final long key = OnePacketFlows.key(cf, cp);
-        UdpFlow f = ops.find(key, server, from == null ? null : from.getAddress().getAddress());
+        UdpFlow f = ops.find(key, server, hi, lo, scope);
         if (f == null) {
+            InetSocketAddress from = null;
+            if (rx != null) {
+                rx.source(i, udp.address);
+                from = udp.address.toInetSocketAddress();
+            }
             f = UdpFlow.open(this, null, server, cf, cp, from);
             if (f == null) {
                 return null;
             }
-            ops.add(f, key, loop.now);
+            ops.add(f, key, hi, lo, scope, loop.now);
         } else {
             ops.touch(f, loop.now);
         }

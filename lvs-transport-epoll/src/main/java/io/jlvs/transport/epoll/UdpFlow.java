@@ -48,7 +48,8 @@ final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
     // one-packet flows (owned by the endpoint's OnePacketFlows)
     long opsKey;
     UdpFlow opsNext;
-    // the endpoint's index of IPv6 table flows by raw source address (owned by its Udp6Index)
+    // an IPv6 client's raw source address: the key of the endpoint's Udp6Index (table flows, while hashed6) or part
+    // of a one-packet flow's key in OnePacketFlows; owned by the endpoint
     long v6High;
     long v6Low;
     int v6Scope;
