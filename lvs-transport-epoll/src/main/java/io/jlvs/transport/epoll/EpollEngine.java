@@ -122,7 +122,7 @@ final class EpollEngine extends LoopEngine<EpollLoop, UdpEndpoint, EpollEngine.S
             final InetSocketAddress bound = await(loop.submit(() -> {
                 try {
                     if (udp) {
-                        return UdpEndpoint.open(loop, st, at, runtime.options().receiveBufferSize()).virtual;
+                        return loop.udp.open(st, at, runtime.options().receiveBufferSize()).virtual;
                     }
                     final EpollListener l = EpollListener.open(loop, st, at, backlog);
                     loop.listeners.add(l);

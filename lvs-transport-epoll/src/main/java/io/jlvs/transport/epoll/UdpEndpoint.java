@@ -11,8 +11,6 @@ import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Linux;
 import io.jlvs.transport.epoll.internal.NativeException;
-import io.jlvs.transport.epoll.internal.SockAddr;
-import io.jlvs.transport.epoll.internal.Syscalls;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -32,10 +30,10 @@ import java.net.InetSocketAddress;
  * servers from the slots they were received in, one {@code sendmmsg(2)} per run of consecutive datagrams of a flow.
  *
  * <p>Per IPv4 datagram: one table lookup with int keys, no allocation once the flow exists, no lock. Per IPv6
- * datagram of a known flow: one lookup in this endpoint's index of its IPv6 flows by the raw source address read
- * from the batch (no Java address is made); a new IPv6 flow and one-packet scheduling of IPv6 clients build the
- * address. A datagram
- * larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
+ * datagram of a known flow: one lookup in this endpoint's index of its IPv6 flows ({@link Udp6Index}) by the raw
+ * source address read from the batch (no Java address is made); a one-packet datagram of an IPv6 client finds its
+ * pair's socket ({@link OnePacketFlows}) by the same raw address; only a new IPv6 flow or pair builds the Java
+ * address. A datagram larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
  * truncated. New flows above {@code maxUdpFlows} per loop are dropped and counted ({@code udp_flows_dropped}); a
  * datagram with no server to go to is counted ({@code udp_no_destination}).
  *
@@ -63,7 +61,7 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
     /** IPv6 table flows by raw source address, so a known flow's datagram makes no Java address. */
     final Udp6Index index6 = new Udp6Index();
 
-    private UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
+    UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
         final InetSocketAddress virtual) throws NativeException {
         this.loop = loop;
         this.udp = loop.udp;
@@ -78,39 +76,6 @@ final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<Ep
         if (r < 0) {
             loop.unregister(slot);
             throw new NativeException("epoll_ctl(ADD udp)", r);
-        }
-    }
-
-    /**
-     * Opens, binds and registers a service's socket on the loop thread.
-     *
-     * @param address where to bind (a port 0 takes an ephemeral port)
-     * @param receiveBuffer SO_RCVBUF, or 0 for 4 MiB (a deep queue absorbs bursts; the kernel caps it at
-     *     {@code rmem_max})
-     * @return the endpoint, added to the loop's endpoints
-     * @throws NativeException if a call fails (the socket is closed then)
-     */
-    static UdpEndpoint open(final EpollLoop loop, final EpollEngine.ServiceState state,
-        final InetSocketAddress address, final int receiveBuffer) throws NativeException {
-        loop.udp.prepare();
-        final Syscalls sys = loop.sys;
-        final SockAddr a = loop.target.set(address);
-        final int fd = NativeException.check("socket", sys.socket(a.family(),
-            Linux.SOCK_DGRAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0));
-        try {
-            NativeException.check("setsockopt(SO_REUSEADDR)", sys.setsockopt(fd, Linux.SOL_SOCKET,
-                Linux.SO_REUSEADDR, 1));
-            NativeException.check("setsockopt(SO_REUSEPORT)", sys.setsockopt(fd, Linux.SOL_SOCKET,
-                Linux.SO_REUSEPORT, 1));
-            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, receiveBuffer > 0 ? receiveBuffer : 4 << 20);
-            NativeException.check("bind " + address, sys.bind(fd, a));
-            NativeException.check("getsockname", sys.getsockname(fd, loop.local));
-            final UdpEndpoint u = new UdpEndpoint(loop, state, fd, loop.local.toInetSocketAddress());
-            loop.udp.endpoints.add(u);
-            return u;
-        } catch (final NativeException | RuntimeException e) {
-            sys.close(fd);
-            throw e;
         }
     }
 
