@@ -262,11 +262,6 @@ public abstract class LoopEngine<L, E extends UdpFlowImports.Endpoint<L, E>, S e
 
     // ---- what the engine does the same way on every transport
 
-    /** {@return the director's runtime} */
-    protected final DirectorRuntime runtime() {
-        return runtime;
-    }
-
     /** {@return the index of synced UDP flows imported at a takeover (thread-safe)} */
     protected final UdpFlowImports<L, E> flowImports() {
         return flowImports;
@@ -380,11 +375,6 @@ public abstract class LoopEngine<L, E extends UdpFlowImports.Endpoint<L, E>, S e
             }
             return false;
         });
-    }
-
-    /** {@return whether the engine is closing (or closed)} */
-    protected final boolean closing() {
-        return closing;
     }
 
     private List<L> listenerLoops() throws IOException {
