@@ -65,6 +65,32 @@ public final class MutableFlow extends FlowFields {
     }
 
     /**
+     * Sets every field from folded numbers, keeping the virtual address object but with no client address object
+     * (it reads as null), so that nothing is allocated: for a datagram whose client is known only by its raw address
+     * (an IPv6 client of one-packet scheduling). The key is derived from the fold as in {@link #set}.
+     *
+     * @param protocol the protocol
+     * @param clientFold the client's address folded as {@link Addresses#fold(InetAddress)} does
+     * @param clientPort the client's port
+     * @param virtualAddress the virtual address
+     * @param virtualFold {@code Addresses.fold(virtualAddress)}
+     * @param virtualPort the virtual port
+     * @return this
+     */
+    public MutableFlow setFolded(final Protocol protocol, final int clientFold, final int clientPort,
+        final InetAddress virtualAddress, final int virtualFold, final int virtualPort) {
+        this.protocol = protocol;
+        this.clientAddress = null;
+        this.clientFold = clientFold;
+        this.clientPort = clientPort;
+        this.virtualAddress = virtualAddress;
+        this.virtualFold = virtualFold;
+        this.virtualPort = virtualPort;
+        this.key = Flows.mix64(clientFold & 0xffffffffL);
+        return this;
+    }
+
+    /**
      * Replaces the key.
      *
      * @param key the key

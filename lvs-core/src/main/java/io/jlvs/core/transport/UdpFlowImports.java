@@ -110,6 +110,39 @@ public final class UdpFlowImports<L, E> {
     }
 
     /**
+     * A loop's UDP endpoint of one service, as a {@link Host} that finds endpoints by service and hands the import
+     * to them sees it. Its methods are called on the endpoint's loop.
+     *
+     * @param <L> the transport's event loop
+     * @param <E> the endpoint class (the class that implements this one)
+     */
+    public interface Endpoint<L, E> {
+        /** {@return the service the endpoint reads} */
+        VirtualService service();
+
+        /**
+         * Removes the endpoint's entry of a client's flow, if it has one, closing its socket.
+         *
+         * @param client the client's address and port
+         * @return whether there was one
+         * @see Host#evict
+         */
+        boolean evict(InetSocketAddress client);
+
+        /**
+         * Imports a flow into the endpoint's loop table, after {@link #evict}.
+         *
+         * @param client the client's address and port
+         * @param server the real server
+         * @param remainingNs the flow's remaining timeout
+         * @param index where to offer the flow, or null when no other loop reads the address
+         * @return {@link Outcome#IMPORTED}, or why not
+         * @see Host#importFlow
+         */
+        Outcome importFlow(InetSocketAddress client, RealServer server, long remainingNs, UdpFlowImports<L, E> index);
+    }
+
+    /**
      * A flow's key in the index. Allocated on the import and on a loop's new-flow path, never per datagram.
      *
      * @param client the client address

@@ -1,19 +1,13 @@
 package io.jlvs.transport.epoll;
 
 import io.jlvs.core.net.Protocol;
-import io.jlvs.core.config.Extensions;
-import io.jlvs.core.config.LvsException;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
-import io.jlvs.core.session.ForwardedService;
-import io.jlvs.core.session.RateLimitedLog;
-import io.jlvs.core.transport.DirectorOptions;
+import io.jlvs.core.session.LoopEngine;
 import io.jlvs.core.transport.DirectorRuntime;
-import io.jlvs.core.transport.Health;
-import io.jlvs.core.transport.TransportEngine;
+import io.jlvs.core.transport.UdpFlowImports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,37 +17,26 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The running epoll engine: its event loops, and the listeners it keeps in step with the director's services (one
  * {@code SO_REUSEPORT} listener per service on every loop: a listening socket for TCP, a {@link UdpEndpoint} for
- * UDP).
+ * UDP). The lifecycle every loop engine shares is core's {@link LoopEngine}; this class supplies the epoll loops and
+ * sockets.
  *
  * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
- * state: the counters and {@code live} are atomic; the per-server connect-failure logs are a synchronized map used
- * on the failure path only (from any loop); {@code states} is a concurrent map; {@code closing} is volatile.
+ * state: the counters and {@code live} are atomic; {@code health} is volatile.
  */
-final class EpollEngine implements TransportEngine, ServiceTable.Listener {
+final class EpollEngine extends LoopEngine<EpollLoop, UdpEndpoint, EpollEngine.ServiceState> {
     private static final Logger LOG = LoggerFactory.getLogger(EpollEngine.class);
-    private static final long COMMAND_WAIT_SECONDS = 30;
 
     /** What the engine knows of one service: what its sessions share, and its listeners' addresses. */
-    static final class ServiceState extends ForwardedService {
-        final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
-
+    static final class ServiceState extends LoopEngine.Service {
         ServiceState(final VirtualService service) {
             super(service);
         }
@@ -65,32 +48,24 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     final AtomicInteger live = new AtomicInteger();
     final EpollLoop[] loops;
     /** Synced UDP flows imported at a sync takeover ({@link #importFlows}); thread-safe. */
-    final io.jlvs.core.transport.UdpFlowImports<EpollLoop, UdpEndpoint> flowImport;
+    final UdpFlowImports<EpollLoop, UdpEndpoint> flowImport = flowImports();
     /** Datagrams per recvmmsg/sendmmsg call of the UDP services. */
     final int udpBatch;
     /** The TCP relay path; set by {@link #start} before the loops start, read by the loop threads. */
     SpliceMode splice = EpollTransport.DEFAULT_SPLICE;
     /** The pipe size asked for; set by {@link #start} before the loops start, read by the loop threads. */
     int pipeBytes = EpollTransport.DEFAULT_PIPE_BYTES;
-    private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
-        new WeakHashMap<>());
-    private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
-    private volatile boolean closing;
     /** The health-check thread, once started. */
     private volatile EpollHealth health;
 
     private EpollEngine(final DirectorRuntime runtime, final int udpBatch) {
+        super(runtime, LOG);
         this.runtime = runtime;
         this.udpBatch = udpBatch;
-        this.flowImport = new io.jlvs.core.transport.UdpFlowImports<>(runtime, new UdpImportHost(this));
-        final DirectorOptions o = runtime.options();
-        this.loops = new EpollLoop[o.eventLoops()];
+        this.loops = new EpollLoop[runtime.options().eventLoops()];
         final long now = runtime.clock().nanoTime();
         for (int i = 0; i < loops.length; i++) {
-            final ConnectionTable t = new ConnectionTable(runtime.timeouts(), runtime.persistence(),
-                runtime.services().totals(), i + 1, 1024, now);
-            t.expireNodest(o.expireNodestConn(), o.expireQuiescentConn());
-            loops[i] = new EpollLoop(this, i, t);
+            loops[i] = new EpollLoop(this, i, newTable(i, now));
         }
     }
 
@@ -103,21 +78,7 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         final EpollEngine e = new EpollEngine(runtime, udpBatch);
         e.splice = splice;
         e.pipeBytes = pipeBytes;
-        try {
-            for (final EpollLoop l : e.loops) {
-                l.start();
-            }
-            for (final EpollLoop l : e.loops) {
-                l.awaitStarted();
-            }
-            for (final VirtualService s : runtime.services().services()) {
-                e.openService(s);
-            }
-        } catch (final IOException | RuntimeException ex) {
-            e.close(0);
-            throw ex;
-        }
-        runtime.services().addListener(e);
+        e.begin();
         e.health = new EpollHealth(e);
         e.health.begin();
         LOG.info("JLVS epoll engine started: {} event loop(s), SO_REUSEPORT listeners, level-triggered epoll, TCP relay"
@@ -131,51 +92,16 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         if (h != null) {
             h.connectFailed(service, server, why, now); // passive checking
         }
-        if (server == null) {
-            LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
-            return;
-        }
-        RateLimitedLog log = connectFailureLogs.get(server);
-        if (log == null) {
-            log = new RateLimitedLog(LOG, "connect to real server " + server.addressAndPort() + " of "
-                + service.key() + " failed", 5, TimeUnit.SECONDS);
-            final RateLimitedLog other = connectFailureLogs.putIfAbsent(server, log);
-            if (other != null) {
-                log = other;
-            }
-        }
-        log.warn(now, why);
-    }
-
-    private <T> T await(final CompletableFuture<T> f) throws IOException {
-        try {
-            return f.get(COMMAND_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (final ExecutionException e) {
-            final Throwable c = e.getCause();
-            if (c instanceof IOException) {
-                throw (IOException) c;
-            }
-            if (c instanceof IllegalStateException && c.getCause() instanceof IOException) {
-                throw (IOException) c.getCause();
-            }
-            throw new IOException(c);
-        } catch (final TimeoutException e) {
-            throw new IOException("event loop did not answer within " + COMMAND_WAIT_SECONDS + " s", e);
-        }
+        logConnectFailure(service, server, why, now);
     }
 
     /**
-     * Refuses an address another listener holds already, as the NIO engine does: a probe socket bound with
-     * {@code SO_REUSEADDR} and without {@code SO_REUSEPORT} conflicts with a listener (this process's or another's)
-     * but not with connections in TIME_WAIT; for UDP a datagram socket bound without either.
+     * As the NIO engine does: a probe socket bound with {@code SO_REUSEADDR} and without {@code SO_REUSEPORT}
+     * conflicts with a listener (this process's or another's) but not with connections in TIME_WAIT; for UDP a
+     * datagram socket bound without either.
      */
-    private void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
-        if (address.getPort() == 0 || runtime.options().reusePortShare()) {
-            return;
-        }
+    @Override
+    protected void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
         final StandardProtocolFamily family = address.getAddress() instanceof java.net.Inet6Address
             ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         try {
@@ -195,176 +121,146 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
         }
     }
 
-    private List<EpollLoop> aliveLoops() throws IOException {
-        final List<EpollLoop> out = new ArrayList<>();
-        for (final EpollLoop l : loops) {
-            if (l.death() == null && l.isAlive()) {
-                out.add(l);
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IOException("every event loop has died");
-        }
-        return out;
-    }
-
-    private void openService(final VirtualService s) throws IOException {
-        if (Extensions.kernelForwarded(s.config())) {
-            return; // --forward kernel: the kernel data path (lvs-kernel) forwards it
-        }
-        final ServiceState st = new ServiceState(s);
-        final boolean udp = s.key().protocol() == Protocol.UDP;
-        InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());
+    /** One listener per live loop, each opened on its loop's thread; a port 0 becomes the first one's port. */
+    @Override
+    protected void bind(final ServiceState st, final InetSocketAddress first, final List<EpollLoop> alive)
+        throws IOException {
+        final boolean udp = st.service.key().protocol() == Protocol.UDP;
         final int backlog = runtime.options().backlog();
-        try {
-            probe(s, address);
-            for (final EpollLoop loop : aliveLoops()) {
-                final InetSocketAddress at = address;
-                final InetSocketAddress bound = await(loop.submit(() -> {
-                    try {
-                        if (udp) {
-                            return UdpEndpoint.open(loop, st, at, runtime.options().receiveBufferSize()).virtual;
-                        }
-                        final EpollListener l = EpollListener.open(loop, st, at, backlog);
-                        loop.listeners.add(l);
-                        return l.localAddress();
-                    } catch (final IOException e) {
-                        throw new IllegalStateException(e);
+        InetSocketAddress address = first;
+        for (final EpollLoop loop : alive) {
+            final InetSocketAddress at = address;
+            final InetSocketAddress bound = await(loop.submit(() -> {
+                try {
+                    if (udp) {
+                        return loop.udp.open(st, at, runtime.options().receiveBufferSize()).virtual;
                     }
-                }));
-                st.bound.add(bound);
-                address = bound; // a port 0 becomes the first listener's port for the other loops
-            }
-        } catch (final IOException | RuntimeException e) {
-            closeService(st);
-            throw new IOException("cannot listen on " + s.key() + ": " + e.getMessage(), e);
-        }
-        states.put(s, st);
-    }
-
-    private void closeService(final ServiceState st) {
-        for (final EpollLoop loop : loops) {
-            loop.execute(() -> {
-                loop.listeners.removeIf(l -> {
-                    if (l.state == st) {
-                        l.close();
-                        return true;
-                    }
-                    return false;
-                });
-                loop.paused.removeIf(l -> l.state == st);
-                loop.udp.close(st);
-            });
+                    final EpollListener l = EpollListener.open(loop, st, at, backlog);
+                    loop.listeners.add(l);
+                    return l.localAddress();
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+            st.bound.add(bound);
+            address = bound; // a port 0 becomes the first listener's port for the other loops
         }
     }
 
     @Override
-    public void serviceAdded(final VirtualService service) {
-        if (closing) {
-            return;
-        }
-        try {
-            openService(service);
-        } catch (final IOException e) {
-            // the service table rolls the addition back: the caller learns why and nothing is listed
-            throw new LvsException(e.getMessage());
-        }
+    protected void closeListenersOf(final EpollLoop loop, final ServiceState st) {
+        removeAndClose(loop.listeners, l -> l.state == st, EpollListener::close);
+        loop.paused.removeIf(l -> l.state == st);
+        loop.udp.close(st);
     }
 
     @Override
-    public void serviceRemoved(final VirtualService service) {
-        final ServiceState st = states.remove(service);
-        if (st != null) {
-            closeService(st);
-        }
-        nodestSweep();
+    protected ServiceState newService(final VirtualService service) {
+        return new ServiceState(service);
     }
 
     @Override
-    public void serversChanged(final VirtualService service) {
-        nodestSweep();
-    }
-
-    private void nodestSweep() {
-        final DirectorOptions o = runtime.options();
-        if (o.expireNodestConn() || o.expireQuiescentConn()) {
-            for (final EpollLoop l : loops) {
-                l.execute(l::startNodestSweep);
-            }
-        }
+    protected EpollLoop[] loops() {
+        return loops;
     }
 
     @Override
-    public void close(final long drainNanos) {
-        closing = true;
-        runtime.services().removeListener(this);
-        if (health != null) {
-            health.end();
+    protected void startLoops() throws IOException {
+        for (final EpollLoop l : loops) {
+            l.start();
         }
         for (final EpollLoop l : loops) {
-            l.execute(l::closeListeners);
+            l.awaitStarted();
         }
-        final long deadline = System.nanoTime() + drainNanos;
-        while (liveConnections() > 0 && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-        for (final EpollLoop l : loops) {
-            l.execute(l::closeAllConnections);
-            l.shutdown();
-        }
-        for (final EpollLoop l : loops) {
-            try {
-                l.join(TimeUnit.SECONDS.toMillis(COMMAND_WAIT_SECONDS));
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        states.clear();
     }
 
     @Override
-    public List<ConnectionSnapshot> connections() {
-        final List<CompletableFuture<List<ConnectionSnapshot>>> parts = new ArrayList<>();
-        for (final EpollLoop l : loops) {
-            parts.add(l.snapshot());
-        }
-        final List<ConnectionSnapshot> out = new ArrayList<>();
-        for (final CompletableFuture<List<ConnectionSnapshot>> f : parts) {
-            try {
-                out.addAll(await(f));
-            } catch (final IOException e) {
-                LOG.warn("listing connections: {}", e.getMessage());
-            }
-        }
-        return out;
+    protected boolean takesListeners(final EpollLoop loop) {
+        return loop.death() == null && loop.isAlive();
     }
 
     @Override
-    public int connectionTableSize() {
-        int n = 0;
-        for (final EpollLoop l : loops) {
-            n += l.table.capacity();
+    protected void execute(final EpollLoop loop, final Runnable task) {
+        loop.execute(task);
+    }
+
+    @Override
+    protected <T> CompletableFuture<T> submit(final EpollLoop loop, final Supplier<T> task) {
+        return loop.submit(task);
+    }
+
+    @Override
+    protected CompletableFuture<List<ConnectionSnapshot>> snapshot(final EpollLoop loop) {
+        return loop.snapshot();
+    }
+
+    @Override
+    protected ConnectionTable table(final EpollLoop loop) {
+        return loop.table;
+    }
+
+    @Override
+    protected String death(final EpollLoop loop) {
+        return loop.death();
+    }
+
+    @Override
+    protected boolean running(final EpollLoop loop) {
+        return loop.isAlive();
+    }
+
+    @Override
+    protected String loopName(final EpollLoop loop) {
+        return loop.getName();
+    }
+
+    @Override
+    protected void closeListeners(final EpollLoop loop) {
+        loop.closeListeners();
+    }
+
+    @Override
+    protected void closeConnections(final EpollLoop loop) {
+        loop.closeAllConnections();
+    }
+
+    @Override
+    protected void stop(final EpollLoop loop) {
+        loop.shutdown();
+    }
+
+    @Override
+    protected void join(final EpollLoop loop, final long millis) throws InterruptedException {
+        loop.join(millis);
+    }
+
+    @Override
+    protected void startNodestSweep(final EpollLoop loop) {
+        loop.startNodestSweep();
+    }
+
+    @Override
+    protected Iterable<UdpEndpoint> udpEndpoints(final EpollLoop loop) {
+        return loop.udp.endpoints;
+    }
+
+    @Override
+    protected void stopHealth() {
+        final EpollHealth h = health;
+        if (h != null) {
+            h.end();
         }
-        return n;
+    }
+
+    @Override
+    protected String healthDeath() {
+        final EpollHealth h = health;
+        return h == null ? null : h.death();
     }
 
     @Override
     public int liveConnections() {
         return live.get();
-    }
-
-    @Override
-    public List<InetSocketAddress> listening() {
-        final List<InetSocketAddress> out = new ArrayList<>();
-        for (final ServiceState s : states.values()) {
-            for (final InetSocketAddress a : s.bound) {
-                if (!out.contains(a)) {
-                    out.add(a);
-                }
-            }
-        }
-        return out;
     }
 
     @Override
@@ -382,28 +278,5 @@ final class EpollEngine implements TransportEngine, ServiceTable.Listener {
     /** {@return the health-check thread (for tests), or null before start} */
     EpollHealth healthChecks() {
         return health;
-    }
-
-    @Override
-    public Health health() {
-        final List<String> problems = new ArrayList<>();
-        for (final EpollLoop l : loops) {
-            final String d = l.death();
-            if (d != null) {
-                problems.add(d);
-            } else if (!closing && !l.isAlive()) {
-                problems.add(l.getName() + " is not running");
-            }
-        }
-        final EpollHealth h = health;
-        if (h != null && h.death() != null) {
-            problems.add(h.death());
-        }
-        return Health.of(problems);
-    }
-
-    @Override
-    public io.jlvs.core.transport.FlowImportResult importFlows(final List<io.jlvs.core.transport.FlowImport> flows) {
-        return flowImport.importFlows(flows);
     }
 }

@@ -11,14 +11,10 @@ import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Linux;
 import io.jlvs.transport.epoll.internal.NativeException;
-import io.jlvs.transport.epoll.internal.SockAddr;
-import io.jlvs.transport.epoll.internal.Syscalls;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.Arrays;
 
 /**
  * A UDP virtual service on one event loop: the datagram socket bound to the virtual address (one per loop with
@@ -34,10 +30,10 @@ import java.util.Arrays;
  * servers from the slots they were received in, one {@code sendmmsg(2)} per run of consecutive datagrams of a flow.
  *
  * <p>Per IPv4 datagram: one table lookup with int keys, no allocation once the flow exists, no lock. Per IPv6
- * datagram of a known flow: one lookup in this endpoint's index of its IPv6 flows by the raw source address read
- * from the batch (no Java address is made); a new IPv6 flow and one-packet scheduling of IPv6 clients build the
- * address. A datagram
- * larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
+ * datagram of a known flow: one lookup in this endpoint's index of its IPv6 flows ({@link Udp6Index}) by the raw
+ * source address read from the batch (no Java address is made); a one-packet datagram of an IPv6 client finds its
+ * pair's socket ({@link OnePacketFlows}) by the same raw address; only a new IPv6 flow or pair builds the Java
+ * address. A datagram larger than a slot ({@code min(bufferSize, 65535)}) is counted ({@code udp_truncated}) and dropped, not
  * truncated. New flows above {@code maxUdpFlows} per loop are dropped and counted ({@code udp_flows_dropped}); a
  * datagram with no server to go to is counted ({@code udp_no_destination}).
  *
@@ -47,7 +43,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpEndpoint implements EpollLoop.Handler {
+final class UdpEndpoint implements EpollLoop.Handler, UdpFlowImports.Endpoint<EpollLoop, UdpEndpoint> {
     /** Batches read per readable event before the loop serves its other descriptors. */
     private static final int BATCHES_PER_EVENT = 4;
 
@@ -60,16 +56,12 @@ final class UdpEndpoint implements EpollLoop.Handler {
     private final boolean virtual4;
     private final int virtualFold;
     private final int virtualPort;
-    // one-packet flows: hashed by client (address, port), one per (client, server); oldest use first
-    private UdpFlow[] opsBuckets = new UdpFlow[64];
-    private int opsCount;
-    private UdpFlow opsHead;
-    private UdpFlow opsTail;
-    // IPv6 table flows by raw source address (address, scope, port), so a known flow's datagram makes no Java address
-    private UdpFlow[] v6Buckets = new UdpFlow[16];
-    private int v6Count;
+    /** The one-packet flows: one per (client, server), oldest use first. */
+    final OnePacketFlows ops = new OnePacketFlows();
+    /** IPv6 table flows by raw source address, so a known flow's datagram makes no Java address. */
+    final Udp6Index index6 = new Udp6Index();
 
-    private UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
+    UdpEndpoint(final EpollLoop loop, final EpollEngine.ServiceState state, final int fd,
         final InetSocketAddress virtual) throws NativeException {
         this.loop = loop;
         this.udp = loop.udp;
@@ -84,39 +76,6 @@ final class UdpEndpoint implements EpollLoop.Handler {
         if (r < 0) {
             loop.unregister(slot);
             throw new NativeException("epoll_ctl(ADD udp)", r);
-        }
-    }
-
-    /**
-     * Opens, binds and registers a service's socket on the loop thread.
-     *
-     * @param address where to bind (a port 0 takes an ephemeral port)
-     * @param receiveBuffer SO_RCVBUF, or 0 for 4 MiB (a deep queue absorbs bursts; the kernel caps it at
-     *     {@code rmem_max})
-     * @return the endpoint, added to the loop's endpoints
-     * @throws NativeException if a call fails (the socket is closed then)
-     */
-    static UdpEndpoint open(final EpollLoop loop, final EpollEngine.ServiceState state,
-        final InetSocketAddress address, final int receiveBuffer) throws NativeException {
-        loop.udp.prepare();
-        final Syscalls sys = loop.sys;
-        final SockAddr a = loop.target.set(address);
-        final int fd = NativeException.check("socket", sys.socket(a.family(),
-            Linux.SOCK_DGRAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0));
-        try {
-            NativeException.check("setsockopt(SO_REUSEADDR)", sys.setsockopt(fd, Linux.SOL_SOCKET,
-                Linux.SO_REUSEADDR, 1));
-            NativeException.check("setsockopt(SO_REUSEPORT)", sys.setsockopt(fd, Linux.SOL_SOCKET,
-                Linux.SO_REUSEPORT, 1));
-            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, receiveBuffer > 0 ? receiveBuffer : 4 << 20);
-            NativeException.check("bind " + address, sys.bind(fd, a));
-            NativeException.check("getsockname", sys.getsockname(fd, loop.local));
-            final UdpEndpoint u = new UdpEndpoint(loop, state, fd, loop.local.toInetSocketAddress());
-            loop.udp.endpoints.add(u);
-            return u;
-        } catch (final NativeException | RuntimeException e) {
-            sys.close(fd);
-            throw e;
         }
     }
 
@@ -170,7 +129,7 @@ final class UdpEndpoint implements EpollLoop.Handler {
             final int cp = rx.sourcePort(i);
             if (service.config().onePacket()) {
                 udp.flow.setIpv4(Protocol.UDP, ca, cp, virtualFold, virtualPort);
-                return onePacket(ca, cp, null, n);
+                return onePacket(ca, cp, 0, 0, 0, null, 0, n);
             }
             final Connection c = table.lookup(Protocol.UDP, ca, cp, virtualFold, virtualPort);
             final Object a = c == null ? null : c.attachment();
@@ -201,8 +160,9 @@ final class UdpEndpoint implements EpollLoop.Handler {
     }
 
     /**
-     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow is found by the raw source
-     * address without making a Java address; a new flow (or one-packet scheduling) builds it.
+     * {@link #route} for an IPv6 socket (an IPv6 client, or a v4-mapped one): a known flow, and a one-packet
+     * datagram of a known (client, server) pair, are found by the raw source address without making a Java address; a
+     * new flow builds it.
      */
     private UdpFlow route6(final DatagramBatch rx, final int i, final int n) {
         final VirtualService service = state.service;
@@ -211,32 +171,30 @@ final class UdpEndpoint implements EpollLoop.Handler {
         final long lo = rx.sourceIpv6Low(i);
         final int scope = rx.sourceIpv6Scope(i);
         final int cp6 = rx.sourcePort(i);
-        if (!service.config().onePacket()) {
-            final UdpFlow known = find6(hi, lo, scope, cp6);
-            if (known != null) {
-                table.countIn(known.conn, n, loop.now);
-                return known;
-            }
+        if (service.config().onePacket()) {
+            // the fold of the 16 address bytes, as Addresses.fold computes it
+            final int cf = (int) (hi >>> 32) ^ (int) hi ^ (int) (lo >>> 32) ^ (int) lo;
+            udp.flow.setFolded(Protocol.UDP, cf, cp6, virtual.getAddress(), virtualFold, virtualPort);
+            return onePacket(cf, cp6, hi, lo, scope, rx, i, n);
         }
-        // a new flow (or one-packet scheduling): the Java address is built
+        final UdpFlow known = index6.find(hi, lo, scope, cp6);
+        if (known != null) {
+            table.countIn(known.conn, n, loop.now);
+            return known;
+        }
+        // a new flow: the Java address is built
         rx.source(i, udp.address);
         final InetSocketAddress from = udp.address.toInetSocketAddress();
         final InetAddress ca = from.getAddress();
         final int cp = from.getPort();
         udp.flow.set(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
-        if (service.config().onePacket()) {
-            return onePacket(Addresses.fold(ca), cp, from, n);
-        }
         final Connection c = table.lookup(Protocol.UDP, ca, cp, virtual.getAddress(), virtualPort);
         final Object a = c == null ? null : c.attachment();
         if (a instanceof UdpFlow) {
             // a flow the index missed (an imported one whose scope id the record did not carry): index it as the
             // kernel names the source, so its next datagrams take the allocation-free path
             final UdpFlow f = (UdpFlow) a;
-            if (f.hashed6) {
-                unhash6(f);
-            }
-            hash6(f, hi, lo, scope);
+            index6.add(f, hi, lo, scope);
             table.countIn(c, n, loop.now);
             return f;
         }
@@ -250,7 +208,7 @@ final class UdpEndpoint implements EpollLoop.Handler {
         final UdpFlow f = placed(imported != null ? imported : table.open(service, udp.flow, Protocol.UDP, ca, cp,
             virtual.getAddress(), virtualPort, loop.now), 0, cp, from, n);
         if (f != null) {
-            hash6(f, hi, lo, scope);
+            index6.add(f, hi, lo, scope);
         }
         return f;
     }
@@ -287,14 +245,20 @@ final class UdpEndpoint implements EpollLoop.Handler {
         }
     }
 
+    @Override
+    public VirtualService service() {
+        return state.service;
+    }
+
     /**
      * Imports a synced flow into this loop's table ({@link UdpFlowImports}): bound to {@code server}, with the
      * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
      *
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
-    UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
-        final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
+    @Override
+    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server,
+        final long remainingNs, final UdpFlowImports<EpollLoop, UdpEndpoint> index) {
         if (!UdpFlowImports.usable(server)) {
             return UdpFlowImports.Outcome.SERVER_GONE;
         }
@@ -318,8 +282,7 @@ final class UdpEndpoint implements EpollLoop.Handler {
         }
         c.attachment(f);
         if (!v4) {
-            final byte[] b = ipv6Bytes(ca);
-            hash6(f, word64(b, 0), word64(b, 8), ca instanceof Inet6Address six ? six.getScopeId() : 0);
+            index6.add(f, ca);
         }
         if (index != null) {
             f.claim = index.offer(new UdpFlowImports.Key(ca, client.getPort(), va, virtualPort), loop, c, server);
@@ -333,7 +296,8 @@ final class UdpEndpoint implements EpollLoop.Handler {
      *
      * @return whether there was one
      */
-    boolean evict(final InetSocketAddress client) {
+    @Override
+    public boolean evict(final InetSocketAddress client) {
         final Connection c = loop.table.lookup(Protocol.UDP, client.getAddress(), client.getPort(),
             virtual.getAddress(), virtualPort);
         if (c == null) {
@@ -344,100 +308,6 @@ final class UdpEndpoint implements EpollLoop.Handler {
             f.close();
         }
         return true;
-    }
-
-    /** The 16 bytes the kernel reports for a client of this IPv6 socket (an IPv4 client as {@code ::ffff:a.b.c.d}). */
-    private static byte[] ipv6Bytes(final InetAddress a) {
-        final byte[] b = a.getAddress();
-        if (b.length == 16) {
-            return b;
-        }
-        final byte[] m = new byte[16];
-        m[10] = (byte) 0xff;
-        m[11] = (byte) 0xff;
-        System.arraycopy(b, 0, m, 12, 4);
-        return m;
-    }
-
-    private static long word64(final byte[] b, final int at) {
-        long v = 0;
-        for (int k = 0; k < 8; k++) {
-            v = v << 8 | (b[at + k] & 0xffL);
-        }
-        return v;
-    }
-
-    private int bucket6(final long hi, final long lo, final int port) {
-        long h = (hi * 31 + lo) * 0x9E3779B97F4A7C15L + port;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 32;
-        return (int) h & (v6Buckets.length - 1);
-    }
-
-    /** The live table flow of an IPv6 source, or null; allocates nothing. */
-    private UdpFlow find6(final long hi, final long lo, final int scope, final int port) {
-        if (v6Count == 0) {
-            return null;
-        }
-        UdpFlow f = v6Buckets[bucket6(hi, lo, port)];
-        while (f != null) {
-            if (f.v6Low == lo && f.v6High == hi && f.clientPort == port && f.v6Scope == scope) {
-                final Connection c = f.conn;
-                if (c.isTracked() && c.attachment() == f) {
-                    return f;
-                }
-                f.close(); // its entry left the table: the flow is over (and leaves the index)
-                return null;
-            }
-            f = f.v6Next;
-        }
-        return null;
-    }
-
-    /** Indexes an IPv6 table flow by its raw source address. */
-    private void hash6(final UdpFlow f, final long hi, final long lo, final int scope) {
-        if (v6Count >= v6Buckets.length * 3 / 4) {
-            final UdpFlow[] old = v6Buckets;
-            v6Buckets = new UdpFlow[old.length * 2];
-            for (UdpFlow e : old) {
-                while (e != null) {
-                    final UdpFlow next = e.v6Next;
-                    final int b = bucket6(e.v6High, e.v6Low, e.clientPort);
-                    e.v6Next = v6Buckets[b];
-                    v6Buckets[b] = e;
-                    e = next;
-                }
-            }
-        }
-        f.v6High = hi;
-        f.v6Low = lo;
-        f.v6Scope = scope;
-        final int b = bucket6(hi, lo, f.clientPort);
-        f.v6Next = v6Buckets[b];
-        v6Buckets[b] = f;
-        f.hashed6 = true;
-        v6Count++;
-    }
-
-    /** Removes a closing flow from the IPv6 index. */
-    void unhash6(final UdpFlow f) {
-        final int b = bucket6(f.v6High, f.v6Low, f.clientPort);
-        if (v6Buckets[b] == f) {
-            v6Buckets[b] = f.v6Next;
-        } else {
-            UdpFlow p = v6Buckets[b];
-            while (p != null && p.v6Next != f) {
-                p = p.v6Next;
-            }
-            if (p == null) {
-                return;
-            }
-            p.v6Next = f.v6Next;
-        }
-        f.v6Next = null;
-        f.hashed6 = false;
-        v6Count--;
     }
 
     private boolean mayOpen() {
@@ -467,122 +337,39 @@ final class UdpEndpoint implements EpollLoop.Handler {
         return f;
     }
 
-    /** One-packet scheduling: places the datagram on its own (counted by the table) and finds its pair's socket. */
-    private UdpFlow onePacket(final int cf, final int cp, final InetSocketAddress from, final int n) {
+    /**
+     * One-packet scheduling: places the datagram on its own (counted by the table; {@code udp.flow} is set) and finds
+     * its pair's socket, opening one for a new (client, server) pair.
+     *
+     * @param hi the high half of an IPv6 client's raw address, 0 for IPv4 (so are {@code lo} and {@code scope})
+     * @param rx the batch the datagram of an IPv6 client is in (its Java address is built only for a new pair), or
+     *     null for IPv4
+     */
+    private UdpFlow onePacket(final int cf, final int cp, final long hi, final long lo, final int scope,
+        final DatagramBatch rx, final int i, final int n) {
         final RealServer server = loop.table.openOnePacket(state.service, udp.flow, Protocol.UDP, cf, virtualFold,
             virtualPort, n, loop.now);
         if (server == null) {
             loop.counters.udpNoDestination.incrementAndGet();
             return null;
         }
-        final long key = (cf & 0xffffffffL) << 16 | cp;
-        final byte[] v6 = from == null ? null : from.getAddress().getAddress();
-        UdpFlow f = opsBuckets[bucket(key)];
-        while (f != null && !(f.opsKey == key && f.server == server && (v6 == null || Arrays.equals(v6, f.client6)))) {
-            f = f.opsNext;
-        }
+        final long key = OnePacketFlows.key(cf, cp);
+        UdpFlow f = ops.find(key, server, hi, lo, scope);
         if (f == null) {
+            InetSocketAddress from = null;
+            if (rx != null) {
+                rx.source(i, udp.address);
+                from = udp.address.toInetSocketAddress();
+            }
             f = UdpFlow.open(this, null, server, cf, cp, from);
             if (f == null) {
                 return null;
             }
-            addOps(f, key);
+            ops.add(f, key, hi, lo, scope, loop.now);
         } else {
-            touchOps(f);
+            ops.touch(f, loop.now);
         }
         return f;
-    }
-
-    private int bucket(final long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        h ^= h >>> 29;
-        return (int) h & (opsBuckets.length - 1);
-    }
-
-    private void addOps(final UdpFlow f, final long key) {
-        if (opsCount >= opsBuckets.length * 3 / 4) {
-            final UdpFlow[] old = opsBuckets;
-            opsBuckets = new UdpFlow[old.length * 2];
-            for (UdpFlow e : old) {
-                while (e != null) {
-                    final UdpFlow next = e.opsNext;
-                    final int b = bucket(e.opsKey);
-                    e.opsNext = opsBuckets[b];
-                    opsBuckets[b] = e;
-                    e = next;
-                }
-            }
-        }
-        f.opsKey = key;
-        final int b = bucket(key);
-        f.opsNext = opsBuckets[b];
-        opsBuckets[b] = f;
-        opsCount++;
-        linkOps(f);
-    }
-
-    private void linkOps(final UdpFlow f) {
-        f.lastUseNs = loop.now;
-        f.lruPrev = opsTail;
-        f.lruNext = null;
-        if (opsTail == null) {
-            opsHead = f;
-        } else {
-            opsTail.lruNext = f;
-        }
-        opsTail = f;
-    }
-
-    private void unlinkOps(final UdpFlow f) {
-        if (f.lruPrev == null) {
-            opsHead = f.lruNext;
-        } else {
-            f.lruPrev.lruNext = f.lruNext;
-        }
-        if (f.lruNext == null) {
-            opsTail = f.lruPrev;
-        } else {
-            f.lruNext.lruPrev = f.lruPrev;
-        }
-        f.lruPrev = null;
-        f.lruNext = null;
-    }
-
-    /** A one-packet flow was used: it moves to the young end. */
-    void touchOps(final UdpFlow f) {
-        if (opsTail != f) {
-            unlinkOps(f);
-            linkOps(f);
-        } else {
-            f.lastUseNs = loop.now;
-        }
-    }
-
-    /** Expires one-packet flows idle for the UDP timeout, at most {@code limit}. */
-    void expireOps(final long now, final long timeoutNs, final int limit) {
-        for (int n = 0; n < limit && opsHead != null && now - (opsHead.lastUseNs + timeoutNs) >= 0; n++) {
-            removeOps(opsHead);
-        }
-    }
-
-    /** Unhashes and closes a one-packet flow. */
-    void removeOps(final UdpFlow f) {
-        unlinkOps(f);
-        final int b = bucket(f.opsKey);
-        if (opsBuckets[b] == f) {
-            opsBuckets[b] = f.opsNext;
-        } else {
-            UdpFlow p = opsBuckets[b];
-            while (p != null && p.opsNext != f) {
-                p = p.opsNext;
-            }
-            if (p != null) {
-                p.opsNext = f.opsNext;
-            }
-        }
-        f.opsNext = null;
-        opsCount--;
-        f.close();
     }
 
     @Override
@@ -595,9 +382,7 @@ final class UdpEndpoint implements EpollLoop.Handler {
         if (fd < 0) {
             return;
         }
-        while (opsHead != null) {
-            removeOps(opsHead);
-        }
+        ops.closeAll();
         udp.closeFlows(this);
         loop.sys.close(fd);
         fd = -1;

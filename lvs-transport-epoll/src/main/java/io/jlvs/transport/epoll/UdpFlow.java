@@ -5,6 +5,7 @@ import io.jlvs.core.config.Extensions;
 import io.jlvs.core.net.Addresses;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.session.ProxyProtocol;
+import io.jlvs.core.transport.LruLinks;
 import io.jlvs.core.transport.UdpFlowImports;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Errno;
@@ -26,7 +27,7 @@ import java.net.InetSocketAddress;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpFlow implements EpollLoop.Handler {
+final class UdpFlow extends LruLinks<UdpFlow> implements EpollLoop.Handler {
     /** Reply batches read per readable event before the loop serves its other descriptors. */
     private static final int BATCHES_PER_EVENT = 4;
 
@@ -44,13 +45,11 @@ final class UdpFlow implements EpollLoop.Handler {
     private int fd;
     private final int slot;
     private boolean closed;
-    // one-packet flows (owned by UdpEndpoint)
+    // one-packet flows (owned by the endpoint's OnePacketFlows)
     long opsKey;
     UdpFlow opsNext;
-    UdpFlow lruPrev;
-    UdpFlow lruNext;
-    long lastUseNs;
-    // the endpoint's index of IPv6 table flows by raw source address (owned by UdpEndpoint)
+    // an IPv6 client's raw source address: the key of the endpoint's Udp6Index (table flows, while hashed6) or part
+    // of a one-packet flow's key in OnePacketFlows; owned by the endpoint
     long v6High;
     long v6Low;
     int v6Scope;
@@ -204,7 +203,7 @@ final class UdpFlow implements EpollLoop.Handler {
                 }
             }
             if (conn == null) {
-                endpoint.touchOps(this);
+                endpoint.ops.touch(this, loop.now);
             }
             udp.repliesWaiting(endpoint, end);
             if (r < room) {
@@ -220,14 +219,14 @@ final class UdpFlow implements EpollLoop.Handler {
         if (conn != null) {
             drop();
         } else {
-            endpoint.removeOps(this);
+            endpoint.ops.remove(this);
         }
     }
 
     @Override
     public void fail() {
         if (conn == null) {
-            endpoint.removeOps(this);
+            endpoint.ops.remove(this);
         } else {
             drop();
         }
@@ -255,7 +254,7 @@ final class UdpFlow implements EpollLoop.Handler {
             endpoint.loop.engine.flowImport.forget(claim);
         }
         if (hashed6) {
-            endpoint.unhash6(this);
+            endpoint.index6.remove(this);
         }
         if (conn != null && conn.attachment() == this) {
             conn.attachment(null);

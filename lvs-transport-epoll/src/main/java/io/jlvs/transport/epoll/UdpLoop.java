@@ -4,8 +4,12 @@ import io.jlvs.core.conn.ConnState;
 import io.jlvs.core.sched.MutableFlow;
 import io.jlvs.transport.epoll.internal.DatagramBatch;
 import io.jlvs.transport.epoll.internal.Errno;
+import io.jlvs.transport.epoll.internal.Linux;
+import io.jlvs.transport.epoll.internal.NativeException;
 import io.jlvs.transport.epoll.internal.SockAddr;
+import io.jlvs.transport.epoll.internal.Syscalls;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,8 +49,41 @@ final class UdpLoop {
         this.batch = batch;
     }
 
+    /**
+     * Opens, binds and registers a service's socket; on the loop thread.
+     *
+     * @param address where to bind (a port 0 takes an ephemeral port)
+     * @param receiveBuffer SO_RCVBUF, or 0 for 4 MiB (a deep queue absorbs bursts; the kernel caps it at
+     *     {@code rmem_max})
+     * @return the endpoint, added to the loop's endpoints
+     * @throws NativeException if a call fails (the socket is closed then)
+     */
+    UdpEndpoint open(final EpollEngine.ServiceState state, final InetSocketAddress address, final int receiveBuffer)
+        throws NativeException {
+        prepare();
+        final Syscalls sys = loop.sys;
+        final SockAddr a = loop.target.set(address);
+        final int fd = NativeException.check("socket", sys.socket(a.family(),
+            Linux.SOCK_DGRAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0));
+        try {
+            NativeException.check("setsockopt(SO_REUSEADDR)", sys.setsockopt(fd, Linux.SOL_SOCKET,
+                Linux.SO_REUSEADDR, 1));
+            NativeException.check("setsockopt(SO_REUSEPORT)", sys.setsockopt(fd, Linux.SOL_SOCKET,
+                Linux.SO_REUSEPORT, 1));
+            sys.setsockopt(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, receiveBuffer > 0 ? receiveBuffer : 4 << 20);
+            NativeException.check("bind " + address, sys.bind(fd, a));
+            NativeException.check("getsockname", sys.getsockname(fd, loop.local));
+            final UdpEndpoint u = new UdpEndpoint(loop, state, fd, loop.local.toInetSocketAddress());
+            endpoints.add(u);
+            return u;
+        } catch (final NativeException | RuntimeException e) {
+            sys.close(fd);
+            throw e;
+        }
+    }
+
     /** Allocates the batches before the first endpoint opens. */
-    void prepare() {
+    private void prepare() {
         if (requests == null) {
             final int slot = Math.min(loop.engine.runtime.options().bufferSize(), 65_535);
             requests = new DatagramBatch(loop.sys.arena(), batch, slot);
@@ -150,7 +187,7 @@ final class UdpLoop {
         if (!endpoints.isEmpty()) {
             final long timeout = loop.engine.runtime.timeouts().timeoutNs(ConnState.UDP);
             for (int i = 0; i < endpoints.size(); i++) { // indexed: no iterator per cycle
-                endpoints.get(i).expireOps(now, timeout, limit);
+                endpoints.get(i).ops.expire(now, timeout, limit);
             }
         }
     }

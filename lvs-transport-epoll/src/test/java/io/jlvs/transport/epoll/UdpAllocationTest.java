@@ -52,6 +52,12 @@ class UdpAllocationTest {
         run(1, s -> s.onePacket(true).option("proxy-protocol", "v2"), true, LO);
     }
 
+    @Test
+    void oneDatagramSchedulingOfAnIpv6ClientAllocatesNothingOnTheLoopThread() throws Exception {
+        // a one-packet datagram finds its (client, server) socket by the raw source address: no Java address
+        run(1, s -> s.onePacket(true).option("proxy-protocol", "v2"), true, InetAddress.getByName("::1"));
+    }
+
     private static void run(final int clients, final UnaryOperator<VirtualServiceConfig.Builder> svc,
         final boolean proxy, final InetAddress front) throws Exception {
         try (DatagramSocket echo = new DatagramSocket(new InetSocketAddress(front, 0))) {
@@ -87,7 +93,7 @@ class UdpAllocationTest {
                 final long loop = loopThreadId();
                 final byte[] req = new byte[512];
                 new Random(7).nextBytes(req);
-                final int headerBytes = proxy ? 28 : 0;
+                final int headerBytes = proxy ? (front instanceof java.net.Inet6Address ? 52 : 28) : 0;
                 final byte[] resp = new byte[headerBytes + req.length + 1];
                 final DatagramPacket out = new DatagramPacket(req, req.length, front, vport);
                 final DatagramPacket in = new DatagramPacket(resp, resp.length);

@@ -4,6 +4,7 @@ import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.transport.tck.UdpBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -17,9 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -46,54 +45,14 @@ class UdpEngineTest {
         }
     }
 
-    /** Answers every datagram with {@code name:payload}; keeps the first datagram. */
-    private final class Backend implements AutoCloseable {
-        final DatagramSocket socket;
-        final CompletableFuture<byte[]> first = new CompletableFuture<>();
-        private final Thread thread;
-
-        Backend(final String name, final InetAddress at) throws IOException {
-            socket = new DatagramSocket(new InetSocketAddress(at, 0));
-            socket.setReceiveBufferSize(1 << 20);
-            thread = new Thread(() -> {
-                final byte[] buf = new byte[65536];
-                while (!socket.isClosed()) {
-                    try {
-                        final DatagramPacket p = new DatagramPacket(buf, buf.length);
-                        socket.receive(p);
-                        first.complete(Arrays.copyOf(p.getData(), p.getLength()));
-                        final byte[] reply = (name + ":" + new String(p.getData(), 0, p.getLength(),
-                            StandardCharsets.ISO_8859_1)).getBytes(StandardCharsets.ISO_8859_1);
-                        socket.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
-                    } catch (final IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-backend-" + name);
-            thread.setDaemon(true);
-            thread.start();
-            closeables.add(this);
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-            try {
-                thread.join(10_000);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private UdpBackend backend(final String name, final InetAddress at) throws IOException {
+        final UdpBackend b = new UdpBackend(name, at);
+        closeables.add(b);
+        return b;
     }
 
     private static int freeUdpPort(final InetAddress at) throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(at, 0))) {
-            return s.getLocalPort();
-        }
+        return UdpBackend.freePort(at);
     }
 
     private LoadBalancer start(final EpollTransport t, final VirtualServiceConfig svc, final RealServerConfig... rs)
@@ -104,21 +63,14 @@ class UdpEngineTest {
     }
 
     private DatagramSocket client(final InetAddress at) throws IOException {
-        final DatagramSocket s = new DatagramSocket(new InetSocketAddress(at, 0));
-        s.setSoTimeout(10_000);
-        s.setReceiveBufferSize(1 << 20);
+        final DatagramSocket s = UdpBackend.client(at, 10_000);
         closeables.add(s);
         return s;
     }
 
     private static String ask(final DatagramSocket s, final InetAddress to, final int port, final String msg)
         throws IOException {
-        final byte[] m = msg.getBytes(StandardCharsets.ISO_8859_1);
-        s.send(new DatagramPacket(m, m.length, to, port));
-        final byte[] buf = new byte[65536];
-        final DatagramPacket p = new DatagramPacket(buf, buf.length);
-        s.receive(p);
-        return new String(p.getData(), 0, p.getLength(), StandardCharsets.ISO_8859_1);
+        return UdpBackend.ask(s, to, port, msg);
     }
 
     private static void waitFor(final String what, final BooleanSupplier condition) throws InterruptedException {
@@ -134,7 +86,7 @@ class UdpEngineTest {
     @Test
     void aBatchOfOneRelaysBurstsOfTwoInterleavedClientsInOrder() throws Exception {
         final InetAddress lo = InetAddress.getLoopbackAddress();
-        final Backend a = new Backend("a", lo);
+        final UdpBackend a = backend("a", lo);
         final int vport = freeUdpPort(lo);
         final LoadBalancer lb = start(new EpollTransport(1), VirtualServiceConfig.builder(
             ServiceKey.udp("127.0.0.1", vport)).build(), RealServerConfig.builder("127.0.0.1", a.port()).build());
@@ -171,8 +123,8 @@ class UdpEngineTest {
             Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
             return;
         }
-        final Backend a = new Backend("a", six);
-        final Backend b = new Backend("b", six);
+        final UdpBackend a = backend("a", six);
+        final UdpBackend b = backend("b", six);
         final int vport = freeUdpPort(six);
         final LoadBalancer lb = start(new EpollTransport(), VirtualServiceConfig.builder(ServiceKey.udp("::1", vport))
             .scheduler("rr").option("proxy-protocol", "v2").build(), RealServerConfig.builder("::1", a.port()).build(),
@@ -215,7 +167,7 @@ class UdpEngineTest {
     @Test
     void removingAUdpServiceClosesItsSocketsAndFlows() throws Exception {
         final InetAddress lo = InetAddress.getLoopbackAddress();
-        final Backend a = new Backend("a", lo);
+        final UdpBackend a = backend("a", lo);
         final int vport = freeUdpPort(lo);
         final ServiceKey key = ServiceKey.udp("127.0.0.1", vport);
         final LoadBalancer lb = start(new EpollTransport(), VirtualServiceConfig.builder(key).build(),

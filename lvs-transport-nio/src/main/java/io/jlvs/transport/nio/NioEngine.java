@@ -1,20 +1,14 @@
 package io.jlvs.transport.nio;
 
 import io.jlvs.core.net.Protocol;
-import io.jlvs.core.config.Extensions;
-import io.jlvs.core.config.LvsException;
-import io.jlvs.core.config.VirtualServiceConfig;
 import io.jlvs.core.conn.ConnectionTable;
 import io.jlvs.core.listing.ConnectionSnapshot;
 import io.jlvs.core.service.RealServer;
-import io.jlvs.core.service.ServiceTable;
 import io.jlvs.core.service.VirtualService;
-import io.jlvs.core.session.ForwardedService;
-import io.jlvs.core.session.RateLimitedLog;
+import io.jlvs.core.session.LoopEngine;
 import io.jlvs.core.transport.DirectorOptions;
 import io.jlvs.core.transport.DirectorRuntime;
-import io.jlvs.core.transport.Health;
-import io.jlvs.core.transport.TransportEngine;
+import io.jlvs.core.transport.UdpFlowImports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,34 +19,26 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
- * The running NIO engine: its event loops, and the listeners it keeps in step with the director's services.
+ * The running NIO engine: its event loops, and the listeners it keeps in step with the director's services (the
+ * lifecycle every loop engine shares is core's {@link LoopEngine}; this class supplies the java.nio sockets).
  *
  * <p>Thread-safe: control operations come from any thread and reach the loops through their command queues. Shared
- * state: the counters and the relay budget are atomic; the per-server connect-failure logs are a synchronized map
- * used on the failure path only (from any loop); {@code states} is a concurrent map; {@code closing} is volatile.
+ * state: the counters, {@code live} and the relay budget are atomic; {@code failureListeners} is copy-on-write;
+ * {@code health} is volatile (written once at the start).
  */
-final class NioEngine implements TransportEngine, ServiceTable.Listener {
+final class NioEngine extends LoopEngine<EventLoop, UdpEndpoint, NioEngine.ServiceState> {
     private static final Logger LOG = LoggerFactory.getLogger(NioEngine.class);
-    private static final long COMMAND_WAIT_SECONDS = 30;
 
     /** What the engine knows of one service: what its sessions share, and its listeners' addresses. */
-    static final class ServiceState extends ForwardedService {
-        final List<InetSocketAddress> bound = new CopyOnWriteArrayList<>();
-
+    static final class ServiceState extends LoopEngine.Service {
         ServiceState(final VirtualService service) {
             super(service);
         }
@@ -67,50 +53,31 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     final Counters counters = new Counters();
     /** The relay's direct-memory budget, shared by every loop's buffer pool. */
     final RelayBudget budget;
-    /** One rate-limited connect-failure line per real server (failure path only: the lock is off the data path). */
-    private final Map<RealServer, RateLimitedLog> connectFailureLogs = Collections.synchronizedMap(
-        new WeakHashMap<>());
     /** Sessions holding sockets, over every service (also those of services removed meanwhile). */
     final AtomicInteger live = new AtomicInteger();
     final EventLoop[] loops;
     final boolean reusePort;
-    private final Map<VirtualService, ServiceState> states = new ConcurrentHashMap<>();
     /** Synced UDP flows imported at a sync takeover ({@link #importFlows}). */
-    final io.jlvs.core.transport.UdpFlowImports<EventLoop, UdpEndpoint> flowImport;
+    final UdpFlowImports<EventLoop, UdpEndpoint> flowImport = flowImports();
     private final List<FailureListener> failureListeners = new CopyOnWriteArrayList<>();
-    private volatile boolean closing;
-    private HealthChecks health;
+    private volatile HealthChecks health;
 
     private NioEngine(final DirectorRuntime runtime) throws IOException {
+        super(runtime, LOG);
         this.runtime = runtime;
-        this.flowImport = new io.jlvs.core.transport.UdpFlowImports<>(runtime, new UdpImportHost(this));
         this.reusePort = reusePortSupported();
         final DirectorOptions o = runtime.options();
         this.budget = new RelayBudget(RelayBudget.resolve(o.relayBufferBudget()));
         this.loops = new EventLoop[o.eventLoops()];
         final long now = runtime.clock().nanoTime();
         for (int i = 0; i < loops.length; i++) {
-            final ConnectionTable t = new ConnectionTable(runtime.timeouts(), runtime.persistence(),
-                runtime.services().totals(), i + 1, 1024, now);
-            t.expireNodest(o.expireNodestConn(), o.expireQuiescentConn());
-            loops[i] = new EventLoop(this, i, t);
+            loops[i] = new EventLoop(this, i, newTable(i, now));
         }
     }
 
     static NioEngine start(final DirectorRuntime runtime) throws IOException {
         final NioEngine e = new NioEngine(runtime);
-        for (final EventLoop l : e.loops) {
-            l.start();
-        }
-        try {
-            for (final VirtualService s : runtime.services().services()) {
-                e.openService(s);
-            }
-        } catch (final IOException | RuntimeException ex) {
-            e.close(0);
-            throw ex;
-        }
-        runtime.services().addListener(e);
+        e.begin();
         e.health = new HealthChecks(e);
         e.health.begin();
         LOG.info("JLVS NIO engine started: {} event loop(s), SO_REUSEPORT {}, relay buffer budget {} MiB, listening on"
@@ -132,52 +99,23 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     }
 
     void connectFailed(final VirtualService service, final RealServer server, final String why, final long now) {
+        logConnectFailure(service, server, why, now);
         if (server == null) {
-            LOG.debug("{}: connect to the sorry server failed: {}", service.key(), why);
             return;
         }
-        RateLimitedLog log = connectFailureLogs.get(server);
-        if (log == null) {
-            log = new RateLimitedLog(LOG, "connect to real server " + server.addressAndPort() + " of "
-                + service.key() + " failed", 5, TimeUnit.SECONDS);
-            final RateLimitedLog other = connectFailureLogs.putIfAbsent(server, log);
-            if (other != null) {
-                log = other;
-            }
-        }
-        log.warn(now, why);
         for (final FailureListener l : failureListeners) {
             l.connectFailed(service, server, why, now);
         }
     }
 
-    private <T> T await(final CompletableFuture<T> f) throws IOException {
-        try {
-            return f.get(COMMAND_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (final ExecutionException e) {
-            final Throwable c = e.getCause();
-            if (c instanceof IOException) {
-                throw (IOException) c;
-            }
-            throw new IOException(c);
-        } catch (final TimeoutException e) {
-            throw new IOException("event loop did not answer within " + COMMAND_WAIT_SECONDS + " s", e);
-        }
-    }
-
     /**
-     * Refuses an address another listener holds already: binds a probe socket without {@code SO_REUSEPORT} (TCP: a
-     * non-listening socket with {@code SO_REUSEADDR}, which conflicts with a listener but not with connections in
-     * TIME_WAIT or with connections a previous listener accepted; UDP: without {@code SO_REUSEADDR}, which would let
-     * it share). EADDRINUSE means someone listens there: this process (another director) or another one.
+     * A probe socket bound without {@code SO_REUSEPORT} (TCP: a non-listening socket with {@code SO_REUSEADDR},
+     * which conflicts with a listener but not with connections in TIME_WAIT or with connections a previous listener
+     * accepted; UDP: without {@code SO_REUSEADDR}, which would let it share). EADDRINUSE means someone listens there:
+     * this process (another director) or another one.
      */
-    private void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
-        if (address.getPort() == 0 || runtime.options().reusePortShare()) {
-            return;
-        }
+    @Override
+    protected void probe(final VirtualService s, final InetSocketAddress address) throws IOException {
         try {
             if (s.key().protocol() == Protocol.TCP) {
                 try (SocketChannel ch = SocketChannel.open(Families.of(address.getAddress()))) {
@@ -195,37 +133,22 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
     }
 
-    /** The loops that can take listeners: those that have not died. */
-    private List<EventLoop> aliveLoops() throws IOException {
-        final List<EventLoop> out = new ArrayList<>();
-        for (final EventLoop l : loops) {
-            if (l.death() == null) {
-                out.add(l);
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IOException("every event loop has died");
-        }
-        return out;
-    }
-
-    private void openService(final VirtualService s) throws IOException {
-        if (io.jlvs.core.config.Extensions.kernelForwarded(s.config())) {
-            return; // --forward kernel: the kernel data path (lvs-kernel) forwards it; health checks still run here
-        }
-        final ServiceState st = new ServiceState(s);
-        final InetSocketAddress address = new InetSocketAddress(s.key().address(), s.key().port());
+    /**
+     * One listener per live loop with {@code SO_REUSEPORT}, else one (whose loop hands connections off); the
+     * channels are opened here and handed to the loops, and closed here when a later one fails.
+     */
+    @Override
+    protected void bind(final ServiceState st, final InetSocketAddress address, final List<EventLoop> alive)
+        throws IOException {
         final DirectorOptions o = runtime.options();
-        final List<Runnable> undo = new ArrayList<>();
+        final List<java.io.Closeable> opened = new ArrayList<>();
         try {
-            probe(s, address);
-            final List<EventLoop> alive = aliveLoops();
-            if (s.key().protocol() == Protocol.TCP) {
-                final int n = reusePort ? alive.size() : 1;
-                for (int i = 0; i < n; i++) {
+            final int n = reusePort ? alive.size() : 1;
+            for (int i = 0; i < n; i++) {
+                final EventLoop loop = alive.get(i);
+                if (st.service.key().protocol() == Protocol.TCP) {
                     final ServerSocketChannel ch = TcpListener.open(address, reusePort, o.backlog());
-                    undo.add(() -> closeQuietly(ch));
-                    final EventLoop loop = alive.get(i);
+                    opened.add(ch);
                     await(loop.submit(() -> {
                         try {
                             final TcpListener l = new TcpListener(loop, st, ch, !reusePort && loops.length > 1);
@@ -236,13 +159,9 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
                         }
                     }));
                     st.bound.add((InetSocketAddress) ch.getLocalAddress());
-                }
-            } else {
-                final int n = reusePort ? alive.size() : 1;
-                for (int i = 0; i < n; i++) {
+                } else {
                     final DatagramChannel ch = UdpEndpoint.open(address, reusePort, o.receiveBufferSize());
-                    undo.add(() -> closeQuietly(ch));
-                    final EventLoop loop = alive.get(i);
+                    opened.add(ch);
                     await(loop.submit(() -> {
                         try {
                             final UdpEndpoint u = new UdpEndpoint(loop, st, ch);
@@ -256,13 +175,11 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
                 }
             }
         } catch (final IOException | RuntimeException e) {
-            for (final Runnable r : undo) {
-                r.run();
+            for (final java.io.Closeable c : opened) {
+                closeQuietly(c);
             }
-            closeService(st);
-            throw new IOException("cannot listen on " + s.key() + ": " + e.getMessage(), e);
+            throw e;
         }
-        states.put(s, st);
     }
 
     private static void closeQuietly(final java.io.Closeable c) {
@@ -273,135 +190,112 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
         }
     }
 
-    private void closeService(final ServiceState st) {
-        for (final EventLoop loop : loops) {
-            loop.execute(() -> {
-                loop.listeners.removeIf(l -> {
-                    if (l.state == st) {
-                        l.close();
-                        return true;
-                    }
-                    return false;
-                });
-                loop.paused.removeIf(l -> l.state == st);
-                loop.udpEndpoints.removeIf(u -> {
-                    if (u.state == st) {
-                        u.close();
-                        return true;
-                    }
-                    return false;
-                });
-            });
-        }
+    @Override
+    protected void closeListenersOf(final EventLoop loop, final ServiceState st) {
+        removeAndClose(loop.listeners, l -> l.state == st, TcpListener::close);
+        loop.paused.removeIf(l -> l.state == st);
+        removeAndClose(loop.udpEndpoints, u -> u.state == st, UdpEndpoint::close);
     }
 
     @Override
-    public void serviceAdded(final VirtualService service) {
-        if (closing) {
-            return;
-        }
-        try {
-            openService(service);
-        } catch (final IOException e) {
-            // the service table rolls the addition back: the caller learns why and nothing is listed
-            throw new LvsException(e.getMessage());
-        }
+    protected ServiceState newService(final VirtualService service) {
+        return new ServiceState(service);
     }
 
     @Override
-    public void serviceRemoved(final VirtualService service) {
-        final ServiceState st = states.remove(service);
-        if (st != null) {
-            closeService(st);
-        }
-        nodestSweep();
+    protected EventLoop[] loops() {
+        return loops;
     }
 
     @Override
-    public void serversChanged(final VirtualService service) {
-        nodestSweep();
-    }
-
-    private void nodestSweep() {
-        final DirectorOptions o = runtime.options();
-        if (o.expireNodestConn() || o.expireQuiescentConn()) {
-            for (final EventLoop l : loops) {
-                l.execute(l::startNodestSweep);
-            }
-        }
-    }
-
-    @Override
-    public void close(final long drainNanos) {
-        closing = true;
-        runtime.services().removeListener(this);
-        if (health != null) {
-            health.stop();
-        }
+    protected void startLoops() {
         for (final EventLoop l : loops) {
-            l.execute(l::closeListeners);
+            l.start();
         }
-        final long deadline = System.nanoTime() + drainNanos;
-        while (liveConnections() > 0 && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-        for (final EventLoop l : loops) {
-            l.execute(l::closeAllSessions);
-            l.execute(l::stop);
-        }
-        for (final EventLoop l : loops) {
-            try {
-                l.join(TimeUnit.SECONDS.toMillis(COMMAND_WAIT_SECONDS));
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        states.clear();
     }
 
     @Override
-    public List<ConnectionSnapshot> connections() {
-        final List<CompletableFuture<List<ConnectionSnapshot>>> parts = new ArrayList<>();
-        for (final EventLoop l : loops) {
-            parts.add(l.snapshot());
-        }
-        final List<ConnectionSnapshot> out = new ArrayList<>();
-        for (final CompletableFuture<List<ConnectionSnapshot>> f : parts) {
-            try {
-                out.addAll(await(f));
-            } catch (final IOException e) {
-                LOG.warn("listing connections: {}", e.getMessage());
-            }
-        }
-        return out;
+    protected void execute(final EventLoop loop, final Runnable task) {
+        loop.execute(task);
     }
 
     @Override
-    public int connectionTableSize() {
-        int n = 0;
-        for (final EventLoop l : loops) {
-            n += l.table.capacity();
+    protected <T> CompletableFuture<T> submit(final EventLoop loop, final Supplier<T> task) {
+        return loop.submit(task);
+    }
+
+    @Override
+    protected CompletableFuture<List<ConnectionSnapshot>> snapshot(final EventLoop loop) {
+        return loop.snapshot();
+    }
+
+    @Override
+    protected ConnectionTable table(final EventLoop loop) {
+        return loop.table;
+    }
+
+    @Override
+    protected String death(final EventLoop loop) {
+        return loop.death();
+    }
+
+    @Override
+    protected boolean running(final EventLoop loop) {
+        return loop.alive();
+    }
+
+    @Override
+    protected String loopName(final EventLoop loop) {
+        return "jlvs-loop-" + loop.index;
+    }
+
+    @Override
+    protected void closeListeners(final EventLoop loop) {
+        loop.closeListeners();
+    }
+
+    @Override
+    protected void closeConnections(final EventLoop loop) {
+        loop.closeAllSessions();
+    }
+
+    @Override
+    protected void stop(final EventLoop loop) {
+        loop.execute(loop::stop);
+    }
+
+    @Override
+    protected void join(final EventLoop loop, final long millis) throws InterruptedException {
+        loop.join(millis);
+    }
+
+    @Override
+    protected void startNodestSweep(final EventLoop loop) {
+        loop.startNodestSweep();
+    }
+
+    @Override
+    protected Iterable<UdpEndpoint> udpEndpoints(final EventLoop loop) {
+        return loop.udpEndpoints;
+    }
+
+    @Override
+    protected void stopHealth() {
+        final HealthChecks h = health;
+        if (h != null) {
+            h.stop();
         }
-        return n;
+    }
+
+    @Override
+    protected String healthDeath() {
+        final HealthChecks h = health;
+        return h == null ? null : h.death();
     }
 
     @Override
     public int liveConnections() {
         return live.get();
-    }
-
-    @Override
-    public List<InetSocketAddress> listening() {
-        final List<InetSocketAddress> out = new ArrayList<>();
-        for (final ServiceState s : states.values()) {
-            for (final InetSocketAddress a : s.bound) {
-                if (!out.contains(a)) {
-                    out.add(a);
-                }
-            }
-        }
-        return out;
     }
 
     @Override
@@ -427,26 +321,6 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
     /** The health checker, for tests. */
     HealthChecks healthChecks() {
         return health;
-    }
-
-    @Override
-    public Health health() {
-        final List<String> problems = new ArrayList<>();
-        for (final EventLoop l : loops) {
-            final String d = l.death();
-            if (d != null) {
-                problems.add(d);
-            } else if (!closing && !l.alive()) {
-                problems.add("jlvs-loop-" + l.index + " is not running");
-            }
-        }
-        if (health != null) {
-            final String d = health.death();
-            if (d != null) {
-                problems.add(d);
-            }
-        }
-        return Health.of(problems);
     }
 
     /**
@@ -487,11 +361,5 @@ final class NioEngine implements TransportEngine, ServiceTable.Listener {
             n += await(l.submit(l.pool::outstanding));
         }
         return n;
-    }
-
-    @Override
-    public io.jlvs.core.transport.FlowImportResult importFlows(
-        final List<io.jlvs.core.transport.FlowImport> flows) {
-        return flowImport.importFlows(flows);
     }
 }

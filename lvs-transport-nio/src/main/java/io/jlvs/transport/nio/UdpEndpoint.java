@@ -6,6 +6,7 @@ import io.jlvs.core.conn.ConnState;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
 import io.jlvs.core.service.VirtualService;
+import io.jlvs.core.transport.LruList;
 import io.jlvs.core.transport.UdpFlowImports;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -39,7 +40,7 @@ import java.nio.channels.SelectionKey;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpEndpoint implements Handler {
+final class UdpEndpoint implements Handler, UdpFlowImports.Endpoint<EventLoop, UdpEndpoint> {
     private static final int DATAGRAMS_PER_EVENT = 64;
 
     final EventLoop loop;
@@ -53,8 +54,8 @@ final class UdpEndpoint implements Handler {
     private final ByteBuffer[] gather = new ByteBuffer[2];
     /** One-packet flows by client (address, port); a chain per client, one flow per server. */
     private final Long2ObjectHashMap<UdpFlow> opsFlows = new Long2ObjectHashMap<>();
-    UdpFlow opsHead;
-    UdpFlow opsTail;
+    /** The one-packet flows, oldest use first, for their idle timeout (the UDP timeout). */
+    private final LruList<UdpFlow> ops = new LruList<>();
 
     UdpEndpoint(final EventLoop loop, final NioEngine.ServiceState state, final DatagramChannel channel)
         throws IOException {
@@ -183,14 +184,20 @@ final class UdpEndpoint implements Handler {
         }
     }
 
+    @Override
+    public VirtualService service() {
+        return state.service;
+    }
+
     /**
      * Imports a synced flow into this loop's table ({@link UdpFlowImports}): bound to {@code server}, with the
      * remaining timeout, and its socket to the server open. Call on this loop, after {@link #evict}.
      *
      * @param index where to offer the flow to the other loops reading this address, or null when none does
      */
-    UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server, final long remainingNs,
-        final UdpFlowImports<EventLoop, UdpEndpoint> index) {
+    @Override
+    public UdpFlowImports.Outcome importFlow(final InetSocketAddress client, final RealServer server,
+        final long remainingNs, final UdpFlowImports<EventLoop, UdpEndpoint> index) {
         if (!UdpFlowImports.usable(server)) {
             return UdpFlowImports.Outcome.SERVER_GONE;
         }
@@ -224,7 +231,8 @@ final class UdpEndpoint implements Handler {
      *
      * @return whether there was one
      */
-    boolean evict(final InetSocketAddress client) {
+    @Override
+    public boolean evict(final InetSocketAddress client) {
         final Connection c = loop.table.lookup(Protocol.UDP, client.getAddress(), client.getPort(),
             virtual.getAddress(), virtual.getPort());
         if (c == null) {
@@ -264,62 +272,29 @@ final class UdpEndpoint implements Handler {
             f.opsKey = k;
             f.opsNext = opsFlows.get(k);
             opsFlows.put(k, f);
-            linkOps(f);
+            ops.add(f, loop.now);
         } else {
             touchOps(f);
         }
         f.send(buffer);
     }
 
-    /** The ordered list of one-packet flows, for their idle timeout (the UDP timeout). */
-    private void linkOps(final UdpFlow f) {
-        f.lastUseNs = loop.now;
-        f.lruPrev = opsTail;
-        f.lruNext = null;
-        if (opsTail == null) {
-            opsHead = f;
-        } else {
-            opsTail.lruNext = f;
-        }
-        opsTail = f;
-    }
-
-    private void unlinkOps(final UdpFlow f) {
-        if (f.lruPrev == null) {
-            opsHead = f.lruNext;
-        } else {
-            f.lruPrev.lruNext = f.lruNext;
-        }
-        if (f.lruNext == null) {
-            opsTail = f.lruPrev;
-        } else {
-            f.lruNext.lruPrev = f.lruPrev;
-        }
-        f.lruPrev = null;
-        f.lruNext = null;
-    }
-
+    /** A one-packet flow was used: it moves to the young end. */
     void touchOps(final UdpFlow f) {
-        if (opsTail != f) {
-            unlinkOps(f);
-            linkOps(f);
-        } else {
-            f.lastUseNs = loop.now;
-        }
+        ops.touch(f, loop.now);
     }
 
     /** Expires idle one-packet flows; returns how many. */
     int expireOps(final long now, final long timeoutNs, final int limit) {
         int n = 0;
-        while (opsHead != null && n < limit && now - (opsHead.lastUseNs + timeoutNs) >= 0) {
-            removeOps(opsHead);
-            n++;
+        for (UdpFlow f; n < limit && (f = ops.expired(now, timeoutNs)) != null; n++) {
+            removeOps(f);
         }
         return n;
     }
 
     void removeOps(final UdpFlow f) {
-        unlinkOps(f);
+        ops.remove(f);
         UdpFlow head = opsFlows.get(f.opsKey);
         if (head == f) {
             if (f.opsNext == null) {
@@ -366,8 +341,8 @@ final class UdpEndpoint implements Handler {
 
     void close() {
         key.cancel();
-        while (opsHead != null) {
-            removeOps(opsHead);
+        while (!ops.isEmpty()) {
+            removeOps(ops.oldest());
         }
         try {
             channel.close();

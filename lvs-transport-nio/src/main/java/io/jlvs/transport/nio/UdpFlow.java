@@ -3,6 +3,7 @@ package io.jlvs.transport.nio;
 import io.jlvs.core.session.ProxyProtocol;
 import io.jlvs.core.conn.Connection;
 import io.jlvs.core.service.RealServer;
+import io.jlvs.core.transport.LruLinks;
 import io.jlvs.core.transport.UdpFlowImports;
 
 import java.io.IOException;
@@ -20,7 +21,7 @@ import java.nio.channels.SelectionKey;
  *
  * <p>Not thread-safe; confined to its event loop.
  */
-final class UdpFlow implements Handler {
+final class UdpFlow extends LruLinks<UdpFlow> implements Handler {
     final UdpEndpoint endpoint;
     final RealServer server;
     private final Connection conn;
@@ -34,9 +35,6 @@ final class UdpFlow implements Handler {
     // one-packet flows only
     long opsKey;
     UdpFlow opsNext;
-    UdpFlow lruPrev;
-    UdpFlow lruNext;
-    long lastUseNs;
 
     private UdpFlow(final UdpEndpoint endpoint, final Connection conn, final RealServer server,
         final InetSocketAddress client, final DatagramChannel channel, final SelectionKey key, final ByteBuffer h) {

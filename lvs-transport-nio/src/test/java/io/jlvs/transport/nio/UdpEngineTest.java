@@ -4,6 +4,7 @@ import io.jlvs.core.LoadBalancer;
 import io.jlvs.core.config.RealServerConfig;
 import io.jlvs.core.config.ServiceKey;
 import io.jlvs.core.config.VirtualServiceConfig;
+import io.jlvs.transport.tck.UdpBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,14 +15,11 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,41 +39,10 @@ class UdpEngineTest {
         }
     }
 
-    /** A UDP backend that answers "name:payload", or captures the first datagram. */
-    private final class UdpBackend implements AutoCloseable {
-        final DatagramSocket socket;
-        final CompletableFuture<byte[]> first = new CompletableFuture<>();
-
-        UdpBackend(final String name) throws IOException {
-            socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            final Thread t = new Thread(() -> {
-                final byte[] buf = new byte[65536];
-                while (!socket.isClosed()) {
-                    try {
-                        final DatagramPacket p = new DatagramPacket(buf, buf.length);
-                        socket.receive(p);
-                        first.complete(Arrays.copyOf(p.getData(), p.getLength()));
-                        final byte[] reply = (name + ":" + new String(p.getData(), 0, p.getLength(),
-                            StandardCharsets.ISO_8859_1)).getBytes(StandardCharsets.ISO_8859_1);
-                        socket.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
-                    } catch (final IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-backend-" + name);
-            t.setDaemon(true);
-            t.start();
-            closeables.add(this);
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-        }
+    private UdpBackend backend(final String name) throws IOException {
+        final UdpBackend b = new UdpBackend(name);
+        closeables.add(b);
+        return b;
     }
 
     private LoadBalancer start(final int loops, final int maxFlows, final VirtualServiceConfig svc,
@@ -89,19 +56,13 @@ class UdpEngineTest {
     }
 
     private DatagramSocket client(final String address) throws IOException {
-        final DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 0));
-        s.setSoTimeout(10_000);
+        final DatagramSocket s = UdpBackend.client(InetAddress.getByName(address), 10_000);
         closeables.add(s);
         return s;
     }
 
     private static String ask(final DatagramSocket s, final int port, final String msg) throws IOException {
-        final byte[] m = msg.getBytes(StandardCharsets.ISO_8859_1);
-        s.send(new DatagramPacket(m, m.length, InetAddress.getLoopbackAddress(), port));
-        final byte[] buf = new byte[65536];
-        final DatagramPacket p = new DatagramPacket(buf, buf.length);
-        s.receive(p);
-        return new String(p.getData(), 0, p.getLength(), StandardCharsets.ISO_8859_1);
+        return UdpBackend.ask(s, InetAddress.getLoopbackAddress(), port, msg);
     }
 
     private static RealServerConfig server(final int port) {
@@ -110,8 +71,8 @@ class UdpEngineTest {
 
     @Test
     void shouldRelayRequestsAndRepliesToTheRightClients() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
-        final UdpBackend b = new UdpBackend("b");
+        final UdpBackend a = backend("a");
+        final UdpBackend b = backend("b");
         final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(2, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .scheduler("rr").build(), server(a.port()), server(b.port()));
@@ -143,7 +104,7 @@ class UdpEngineTest {
 
     @Test
     void shouldExpireIdleFlowsAfterTheUdpTimeout() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
+        final UdpBackend a = backend("a");
         final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(a.port()));
@@ -163,8 +124,8 @@ class UdpEngineTest {
 
     @Test
     void shouldScheduleEveryDatagramWithOnePacketScheduling() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
-        final UdpBackend b = new UdpBackend("b");
+        final UdpBackend a = backend("a");
+        final UdpBackend b = backend("b");
         final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .scheduler("rr").onePacket(true).build(), server(a.port()), server(b.port()));
@@ -180,7 +141,7 @@ class UdpEngineTest {
 
     @Test
     void shouldDropNewFlowsAboveTheLimit() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
+        final UdpBackend a = backend("a");
         final int vport = Backend.freeUdpPort();
         final LoadBalancer lb = start(1, 3, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport))
             .build(), server(a.port()));
@@ -199,7 +160,7 @@ class UdpEngineTest {
 
     @Test
     void shouldPrefixDatagramsWithProxyV2Dgram() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
+        final UdpBackend a = backend("a");
         final int vport = Backend.freeUdpPort();
         start(1, 10, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport)).build(),
             RealServerConfig.builder("127.0.0.1", a.port()).option("proxy-protocol", "v2").build());
@@ -214,8 +175,8 @@ class UdpEngineTest {
 
     @Test
     void shouldKeepAClientNetworkOnOneServerWithPersistence() throws Exception {
-        final UdpBackend a = new UdpBackend("a");
-        final UdpBackend b = new UdpBackend("b");
+        final UdpBackend a = backend("a");
+        final UdpBackend b = backend("b");
         final int vport = Backend.freeUdpPort();
         start(2, 1000, VirtualServiceConfig.builder(ServiceKey.udp("127.0.0.1", vport)).scheduler("rr")
             .persistent(300).prefixLength(24).build(), server(a.port()), server(b.port()));

@@ -1182,19 +1182,13 @@ public abstract class TransportConformanceSuite {
     }
 
     private DatagramSocket udpClient(final String address) throws IOException {
-        final DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 0));
-        s.setSoTimeout(SO_TIMEOUT_MS);
+        final DatagramSocket s = UdpBackend.client(InetAddress.getByName(address), SO_TIMEOUT_MS);
         closeables.add(s);
         return s;
     }
 
     private static String ask(final DatagramSocket s, final int port, final String msg) throws IOException {
-        final byte[] m = msg.getBytes(StandardCharsets.ISO_8859_1);
-        s.send(new DatagramPacket(m, m.length, InetAddress.getLoopbackAddress(), port));
-        final byte[] buf = new byte[65536];
-        final DatagramPacket p = new DatagramPacket(buf, buf.length);
-        s.receive(p);
-        return new String(p.getData(), 0, p.getLength(), StandardCharsets.ISO_8859_1);
+        return UdpBackend.ask(s, InetAddress.getLoopbackAddress(), port, msg);
     }
 
     private static String line(final InputStream in) throws IOException {
