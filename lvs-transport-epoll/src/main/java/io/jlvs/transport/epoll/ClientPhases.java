@@ -29,7 +29,7 @@ final class ClientPhases {
     static void readHeader(final EpollConnection c) {
         final EpollLoop loop = c.loop;
         final ByteBuffer hb = c.session.headerBuffer();
-        final long n = loop.sys.recv(c.clientFd, loop.scratch, 0, hb.remaining(), 0);
+        final long n = loop.sys.recv(c.clientFd, loop.scratch, 0, hb.remaining(), Linux.MSG_DONTWAIT);
         if (n == -Errno.EAGAIN) {
             return;
         }
@@ -93,7 +93,7 @@ final class ClientPhases {
     static void drainLingering(final EpollConnection c) {
         final EpollLoop loop = c.loop;
         for (int i = 0; i < 4; i++) {
-            final long n = loop.sys.recv(c.clientFd, loop.scratch, 0, loop.scratch.byteSize(), 0);
+            final long n = loop.sys.recv(c.clientFd, loop.scratch, 0, loop.scratch.byteSize(), Linux.MSG_DONTWAIT);
             if (n == 0) {
                 c.close(false);
                 return;

@@ -1001,6 +1001,9 @@ public abstract class TransportConformanceSuite {
             assertEquals("emfile", line(fresh.getInputStream()), "a new client is served after recovery");
         }
         assertEquals(3, b.accepted.get());
+        // the director closes its side of the last two connections after the test's side: until it has, their
+        // descriptors are still held, and filling now would leave more than one free once they go
+        awaitChild(child, "the recovered connections closed", c -> c.get("live") == 0);
         // one descriptor left: the client is accepted but no server socket can be opened; the client is closed
         child.ask("FILL 1", "FILLED ");
         try (Socket unlucky = client(vport)) {

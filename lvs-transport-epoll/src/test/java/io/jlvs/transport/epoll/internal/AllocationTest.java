@@ -61,15 +61,15 @@ class AllocationTest {
                     check(sys.eventfdRead(efd) == 1);
                 });
                 assertNoAllocation("send and recv", () -> {
-                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL) == 1024);
+                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL | Linux.MSG_DONTWAIT) == 1024);
                     drain(sys, s[0], in, null);
                 });
                 assertNoAllocation("splice relay", () -> {
-                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL) == 1024);
+                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL | Linux.MSG_DONTWAIT) == 1024);
                     drain(sys, s[1], in, splice);
                 });
                 assertNoAllocation("copy relay", () -> {
-                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL) == 1024);
+                    check(sys.send(c[0], msg, 0, 1024, Linux.MSG_NOSIGNAL | Linux.MSG_DONTWAIT) == 1024);
                     drain(sys, s[1], in, copy);
                 });
                 assertNoAllocation("sendmmsg and recvmmsg", () -> {
