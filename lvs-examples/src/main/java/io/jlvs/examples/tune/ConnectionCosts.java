@@ -22,17 +22,19 @@ public final class ConnectionCosts {
      */
     public static final ConnectionCosts NIO = new ConnectionCosts("nio", 1_600, 64L << 20, 0, 0, 0, 0);
     /**
-     * The {@code epoll} transport (Java 22+, FFM): 511 B of heap per connection (the class histogram's slope: the
-     * epoll connection, its two splice relays, JLVS's session and connection entry); 0 B of direct memory, per
-     * connection and per loop (TCP bytes move by splice(2) through kernel pipes and never enter the JVM). Its native
+     * The {@code epoll} transport (Java 22+, FFM): 591 B of heap per connection (the class histogram's slope: the
+     * epoll connection, its two splice-auto relays, JLVS's session and connection entry); 0 B of direct memory, per
+     * connection and per loop (large TCP reads move by splice(2) through kernel pipes; small ones through pooled
+     * 8 KiB FFM buffers, at most 64 idle per loop, held only during one read and write). Its native
      * memory is allocated through FFM arenas ({@code Arena.ofConfined()}/{@code ofShared()}), which the JDK does not
      * count against {@code -XX:MaxDirectMemorySize} (only {@code Arena.ofAuto()} reserves it: {@code
      * jdk.internal.foreign.ArenaImpl} reserves for implicit sessions only) and which the direct buffer pool MXBean does
      * not show: per loop a 64 KiB scratch buffer, the epoll event array and address cells, planned as 1 MiB, and,
      * when UDP services exist, two datagram batches of 32 slots of up to 64 KiB, planned as 5 MiB. Each loop keeps up
-     * to 256 empty pipes for reuse, two descriptors each: 512 descriptors per loop beyond the connections' own.
+     * to max(16, 16 MiB / pipe size) empty pipes for reuse (64 at the default 256 KiB), two descriptors each: planned
+     * as 512 descriptors per loop beyond the connections' own, which holds for pipes of 64 KiB or more.
      */
-    public static final ConnectionCosts EPOLL = new ConnectionCosts("epoll", 511, 0, 0, 1L << 20, 5L << 20, 512);
+    public static final ConnectionCosts EPOLL = new ConnectionCosts("epoll", 591, 0, 0, 1L << 20, 5L << 20, 512);
 
     /**
      * Live heap of a started director apart from its connections, as planned: 32 MiB (one service measures about

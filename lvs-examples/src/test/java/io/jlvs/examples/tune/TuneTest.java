@@ -420,16 +420,16 @@ class TuneTest {
         // planning for epoll does not need epoll to run here (this JVM may be Java 17)
         assertEquals(Tune.OK, tune("--connections", "50000", "--transport", "EPOLL"), out());
         final Map<String, String[]> rows = table();
-        // 2 x (32 MiB + 50,000 x 511 B)
-        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000L * 511)), rows.get("JVM max heap (-Xmx)")[1]);
-        assertEquals("112.7 MiB", rows.get("JVM max heap (-Xmx)")[1]);
+        // 2 x (32 MiB + 50,000 x 591 B)
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 50_000L * 591)), rows.get("JVM max heap (-Xmx)")[1]);
+        assertEquals("120.4 MiB", rows.get("JVM max heap (-Xmx)")[1]);
         // no direct buffers at all
         assertEquals(List.of("8.0 GiB", "0 B", "yes"), List.of(rows.get("JVM max direct memory")));
         // 2 per connection + 1,024 + 512 pooled pipe descriptors per loop
         assertEquals(Long.toString(101_024 + 512L * LOOPS), rows.get("RLIMIT_NOFILE soft (this JVM)")[1]);
         assertTrue(out().contains("\ntransport: epoll (named; planned whether or not it can run in this JVM"),
             out());
-        assertTrue(out().contains("JVM max heap (-Xmx): 2 x (32 MiB + 511 B measured per epoll connection)"), out());
+        assertTrue(out().contains("JVM max heap (-Xmx): 2 x (32 MiB + 591 B measured per epoll connection)"), out());
         assertTrue(out().contains(LOOPS + " loops x 1 MiB epoll native (FFM, outside -XX:MaxDirectMemorySize)"),
             out());
     }
@@ -437,11 +437,11 @@ class TuneTest {
     @Test
     void shouldFailAJvmWhoseHeapFitsEpollButNotNio() throws IOException {
         goodHost();
-        // 200 MiB: epoll needs 2 x (32 MiB + 60,000 x 511 B) = 122.5 MiB, nio 2 x (32 MiB + 60,000 x 1,600 B)
+        // 200 MiB: epoll needs 2 x (32 MiB + 60,000 x 591 B) = 131.6 MiB, nio 2 x (32 MiB + 60,000 x 1,600 B)
         // = 247.1 MiB
         final JvmLimits jvm = new JvmLimits(200L << 20, 8 * GIB, "test");
         assertEquals(Tune.OK, Tune.run(new TuneOptions(60_000, null, false, "epoll"), proc, jvm, out, err), out());
-        assertEquals(List.of("200.0 MiB", "122.5 MiB", "yes"), List.of(table().get("JVM max heap (-Xmx)")));
+        assertEquals(List.of("200.0 MiB", "131.6 MiB", "yes"), List.of(table().get("JVM max heap (-Xmx)")));
         outBytes.reset();
         assertEquals(Tune.SHORT, Tune.run(new TuneOptions(60_000, null, false, "nio"), proc, jvm, out, err), out());
         assertEquals(List.of("200.0 MiB", "247.1 MiB", "NO"), List.of(table().get("JVM max heap (-Xmx)")));
@@ -465,7 +465,7 @@ class TuneTest {
         final Map<?, ?> json = json();
         assertEquals(chosen, json.get("transport"));
         assertEquals(line.substring("transport: ".length()), json.get("transportWhy"));
-        final long perConnection = chosen.equals("epoll") ? 511 : 1_600;
+        final long perConnection = chosen.equals("epoll") ? 591 : 1_600;
         assertEquals(TunePlan.bytes(2 * ((32L << 20) + 1_000 * perConnection)),
             jsonRow(json, "JVM max heap (-Xmx)").get("needed"));
     }
@@ -477,7 +477,7 @@ class TuneTest {
         final Map<?, ?> json = json();
         assertEquals("epoll", json.get("transport"));
         assertTrue(((String) json.get("transportWhy")).startsWith("epoll (named;"), json.toString());
-        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 1_000 * 511L)),
+        assertEquals(TunePlan.bytes(2 * ((32L << 20) + 1_000 * 591L)),
             jsonRow(json, "JVM max heap (-Xmx)").get("needed"));
         assertEquals("0 B", jsonRow(json, "JVM max direct memory").get("needed"));
     }
