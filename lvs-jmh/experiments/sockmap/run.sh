@@ -23,7 +23,10 @@ hap hapw 28002 28081
 hap haps 28003 25201 "  option splice-auto"; hap hapsw 28004 28081 "  option splice-auto"
 iperf3 -s -p 25201 >/dev/null 2>&1 &
 "$tmp/skm" 28011 25201 2>/dev/null & "$tmp/skm" 28012 28081 2>/dev/null &
-sleep 1
+for port in 25201 28001 28002 28003 28004 28011 28012 28081; do   # wait until every front and backend listens
+  for ((t = 0; t < 100; t++)); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+  ss -Hltn "sport = :$port" | grep -q . || { echo "nothing listens on port $port" >&2; exit 1; }
+done
 declare -A tport=([direct]=25201 [haproxy]=28001 [haproxy-splice]=28003 [sockmap]=28011)
 declare -A wport=([direct]=28081 [haproxy]=28002 [haproxy-splice]=28004 [sockmap]=28012)
 fronts=(direct haproxy haproxy-splice sockmap)
