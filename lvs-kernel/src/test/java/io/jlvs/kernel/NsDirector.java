@@ -146,9 +146,14 @@ public final class NsDirector {
                 return "";
             }
             case "udp": { // N flows (one socket each), one datagram of BYTES each; the ids that answered
+                // every socket stays open until the last answer: a closed socket's port could be handed out again
+                // and its next flow would match the earlier flow's conntrack entry instead of being scheduled
                 final List<String> ids = new ArrayList<>();
-                for (int i = 0; i < Integer.parseInt(a[1]); i++) {
-                    try (java.net.DatagramSocket u = new java.net.DatagramSocket()) {
+                final List<java.net.DatagramSocket> open = new ArrayList<>();
+                try {
+                    for (int i = 0; i < Integer.parseInt(a[1]); i++) {
+                        final java.net.DatagramSocket u = new java.net.DatagramSocket();
+                        open.add(u);
                         u.setSoTimeout(5000);
                         final byte[] data = new byte[Integer.parseInt(a[4])];
                         u.send(new java.net.DatagramPacket(data, data.length, new InetSocketAddress(a[2],
@@ -157,6 +162,8 @@ public final class NsDirector {
                         u.receive(p);
                         ids.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
                     }
+                } finally {
+                    open.forEach(java.net.DatagramSocket::close);
                 }
                 return String.join(" ", ids);
             }
